@@ -1,0 +1,157 @@
+"""Configuration: services, pillars, grade scale, cohorts, KPI definitions and rule settings.
+
+The defaults are the ones in the specs. A TOML file (``--config`` or the
+``QA_DASHBOARD_CONFIG`` environment variable) overrides any top-level key:
+lists are replaced whole, tables are merged key by key.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "services": [
+        {"code": "MASH", "name": "MASH", "aliases": ["Multi-Agency Safeguarding Hub"]},
+        {"code": "AI", "name": "Assessment and Intervention", "aliases": []},
+        {"code": "CF", "name": "Children and Families", "aliases": []},
+        {"code": "PT", "name": "Permanence and Transition", "aliases": []},
+        {"code": "DCS", "name": "Disabled Children's Services", "aliases": ["Disabled Childrens Services"]},
+        {"code": "IRSS", "name": "Independent Reviewing and Safeguarding Service", "aliases": []},
+    ],
+    "pillars": [
+        "Voice and lived experience of the child",
+        "Assessment and analysis",
+        "Planning and review",
+        "Direct work and relationships",
+        "Management oversight and supervision",
+        "Working with family and partners",
+        "Identity, equality and diversity",
+    ],
+    # Exactly four grades, best first; "good or better" is the top two.
+    "grades": [
+        {"label": "Outstanding", "spellings": []},
+        {"label": "Good", "spellings": []},
+        {"label": "Requires Improvement", "spellings": ["RI", "Requires improvement to be good"]},
+        {"label": "Inadequate", "spellings": []},
+    ],
+    "cohorts": ["CIN", "CP", "CIC", "Court", "Early Help", "Care Leaver", "Other"],
+    "cohort_aliases": {"CLA": "CIC", "LAC": "CIC", "Looked After": "CIC", "Child in need": "CIN",
+                       "Child protection": "CP", "Child in care": "CIC"},
+    # Who audits monthly (the denominator of audit completion).
+    "auditor_roles": ["Team Manager", "Service Manager"],
+    "followup": {
+        "managers_notified_days": 5,
+        "reflective_meeting_days": 20,
+        "review_days": 90,
+        "head_of_service_notified_days": 5,
+    },
+    "inspection_pool_months": 6,
+    "small_number_threshold": 5,
+    "impact_window_months": 6,
+    "report_problem_cap": 50,
+    "kpis": [
+        {"kpi_code": "REREF12", "kpi_name": "Re-referrals within 12 months of a previous referral",
+         "unit": "percent", "polarity": "lower is better", "target": 20.0, "source": "DfE CIN census"},
+        {"kpi_code": "ASSESS45", "kpi_name": "Assessments completed within 45 working days",
+         "unit": "percent", "polarity": "higher is better", "target": 86.0, "source": "DfE CIN census"},
+        {"kpi_code": "CPSECOND", "kpi_name": "Second or subsequent child protection plans",
+         "unit": "percent", "polarity": "neutral", "target": None, "source": "DfE CIN census"},
+        {"kpi_code": "CP2YEARS", "kpi_name": "Child protection plans ending that lasted 2 years or more",
+         "unit": "percent", "polarity": "lower is better", "target": 4.4, "source": "DfE CIN census"},
+        {"kpi_code": "CIC3PLACE", "kpi_name": "Children in care with 3 or more placements in the year",
+         "unit": "percent", "polarity": "lower is better", "target": 10.0, "source": "DfE SSDA903"},
+        {"kpi_code": "CICSTABLE", "kpi_name": "Long-term placement stability (same placement 2+ years)",
+         "unit": "percent", "polarity": "higher is better", "target": 68.0, "source": "DfE SSDA903"},
+        {"kpi_code": "CLEET", "kpi_name": "Care leavers aged 19-21 in education, employment or training",
+         "unit": "percent", "polarity": "higher is better", "target": 55.0, "source": "DfE SSDA903"},
+    ],
+}
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _fold(text: str) -> str:
+    """The form used to match a listed value: case, surrounding space and typographic quotes ignored."""
+    return " ".join(str(text).replace("\u2019", "'").replace("\u00a0", " ").split()).lower()
+
+
+@dataclass(frozen=True)
+class Config:
+    raw: dict = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
+
+    def __post_init__(self):
+        grades = self.raw["grades"]
+        if len(grades) != 4:
+            raise ValueError("the grade scale must have exactly four grades, best first")
+
+    # --- services -------------------------------------------------------------
+    @property
+    def service_codes(self) -> list[str]:
+        return [s["code"] for s in self.raw["services"]]
+
+    @property
+    def service_names(self) -> dict[str, str]:
+        return {s["code"]: s["name"] for s in self.raw["services"]}
+
+    def service_spellings(self) -> dict[str, str]:
+        out = {}
+        for s in self.raw["services"]:
+            for spelling in [s["code"], s["name"], *s.get("aliases", [])]:
+                out[_fold(spelling)] = s["code"]
+        return out
+
+    # --- grades ---------------------------------------------------------------
+    @property
+    def grade_labels(self) -> list[str]:
+        return [g["label"] for g in self.raw["grades"]]
+
+    def grade_spellings(self) -> dict[str, str]:
+        out = {}
+        for g in self.raw["grades"]:
+            for spelling in [g["label"], *g.get("spellings", [])]:
+                out[_fold(spelling)] = g["label"]
+        return out
+
+    # --- other lists ----------------------------------------------------------
+    @property
+    def pillars(self) -> list[str]:
+        return list(self.raw["pillars"])
+
+    @property
+    def cohorts(self) -> list[str]:
+        return list(self.raw["cohorts"])
+
+    @property
+    def kpis(self) -> list[dict]:
+        return [dict(k) for k in self.raw["kpis"]]
+
+    def __getitem__(self, key):
+        return self.raw[key]
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Defaults overridden by the TOML file at ``path`` or ``$QA_DASHBOARD_CONFIG``."""
+    path = path or os.environ.get("QA_DASHBOARD_CONFIG")
+    if not path:
+        return Config()
+    with open(Path(path), "rb") as fh:
+        override = tomllib.load(fh)
+    unknown = set(override) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown configuration keys in {path}: {', '.join(sorted(unknown))}")
+    return Config(_merge(DEFAULTS, override))
+
+
+fold = _fold

@@ -1,0 +1,211 @@
+"""The one module that owns the DuckDB file: schema, read connections and the only write path.
+
+Publishing by generations: a write copies the published file to a private
+new file, changes that copy in one transaction, checkpoints and closes it,
+then renames it over the published name (``os.replace`` is atomic). Readers
+open the published file read-only for one run and close it, so a reader sees
+the state before a load or after it, never between; a crash mid-load leaves
+the published file untouched. Writers take an exclusive lock file, so loads
+from the CLI and the Data page queue rather than collide.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from .config import Config
+from .datasets import DATASETS, Dataset
+from .validation import qi
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = Path("data") / "qa.duckdb"
+DEMO_DB = Path("data") / "demo.duckdb"
+
+
+class NewerSchemaError(RuntimeError):
+    pass
+
+
+def resolve_path(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get("QA_DASHBOARD_DB") or DEFAULT_DB)
+
+
+def table_ddl(ds: Dataset) -> str:
+    cols = [f"{qi(c.name)} {c.sql_type}{' NOT NULL' if c.name in ds.key else ''}" for c in ds.columns]
+    cols.append("_load_id BIGINT")
+    cols.append(f"PRIMARY KEY ({', '.join(qi(k) for k in ds.key)})")
+    return f"CREATE TABLE {qi(ds.name)} ({', '.join(cols)})"
+
+
+VIEWS = """
+CREATE OR REPLACE VIEW audits_final AS
+SELECT a.*,
+       coalesce(a.benchmarked_grade, a.moderated_grade, a.auditor_grade) AS final_grade,
+       gf.rank AS final_rank,
+       ga.rank AS auditor_rank,
+       gm.rank AS moderated_rank,
+       gb.rank AS benchmarked_rank,
+       a.moderated_grade IS NULL AS provisional,
+       strftime(a.audit_date, '%Y-%m') AS audit_month
+FROM audits a
+LEFT JOIN grade_scale gf ON gf.label = coalesce(a.benchmarked_grade, a.moderated_grade, a.auditor_grade)
+LEFT JOIN grade_scale ga ON ga.label = a.auditor_grade
+LEFT JOIN grade_scale gm ON gm.label = a.moderated_grade
+LEFT JOIN grade_scale gb ON gb.label = a.benchmarked_grade;
+
+CREATE OR REPLACE VIEW audit_pillars_final AS
+SELECT p.audit_id, p.pillar, p.auditor_grade, p.moderated_grade,
+       coalesce(p.moderated_grade, p.auditor_grade) AS final_grade,
+       g.rank AS final_rank,
+       a.audit_date, a.service, a.team, a.cohort, a.auditor_role, a.audit_month
+FROM audit_pillars p
+JOIN audits_final a USING (audit_id)
+LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade);
+"""
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, created_at TIMESTAMP NOT NULL)")
+    con.execute("INSERT INTO schema_version VALUES (?, ?)", [SCHEMA_VERSION, dt.datetime.now()])
+    con.execute("CREATE TABLE grade_scale (label VARCHAR PRIMARY KEY, rank INTEGER NOT NULL)")
+    for ds in DATASETS:
+        con.execute(table_ddl(ds))
+    con.execute("""CREATE TABLE load_history (
+        load_id BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, loaded_by VARCHAR, file_name VARCHAR,
+        sheet VARCHAR, sha256 VARCHAR, dataset VARCHAR, inserted BIGINT, updated BIGINT,
+        unchanged BIGINT, removed BIGINT, warnings BIGINT, replaced BOOLEAN)""")
+    sync_grade_scale(con, config)
+    con.execute(VIEWS)
+
+
+def sync_grade_scale(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    con.execute("DELETE FROM grade_scale")
+    con.executemany("INSERT INTO grade_scale VALUES (?, ?)",
+                    [(label, rank) for rank, label in enumerate(config.grade_labels, start=1)])
+
+
+def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    try:
+        version = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    except duckdb.CatalogException:
+        raise NewerSchemaError(f"{path} is not a qa-dashboard database (it has no schema version)") from None
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{path} was written by a newer qa-dashboard (schema version {version}); this one understands "
+            f"up to version {SCHEMA_VERSION}. Upgrade qa-dashboard to open it.")
+    return version
+
+
+class Database:
+    """A published database file and its write path."""
+
+    def __init__(self, path: str | os.PathLike | None = None, config: Config | None = None):
+        self.path = resolve_path(path)
+        self.config = config or Config()
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    # --- reading ----------------------------------------------------------------
+    @contextlib.contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection to the published generation, closed after use."""
+        if not self.exists:
+            self.initialise()
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            check_version(con, self.path)
+            yield con
+        finally:
+            con.close()
+
+    # --- writing ----------------------------------------------------------------
+    def initialise(self) -> None:
+        """Create an empty database with the schema, if none is published yet."""
+        with self.write():
+            pass
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The only write path: yields a connection to a new generation inside one transaction.
+
+        Leaving the block normally commits and publishes; an exception discards the
+        new generation and leaves the published file as it was.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.new")
+            try:
+                if self.exists:
+                    shutil.copyfile(self.path, tmp)
+                con = duckdb.connect(str(tmp))
+                try:
+                    if self.exists:
+                        check_version(con, self.path)
+                        con.execute("BEGIN TRANSACTION")
+                    else:
+                        con.execute("BEGIN TRANSACTION")
+                        create_schema(con, self.config)
+                    sync_grade_scale(con, self.config)
+                    yield con
+                    con.execute("COMMIT")
+                    con.execute("CHECKPOINT")
+                finally:
+                    con.close()
+                with open(tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path)
+                dir_fd = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
+            finally:
+                for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                    with contextlib.suppress(FileNotFoundError):
+                        leftover.unlink()
+
+
+def upsert(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: str, load_id: int, replace: bool
+           ) -> dict[int, dict[str, int]]:
+    """Upsert the typed rows of temp table ``staged`` (with a ``_file`` column) into the dataset's table.
+
+    Returns counts per ``_file``: inserted, updated (key found, values changed), unchanged;
+    and under key -1 the rows removed by ``replace``.
+    """
+    t = qi(ds.name)
+    keys = [qi(k) for k in ds.key]
+    values = [qi(c) for c in ds.column_names if c not in ds.key]
+    on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
+    changed = " OR ".join(f"s.{v} IS DISTINCT FROM t.{v}" for v in values) or "FALSE"
+    cols = ", ".join(qi(c) for c in ds.column_names)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _cmp AS
+        SELECT s.*, t.{keys[0]} IS NULL AS _new, (t.{keys[0]} IS NOT NULL AND ({changed})) AS _changed
+        FROM {staged} s LEFT JOIN {t} t ON {on}""")
+    counts: dict[int, dict[str, int]] = {}
+    for file_no, inserted, updated, unchanged in con.execute(
+            "SELECT _file, count(*) FILTER (_new), count(*) FILTER (_changed), "
+            "count(*) FILTER (NOT _new AND NOT _changed) FROM _cmp GROUP BY _file").fetchall():
+        counts[file_no] = {"inserted": inserted, "updated": updated, "unchanged": unchanged, "removed": 0}
+    removed = 0
+    if replace:
+        removed = con.execute(f"SELECT count(*) FROM {t} t WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE {on})"
+                              ).fetchone()[0]
+        con.execute(f"DELETE FROM {t} t WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE {on})")
+    on_cmp = " AND ".join(f"{t}.{k} = _cmp.{k}" for k in keys)
+    con.execute(f"DELETE FROM {t} USING _cmp WHERE {on_cmp} AND _cmp._changed")
+    con.execute(f"INSERT INTO {t} ({cols}, _load_id) SELECT {cols}, ? FROM _cmp WHERE _new OR _changed", [load_id])
+    counts[-1] = {"removed": removed}
+    con.execute("DROP TABLE _cmp")
+    return counts

@@ -1,0 +1,89 @@
+"""The filters every analytics function takes, and the SQL conditions they become (always parameterised)."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def month_start(month: str) -> dt.date:
+    y, m = map(int, month.split("-"))
+    return dt.date(y, m, 1)
+
+
+def month_end(month: str) -> dt.date:
+    y, m = map(int, month.split("-"))
+    return dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later (earlier when negative), clamped to a shorter month's end."""
+    index = day.year * 12 + day.month - 1 + months
+    y, m = divmod(index, 12)
+    m += 1
+    return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+def financial_quarter(day: dt.date) -> str:
+    """Financial quarter label, April to March: 2025-04-10 -> '2025-26 Q1'."""
+    start = day.year if day.month >= 4 else day.year - 1
+    q = (day.month - 4) % 12 // 3 + 1
+    return f"{start}-{(start + 1) % 100:02d} Q{q}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the viewer asked for (period, services, ...) and what they may see (scope).
+
+    ``None`` means no restriction. ``scope`` is the set of services a viewer's role allows;
+    it narrows every figure the same way a service filter does.
+    """
+    month_from: str | None = None
+    month_to: str | None = None
+    services: tuple[str, ...] | None = None
+    teams: tuple[str, ...] | None = None
+    cohorts: tuple[str, ...] | None = None
+    auditor_roles: tuple[str, ...] | None = None
+    scope: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        for m in (self.month_from, self.month_to):
+            if m is not None and not MONTH.match(m):
+                raise ValueError(f"{m!r} is not a month: use YYYY-MM")
+        if self.month_from and self.month_to and self.month_from > self.month_to:
+            raise ValueError(f"the period starts ({self.month_from}) after it ends ({self.month_to})")
+
+    @property
+    def start(self) -> dt.date:
+        return month_start(self.month_from)
+
+    @property
+    def end(self) -> dt.date:
+        """D: the day on which open and overdue are judged."""
+        return month_end(self.month_to)
+
+    def effective_services(self) -> tuple[str, ...] | None:
+        if self.services is None:
+            return self.scope
+        if self.scope is None:
+            return self.services
+        return tuple(s for s in self.services if s in self.scope)
+
+
+def where(f: Filters, date_col: str, *, audit_columns: bool = False) -> tuple[str, list]:
+    """A WHERE clause for the period and the service filter (and team/cohort/role on audit rows)."""
+    clauses = [f"{date_col} BETWEEN ? AND ?"]
+    params: list = [f.start, f.end]
+    services = f.effective_services()
+    if services is not None:
+        clauses.append("list_contains(?, service)")
+        params.append(list(services))
+    if audit_columns:
+        for col, values in (("team", f.teams), ("cohort", f.cohorts), ("auditor_role", f.auditor_roles)):
+            if values is not None:
+                clauses.append(f"list_contains(?, {col})")
+                params.append(list(values))
+    return " AND ".join(clauses), params

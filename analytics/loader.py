@@ -1,0 +1,247 @@
+"""Loading the council's files: one command, one transaction, every row checked before anything is stored."""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from dataclasses import dataclass, field
+
+import duckdb
+
+from .database import Database, upsert
+from .datasets import DATASETS, BY_NAME, Dataset, RefExists
+from .readers import NotATable, SourceFile
+from .recognition import Unrecognised, recognise
+from .validation import (Problem, install_lookup, message, parse_sql, qi, register_raw, row_check_sql)
+
+
+@dataclass
+class FileResult:
+    file: str
+    sheet: str | None
+    dataset: str
+    sha256: str
+    rows: int
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+@dataclass
+class LoadReport:
+    ok: bool
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    results: list[FileResult] = field(default_factory=list)
+    load_id: int | None = None
+
+    def problem_lines(self, cap: int = 50) -> list[str]:
+        lines = [p.line() for p in self.problems[:cap]]
+        rest = self.problem_count - len(lines)
+        if rest > 0:
+            lines.append(f"... and {rest} more problem{'s' if rest != 1 else ''}")
+        return lines
+
+
+class _Refused(Exception):
+    """Raised inside the write block so that the new generation is discarded."""
+
+
+def _staged(ds: Dataset) -> str:
+    return qi(f"staged_{ds.name}")
+
+
+def load_files(db: Database, sources: list[SourceFile], dataset: str | None = None,
+               replace: tuple[str, ...] | list[str] = (), user: str | None = None,
+               today: dt.date | None = None) -> LoadReport:
+    """Validate and store the files in one transaction; on any problem store nothing."""
+    report = LoadReport(ok=False)
+    cap = db.config["report_problem_cap"]
+    for name in replace:
+        if name not in BY_NAME:
+            report.problems.append(Problem("--replace", None, None, None, name, "is not a dataset"))
+    if dataset and dataset not in BY_NAME:
+        report.problems.append(Problem("--dataset", None, None, None, dataset,
+                                       f"is not a dataset: use one of {', '.join(BY_NAME)}"))
+    if report.problems:
+        report.problem_count = len(report.problems)
+        return report
+    try:
+        with db.write() as con:
+            _load(con, db, sources, dataset, tuple(replace), user or getpass.getuser(),
+                  today or dt.date.today(), cap, report)
+            if report.problem_count:
+                raise _Refused()
+    except _Refused:
+        report.ok = False
+        return report
+    report.ok = True
+    return report
+
+
+def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace, user, today, cap,
+          report: LoadReport) -> None:
+    install_lookup(con, db.config)
+    tables = []  # (_file index) -> (RawTable, Dataset)
+    stages: dict[str, list[str]] = {}
+    for src in sources:
+        try:
+            recognised, notices = recognise(src, forced)
+        except (NotATable, Unrecognised) as exc:
+            report.problems.append(Problem(src.name, None, None, None, None, str(exc).split(": ", 1)[-1]))
+            report.problem_count += 1
+            continue
+        report.notices += notices
+        for rec in recognised:
+            idx = len(tables)
+            tables.append((rec.table, rec.dataset))
+            raw = f"_raw_{idx}"
+            present, problems, warnings = register_raw(con, rec.table, rec.dataset, raw)
+            report.warnings += warnings
+            if problems:
+                report.problems += problems
+                report.problem_count += len(problems)
+                continue
+            stage = f"_stage_{idx}"
+            sql = parse_sql(rec.dataset, present, raw)
+            params = {"file_name": rec.table.where}
+            if "$load_day" in sql:
+                params["load_day"] = today
+            con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {idx} AS _file, $file_name AS _file_name, * "
+                        f"FROM ({sql})", params)
+            con.unregister(raw)
+            stages.setdefault(rec.dataset.name, []).append(stage)
+
+    for name in replace:
+        if name not in stages and not report.problem_count:
+            report.problems.append(Problem("--replace", None, None, None, name,
+                                           "names a dataset with no file in this load: nothing would be left"))
+            report.problem_count += 1
+
+    for name, parts in stages.items():
+        con.execute(f"CREATE TEMP TABLE {_staged(BY_NAME[name])} AS "
+                    + " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
+        for p in parts:
+            con.execute(f"DROP TABLE {p}")
+
+    selects = []
+    for name in stages:
+        ds = BY_NAME[name]
+        st = _staged(ds)
+        for col in ds.column_names:
+            selects.append(f"SELECT _file, __row, '{col}' AS col, {qi(col + '__raw')} AS val, "
+                           f"{qi(col + '__err')} AS code, NULL AS detail FROM {st} "
+                           f"WHERE {qi(col + '__err')} IS NOT NULL")
+        selects += row_check_sql(ds, st)
+        selects += _cross_checks(con, db, ds, stages)
+    if selects:
+        con.execute("CREATE TEMP TABLE _problems AS " + " UNION ALL ".join(
+            f"SELECT _file, __row, col, val, code, CAST(detail AS VARCHAR) "
+            f"FROM ({s}) AS t(_file, __row, col, val, code, detail)" for s in selects))
+        total = con.execute("SELECT count(*) FROM _problems").fetchone()[0]
+        first = con.execute("SELECT * FROM _problems ORDER BY _file, __row, col LIMIT ?", [cap]).fetchall()
+        for file_no, row, col, val, code, detail in first:
+            table, ds = tables[file_no]
+            report.problems.append(Problem(table.file, table.sheet, row, col, val,
+                                           message(ds, col, code, db.config, detail)))
+        report.problem_count += total
+    if report.problem_count:
+        return
+
+    report.warnings += _warnings(con, stages, tables)
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_history").fetchone()[0]
+    report.load_id = load_id
+    now = dt.datetime.now()
+    for name in stages:
+        ds = BY_NAME[name]
+        counts = upsert(con, ds, _staged(ds), load_id, name in replace)
+        files = [i for i, (_, d) in enumerate(tables) if d.name == name]
+        for i in files:
+            table, _ = tables[i]
+            c = counts.get(i, {"inserted": 0, "updated": 0, "unchanged": 0})
+            removed = counts[-1]["removed"] if i == files[-1] else 0
+            res = FileResult(table.file, table.sheet, name, table.sha256, table.data.num_rows,
+                             c["inserted"], c["updated"], c["unchanged"], removed)
+            report.results.append(res)
+            n_warn = sum(1 for w in report.warnings if w.file == table.file and w.sheet == table.sheet)
+            con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [load_id, now, user, table.file, table.sheet, table.sha256, name, res.inserted,
+                         res.updated, res.unchanged, res.removed, n_warn, name in replace])
+
+
+def _union_keys(ds: Dataset, column: str, stages: dict) -> str:
+    stored = f"SELECT {qi(column)} AS k FROM {qi(ds.name)}"
+    if ds.name in stages:
+        stored += f" UNION SELECT {qi(column)} FROM {_staged(ds)}"
+    return f"SELECT k FROM ({stored}) WHERE k IS NOT NULL"
+
+
+def _kpi_units(con, db: Database, stages) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE _kpi_config (kpi_code VARCHAR, unit VARCHAR)")
+    con.executemany("INSERT INTO _kpi_config VALUES (?, ?)", [(k["kpi_code"], k["unit"]) for k in db.config.kpis])
+    staged = (f"SELECT kpi_code, unit, 0 AS pri FROM {_staged(BY_NAME['kpi_definitions'])} UNION ALL "
+              if "kpi_definitions" in stages else "")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _kpi_units AS
+        SELECT kpi_code, arg_min(unit, pri) AS unit FROM (
+            {staged} SELECT kpi_code, unit, 1 FROM kpi_definitions UNION ALL SELECT kpi_code, unit, 2 FROM _kpi_config)
+        GROUP BY kpi_code""")
+
+
+def _cross_checks(con, db: Database, ds: Dataset, stages) -> list[str]:
+    st = _staged(ds)
+    out = []
+    for rule in ds.rules:
+        if isinstance(rule, RefExists):
+            target = BY_NAME[rule.dataset]
+            out.append(f"SELECT _file, __row, '{rule.column}', {qi(rule.column + '__raw')}, 'missing_reference', "
+                       f"'{rule.target} of {rule.dataset}' FROM {st} s WHERE s.{qi(rule.column)} IS NOT NULL AND "
+                       f"s.{qi(rule.column)} NOT IN ({_union_keys(target, rule.target, stages)})")
+    if "kpi_defined" in ds.checks or "kpi_value_matches_fraction" in ds.checks:
+        _kpi_units(con, db, stages)
+    if "kpi_defined" in ds.checks:
+        out.append(f"SELECT _file, __row, 'kpi_code', kpi_code__raw, 'kpi_defined', NULL FROM {st} "
+                   f"WHERE kpi_code NOT IN (SELECT kpi_code FROM _kpi_units)")
+    if "kpi_value_matches_fraction" in ds.checks:
+        out.append(f"SELECT _file, __row, 'value', value__raw, 'kpi_value_matches_fraction', "
+                   f"numerator__raw || ' ÷ ' || denominator__raw FROM {st} s JOIN _kpi_units u USING (kpi_code) "
+                   f"WHERE u.unit = 'percent' AND s.numerator IS NOT NULL AND s.denominator IS NOT NULL "
+                   f"AND (s.denominator = 0 OR abs(s.value - 100 * s.numerator / s.denominator) > 0.05)")
+    return out
+
+
+def _warnings(con, stages, tables) -> list[Problem]:
+    out = []
+    has_roster = con.execute("SELECT count(*) FROM staff").fetchone()[0] > 0 or "staff" in stages
+    for name in stages:
+        ds = BY_NAME[name]
+        st = _staged(ds)
+        if "team_in_roster" in ds.warnings and has_roster:
+            rows = con.execute(f"""SELECT min(_file), min(__row), team, count(*) FROM {st}
+                WHERE team IS NOT NULL AND team NOT IN ({_union_keys(BY_NAME['staff'], 'team', stages)}
+                                                         ) GROUP BY team ORDER BY 1, 2""").fetchall()
+            for file_no, row, team, n in rows:
+                t, _ = tables[file_no]
+                out.append(Problem(t.file, t.sheet, row, "team", team,
+                                   f"is not a team in the staff roster ({n} row{'s' if n != 1 else ''})"))
+        if "followup_process_matches_grade" in ds.warnings:
+            audits = "SELECT audit_id, auditor_grade, moderated_grade, benchmarked_grade FROM audits"
+            if "audits" in stages:
+                audits = (f"SELECT audit_id, auditor_grade, moderated_grade, benchmarked_grade FROM "
+                          f"{_staged(BY_NAME['audits'])} UNION ALL ({audits} WHERE audit_id NOT IN "
+                          f"(SELECT audit_id FROM {_staged(BY_NAME['audits'])}))")
+            rows = con.execute(f"""SELECT f._file, f.__row, f.process, g.label FROM {st} f
+                JOIN ({audits}) a USING (audit_id)
+                JOIN grade_scale g ON g.label = coalesce(a.benchmarked_grade, a.moderated_grade, a.auditor_grade)
+                WHERE (f.process = 'Inadequate') <> (g.rank = 4) OR (f.process = 'Requires Improvement') <> (g.rank = 3)
+                ORDER BY 1, 2""").fetchall()
+            for file_no, row, process, final in rows:
+                t, _ = tables[file_no]
+                out.append(Problem(t.file, t.sheet, row, "process", process,
+                                   f"disagrees with the audit's final grade ({final})"))
+    return out
+
+
+def datasets_in_order() -> list[str]:
+    return [d.name for d in DATASETS]

@@ -1,0 +1,167 @@
+"""Reading the council's files (CSV in any of the usual encodings, XLSX) into tables of text.
+
+Every cell comes back as text (or None when blank), so that one set of
+vectorised rules in ``validation.py`` interprets values whatever the file
+format; Excel's typed cells are written in the forms those rules accept.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+
+class NotATable(Exception):
+    """The file cannot be read as a table at all (one clear line for the report)."""
+
+
+@dataclass
+class RawTable:
+    file: str                      # file name as the user knows it
+    sheet: str | None              # sheet name for XLSX
+    header: list[str]              # header cells as written
+    data: pa.Table                 # one string column per header cell, named c0, c1, ...
+    rows: pa.Array                 # spreadsheet row number of each data row (header = row 1)
+    bad_rows: list[tuple[int | None, str]] = field(default_factory=list)  # rows that could not be split
+    sha256: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.file} [{self.sheet}]" if self.sheet else self.file
+
+
+@dataclass
+class SourceFile:
+    name: str
+    content: bytes
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> "SourceFile":
+        p = Path(path)
+        return cls(p.name, p.read_bytes())
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    @property
+    def stem(self) -> str:
+        return Path(self.name).stem
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.content[:4] == b"PK\x03\x04" or self.name.lower().endswith((".xlsx", ".xlsm"))
+
+
+def decode_text(content: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (what Excel's "CSV" writes)."""
+    if not content.strip():
+        raise NotATable(f"{name}: the file is empty")
+    if b"\x00" in content[:65536]:
+        raise NotATable(f"{name}: this is not a text table (it holds binary data); save it as CSV or XLSX")
+    if content.startswith(b"\xef\xbb\xbf"):
+        content = content[3:]
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
+        raise NotATable(f"{name}: the text is neither UTF-8 nor Windows-1252; save it as CSV UTF-8") from None
+
+
+def read_csv(src: SourceFile) -> RawTable:
+    text = decode_text(src.content, src.name)
+    first = next(csv.reader(io.StringIO(text)), None)
+    if not first or not any(cell.strip() for cell in first):
+        raise NotATable(f"{src.name}: no header row (the first line is blank)")
+    header = [h for h in first]
+    names = [f"c{i}" for i in range(len(header))]
+    bad: list[tuple[int | None, str]] = []
+
+    def on_bad_row(row):
+        bad.append((row.number, f"has {row.actual_columns} values where the header has {row.expected_columns}"))
+        return "skip"
+
+    # Header is parsed above; pyarrow reads the body with every column as text.
+    body = text.encode("utf-8")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        raise NotATable(f"{src.name}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
+    rows = pa.array(range(2, table.num_rows + 2), type=pa.int64())
+    return RawTable(src.name, None, header, table, rows, bad, src.sha256)
+
+
+def excel_cell_text(value) -> str | None:
+    """An Excel cell written as the text a CSV would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def workbook_sheets(src: SourceFile) -> list[str]:
+    import openpyxl
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(src.content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise NotATable(f"{src.name}: not a readable Excel workbook ({exc.__class__.__name__}); "
+                        "save it again as .xlsx or CSV") from None
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def read_sheet(src: SourceFile, sheet: str) -> RawTable:
+    import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(src.content), read_only=True, data_only=True)
+    try:
+        ws = wb[sheet]
+        header: list[str] | None = None
+        header_row = 0
+        columns: list[list[str | None]] = []
+        numbers: list[int] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [excel_cell_text(v) for v in values]
+            if header is None:
+                if any(c is not None and c.strip() for c in cells):
+                    while cells and (cells[-1] is None or not cells[-1].strip()):
+                        cells.pop()
+                    header, header_row = [c or "" for c in cells], number
+                    columns = [[] for _ in header]
+                continue
+            if not any(c is not None and c.strip() for c in cells):
+                continue
+            for i, col in enumerate(columns):
+                col.append(cells[i] if i < len(cells) else None)
+            numbers.append(number)
+    finally:
+        wb.close()
+    if header is None:
+        raise NotATable(f"{src.name} [{sheet}]: the sheet is empty (no header row)")
+    names = [f"c{i}" for i in range(len(header))]
+    table = pa.table({n: pa.array(col, type=pa.string()) for n, col in zip(names, columns)})
+    return RawTable(src.name, sheet, header, table, pa.array(numbers, type=pa.int64()), [], src.sha256)

@@ -1,0 +1,303 @@
+"""Validation of one file's rows against its dataset declaration, vectorised in DuckDB SQL.
+
+Each column is cleaned, parsed and checked by one SQL expression over the
+whole file; the SQL yields short problem codes that ``message`` turns into
+plain English. No Python loop runs over rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .config import Config, fold
+from .datasets import Dataset, EndNotBefore
+from .readers import RawTable
+
+# Surrounding characters that count as space: space, tab, CR, LF, no-break space, zero-width space, BOM.
+_SPACES = "' \t\r\n' || chr(160) || chr(8203) || chr(65279)"
+
+YES = ("y", "yes", "true", "1", "1.0")
+NO = ("n", "no", "false", "0", "0.0")
+
+GRADE_DOMAIN = 0
+SERVICE_DOMAIN = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    def line(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(self.column)
+        where = ", ".join(parts)
+        value = "" if self.value is None else f" {self.value!r}"
+        return f"{where}:{value} {self.reason}".replace(": ", ": ", 1)
+
+
+def qi(name: str) -> str:
+    """Quote an identifier taken from the declarations (never from a file)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def normalise_header(name: str) -> str:
+    return "_".join(fold(name).replace("-", " ").split())
+
+
+def choices_of(column, config: Config) -> list[str]:
+    if isinstance(column.choices, str):
+        return list(config[column.choices])
+    return list(column.choices or ())
+
+
+def domain_id(ds: Dataset, column_name: str) -> int:
+    """Lookup domain of a choice column: a stable small integer from the declaration order."""
+    from .datasets import DATASETS
+    base = 10
+    for d in DATASETS:
+        for c in d.columns:
+            if d.name == ds.name and c.name == column_name:
+                return base
+            base += 1
+    raise KeyError(column_name)
+
+
+def lookup_rows(config: Config) -> list[tuple[int, str, str]]:
+    """(domain, folded spelling, stored value) for every listed value the files may hold."""
+    from .datasets import DATASETS
+    rows = [(GRADE_DOMAIN, s, v) for s, v in config.grade_spellings().items()]
+    rows += [(SERVICE_DOMAIN, s, v) for s, v in config.service_spellings().items()]
+    for ds in DATASETS:
+        for col in ds.columns:
+            if col.kind != "choice":
+                continue
+            d = domain_id(ds, col.name)
+            values = {fold(v): v for v in choices_of(col, config)}
+            if col.choices == "cohorts":
+                for alias, target in config["cohort_aliases"].items():
+                    values.setdefault(fold(alias), target)
+            rows += [(d, s, v) for s, v in values.items()]
+    return rows
+
+
+def install_lookup(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE _lookup (domain INTEGER, spelling VARCHAR, value VARCHAR)")
+    con.executemany("INSERT INTO _lookup VALUES (?, ?, ?)", lookup_rows(config))
+
+
+def _fold_sql(v: str) -> str:
+    return f"lower(regexp_replace(replace({v}, chr(8217), ''''), '\\s+', ' ', 'g'))"
+
+
+def _date_sql(v: str) -> str:
+    return (f"CAST(COALESCE("
+            f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([ T]00:00(:00(\\.0+)?)?)?') "
+            f"THEN try_strptime(regexp_extract({v}, '^[0-9-]+'), '%Y-%m-%d') END, "
+            f"CASE WHEN regexp_full_match({v}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}( 00:00(:00)?)?') "
+            f"THEN try_strptime(regexp_extract({v}, '^[0-9/]+'), '%d/%m/%Y') END) AS DATE)")
+
+
+def _day_month_sql(v: str) -> str:
+    d = _date_sql(v)
+    return f"(CAST(day({d}) AS VARCHAR) || '-' || CAST(month({d}) AS VARCHAR))"
+
+
+def parse_sql(ds: Dataset, present: list[str], source: str) -> str:
+    """SELECT that yields, per row: __row, each column parsed, its cleaned text (__raw) and a problem code (__err)."""
+    joins, level1, level2 = [], ["__row"], ["__row"]
+    for i, col in enumerate(ds.columns):
+        n = qi(col.name)
+        raw = f"src.{n}" if col.name in present else "CAST(NULL AS VARCHAR)"
+        level1.append(f"{raw} AS {qi(col.name + '__raw')}")
+        v = f"src.{n}"
+        if col.name not in present:
+            value = f"CAST(NULL AS {col.sql_type})"
+        elif col.kind == "id":
+            value = f"regexp_replace({v}, '^(-?[0-9]+)\\.0+$', '\\1')"
+        elif col.kind == "text":
+            value = v
+        elif col.kind == "date":
+            value = _date_sql(v)
+        elif col.kind == "yesno":
+            yes = ", ".join(f"'{x}'" for x in YES)
+            no = ", ".join(f"'{x}'" for x in NO)
+            value = f"CASE WHEN lower({v}) IN ({yes}) THEN TRUE WHEN lower({v}) IN ({no}) THEN FALSE END"
+        elif col.kind == "list":
+            value = (f"list_filter(list_transform(string_split({v}, ';'), lambda x: NULLIF(trim(x, {_SPACES}), '')),"
+                     f" lambda x: x IS NOT NULL)")
+        elif col.kind == "int":
+            value = (f"CASE WHEN TRY_CAST({v} AS DOUBLE) = round(TRY_CAST({v} AS DOUBLE)) "
+                     f"THEN CAST(TRY_CAST({v} AS DOUBLE) AS BIGINT) END")
+        elif col.kind == "number":
+            value = f"TRY_CAST({v} AS DOUBLE)"
+        elif col.kind in ("grade", "service", "choice"):
+            dom = {"grade": GRADE_DOMAIN, "service": SERVICE_DOMAIN}.get(col.kind)
+            if dom is None:
+                dom = domain_id(ds, col.name)
+            alias = f"l{i}"
+            joins.append(f"LEFT JOIN _lookup {alias} ON {alias}.domain = {dom} AND {alias}.spelling = {_fold_sql(v)}")
+            value = f"{alias}.value"
+            if col.kind == "choice":
+                # A listed value a spreadsheet turned into a date (5-9 saved as 5 September).
+                alias2 = f"ld{i}"
+                joins.append(f"LEFT JOIN _lookup {alias2} ON {alias2}.domain = {dom} "
+                             f"AND {alias2}.spelling = {_day_month_sql(v)}")
+                value = f"COALESCE({alias}.value, {alias2}.value)"
+            if col.kind == "service" and not col.required:
+                value = f"CASE WHEN {v} IS NULL OR lower({v}) = 'all' THEN 'ALL' ELSE {alias}.value END"
+        else:  # pragma: no cover - the declarations use only the kinds above
+            raise ValueError(col.kind)
+        level1.append(f"{value} AS {n}")
+
+        r, p = qi(col.name + "__raw"), n
+        checks = []
+        if col.required:
+            checks.append(f"WHEN {r} IS NULL THEN 'required'")
+        if col.kind == "date":
+            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL AND regexp_full_match({r}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') "
+                          f"AND TRY_CAST(split_part({r}, '/', 2) AS INTEGER) > 12 "
+                          f"AND TRY_CAST(split_part({r}, '/', 1) AS INTEGER) <= 12 THEN 'us_date'")
+            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_date'")
+            if not col.planned:
+                checks.append(f"WHEN {p} > $load_day THEN 'future'")
+        elif col.kind == "choice":
+            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL AND {_date_sql(r)} IS NOT NULL THEN 'date_like'")
+            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_choice'")
+        elif col.kind in ("grade", "service", "yesno", "int", "number"):
+            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_{col.kind}'")
+        level2.append(n)
+        level2.append(r)
+        level2.append(f"CASE {' '.join(checks)} END AS {qi(col.name + '__err')}" if checks
+                      else f"CAST(NULL AS VARCHAR) AS {qi(col.name + '__err')}")
+
+    cleaned = ", ".join(["__row"] + [f"NULLIF(trim({qi(c)}, {_SPACES}), '') AS {qi(c)}" for c in present])
+    return (f"SELECT {', '.join(level2)} FROM ("
+            f"SELECT {', '.join(level1)} FROM (SELECT {cleaned} FROM {source}) AS src {' '.join(joins)}) AS p")
+
+
+def message(ds: Dataset, column: str | None, code: str, config: Config, detail: str | None = None) -> str:
+    col = ds.column(column) if column and column in ds.column_names else None
+    if code == "required":
+        return "is blank, but this column is required"
+    if code == "us_date":
+        return ("is not a valid date: dates are read day first (DD/MM/YYYY), so the month would be over 12; "
+                "it looks like US order (MM/DD/YYYY)")
+    if code == "bad_date":
+        return "is not a date: use YYYY-MM-DD or DD/MM/YYYY"
+    if code == "future":
+        return "is after the day of the load: a date of something that has happened cannot be in the future"
+    if code in ("bad_choice", "date_like"):
+        allowed = choices_of(col, config)
+        what = "configured pillar" if col.choices == "pillars" else "allowed value"
+        lead = ("looks like a date: a spreadsheet probably turned the value into a date; "
+                if code == "date_like" else f"is not an {what}; ")
+        return f"{lead}use one of: {', '.join(allowed)}"
+    if code == "bad_grade":
+        return f"is not a grade: use one of {', '.join(config.grade_labels)}"
+    if code == "bad_service":
+        codes = ", ".join(config.service_codes)
+        extra = " (or ALL, or blank, for the whole authority)" if col is not None and not col.required else ""
+        return f"is not a service: use a service code or name ({codes}){extra}"
+    if code == "bad_yesno":
+        return "is not yes/no: use Y, Yes, N, No, TRUE, FALSE, 1 or 0 (blank = unknown)"
+    if code == "bad_int":
+        return "is not a whole number"
+    if code == "bad_number":
+        return "is not a number"
+    if code == "end_before_start":
+        return f"is before {detail}"
+    if code == "duplicate_key":
+        return f"repeats the key of {detail}"
+    if code == "benchmark_needs_moderation":
+        return "is a benchmarked grade without a moderated grade (benchmarking reviews moderated audits)"
+    if code == "criteria_within_total":
+        return f"criteria met must be between 0 and criteria total ({detail})"
+    if code == "kpi_defined":
+        return "is not a defined KPI: add it to kpi_definitions (or the configuration) first"
+    if code == "kpi_value_matches_fraction":
+        return f"does not equal 100 × numerator ÷ denominator ({detail}) within 0.05"
+    if code == "missing_reference":
+        return f"is not a stored {detail} nor one in this load"
+    raise KeyError(code)
+
+
+def register_raw(con: duckdb.DuckDBPyConnection, table: RawTable, ds: Dataset, name: str
+                 ) -> tuple[list[str], list[Problem], list[Problem]]:
+    """Register the file's known columns under their declared names.
+
+    Returns the declared columns present, the header problems and the warnings.
+    """
+    problems, warnings = [], []
+    known = set(ds.column_names)
+    columns: dict[str, pa.Array] = {"__row": table.rows}
+    seen: dict[str, str] = {}
+    for i, header in enumerate(table.header):
+        key = normalise_header(header)
+        if not key:
+            if pc.any(pc.not_equal(table.data.column(i), "")).as_py():
+                warnings.append(Problem(table.file, table.sheet, 1, None, None,
+                                        f"column {i + 1} has no header and was ignored"))
+            continue
+        if key in seen:
+            problems.append(Problem(table.file, table.sheet, 1, header, None,
+                                    f"column appears twice in the header (also as {seen[key]!r})"))
+            continue
+        seen[key] = header
+        if key in known:
+            columns[key] = table.data.column(i)
+        else:
+            warnings.append(Problem(table.file, table.sheet, 1, header, None,
+                                    f"is not a column of {ds.name} and was ignored"))
+    for name_ in ds.required:
+        if name_ not in columns:
+            problems.append(Problem(table.file, table.sheet, 1, name_, None,
+                                    f"required column is missing from the header of {ds.name}"))
+    for number, reason in table.bad_rows:
+        problems.append(Problem(table.file, table.sheet, number, None, None, f"row {reason}"))
+    con.register(name, pa.table(columns))
+    return [c for c in columns if c != "__row"], problems, warnings
+
+
+def end_before_start_sql(rule: EndNotBefore, staged: str) -> str:
+    return (f"SELECT _file, __row, '{rule.end}' AS col, {qi(rule.end + '__raw')} AS val, 'end_before_start' AS code, "
+            f"'{rule.start} ' || strftime({qi(rule.start)}, '%Y-%m-%d') AS detail "
+            f"FROM {staged} WHERE {qi(rule.end)} < {qi(rule.start)}")
+
+
+def row_check_sql(ds: Dataset, staged: str) -> list[str]:
+    """SELECTs of (_file, __row, column, value, code, detail) for the rules that look at rows of one dataset."""
+    out = [end_before_start_sql(r, staged) for r in ds.rules if isinstance(r, EndNotBefore)]
+    if "benchmark_needs_moderation" in ds.checks:
+        out.append(f"SELECT _file, __row, 'benchmarked_grade', benchmarked_grade__raw, 'benchmark_needs_moderation', "
+                   f"NULL FROM {staged} WHERE benchmarked_grade IS NOT NULL AND moderated_grade IS NULL")
+    if "criteria_within_total" in ds.checks:
+        out.append(f"SELECT _file, __row, 'criteria_met', criteria_met__raw, 'criteria_within_total', "
+                   f"'criteria_total ' || coalesce(CAST(criteria_total AS VARCHAR), 'blank') FROM {staged} "
+                   f"WHERE criteria_met < 0 OR criteria_total < 0 OR criteria_met > criteria_total")
+    # A key repeated in a file (or across the files of one load): every repeat after the first is named.
+    key = ", ".join(qi(k) for k in ds.key)
+    out.append(f"SELECT _file, __row, '{ds.key[0]}', {qi(ds.key[0] + '__raw')}, 'duplicate_key', "
+               f"'row ' || CAST(first_row AS VARCHAR) || CASE WHEN first_file <> _file THEN ' of ' || first_name "
+               f"ELSE '' END FROM (SELECT _file, __row, {qi(ds.key[0] + '__raw')}, "
+               f"row_number() OVER w AS n, first_value(__row) OVER w AS first_row, "
+               f"first_value(_file) OVER w AS first_file, first_value(_file_name) OVER w AS first_name "
+               f"FROM {staged} WINDOW w AS (PARTITION BY {key} ORDER BY _file, __row)) WHERE n > 1")
+    return out
+
+
+def load_day_param(today: dt.date | None) -> dict:
+    return {"load_day": today or dt.date.today()}
