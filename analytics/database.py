@@ -26,8 +26,10 @@ from .datasets import DATASETS, Dataset
 from .validation import qi
 
 SCHEMA_VERSION = 1
-DEFAULT_DB = Path("data") / "qa.duckdb"
-DEMO_DB = Path("data") / "demo.duckdb"
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("QA_DASHBOARD_DATA_DIR") or "data")
 
 
 class NewerSchemaError(RuntimeError):
@@ -35,7 +37,13 @@ class NewerSchemaError(RuntimeError):
 
 
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
-    return Path(path or os.environ.get("QA_DASHBOARD_DB") or DEFAULT_DB)
+    """The council's database: --db, else $QA_DASHBOARD_DB, else data/qa.duckdb."""
+    return Path(path or os.environ.get("QA_DASHBOARD_DB") or data_dir() / "qa.duckdb")
+
+
+def demo_path() -> Path:
+    """The demo database lives in its own file, never mixed with the council's."""
+    return data_dir() / "demo.duckdb"
 
 
 def table_ddl(ds: Dataset) -> str:

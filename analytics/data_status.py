@@ -1,0 +1,40 @@
+"""What the Data page shows about the stored data: counts, load history, freshness."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .config import Config
+from .datasets import DATASETS
+from .validation import qi
+
+
+def row_counts(con) -> pd.DataFrame:
+    sql = " UNION ALL ".join(f"SELECT ? AS dataset, count(*) AS rows FROM {qi(d.name)}" for d in DATASETS)
+    return con.execute(sql, [d.name for d in DATASETS]).df()
+
+
+def load_history(con, limit: int = 200) -> pd.DataFrame:
+    return con.execute(
+        "SELECT load_id, loaded_at, loaded_by, file_name, sheet, dataset, inserted, updated, unchanged, removed, "
+        "warnings, sha256 FROM load_history ORDER BY load_id DESC, file_name LIMIT ?", [limit]).df()
+
+
+def last_loads(con) -> pd.DataFrame:
+    """The last load of each dataset (datasets never loaded show no date)."""
+    names = [d.name for d in DATASETS]
+    return con.execute(
+        "SELECT d.dataset, max(h.loaded_at) AS last_loaded, arg_max(h.file_name, h.loaded_at) AS last_file "
+        "FROM (SELECT unnest(?) AS dataset) d LEFT JOIN load_history h USING (dataset) "
+        "GROUP BY d.dataset ORDER BY list_position(?, d.dataset)", [names, names]).df()
+
+
+def months_without_audits(con, config: Config) -> pd.DataFrame:
+    """Months (between the first and last audit month) in which a service has no audits."""
+    return con.execute(
+        "WITH bounds AS (SELECT date_trunc('month', min(audit_date)) AS lo, date_trunc('month', max(audit_date)) AS hi "
+        "FROM audits), months AS (SELECT unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS m FROM bounds "
+        "WHERE lo IS NOT NULL), services AS (SELECT unnest(?) AS service) "
+        "SELECT s.service, strftime(m.m, '%Y-%m') AS month FROM months m CROSS JOIN services s "
+        "WHERE NOT EXISTS (SELECT 1 FROM audits a WHERE a.service = s.service "
+        "AND date_trunc('month', a.audit_date) = m.m) ORDER BY list_position(?, s.service), month",
+        [config.service_codes, config.service_codes]).df()
