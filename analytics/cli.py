@@ -77,7 +77,10 @@ def cmd_summary(args) -> int:
 def cmd_impact(args) -> int:
     from .impact import impact
     db = _db(args)
-    window = args.window or db.config["impact_window_months"]
+    window = db.config["impact_window_months"] if args.window is None else args.window
+    if window < 1:
+        print("impact: --window must be a whole number of months, 1 or more", file=sys.stderr)
+        return 2
     with db.read() as con:
         result = impact(con, window=window, intervention_id=args.intervention)
     json.dump(result, sys.stdout, indent=1)

@@ -51,7 +51,7 @@ class Filters:
 
     def __post_init__(self):
         for m in (self.month_from, self.month_to):
-            if m is not None and not MONTH.match(m):
+            if m is not None and not MONTH.fullmatch(m):
                 raise ValueError(f"{m!r} is not a month: use YYYY-MM")
         if self.month_from and self.month_to and self.month_from > self.month_to:
             raise ValueError(f"the period starts ({self.month_from}) after it ends ({self.month_to})")

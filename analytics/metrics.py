@@ -24,8 +24,8 @@ def resolve_period(con: duckdb.DuckDBPyConnection, f: Filters) -> Filters:
     if first is None:
         import datetime as dt
         first = last = dt.date.today().strftime("%Y-%m")
-    month_from = f.month_from or first
-    month_to = f.month_to or max(last, month_from)
+    month_to = f.month_to or max(last, f.month_from or first)
+    month_from = f.month_from or min(first, month_to)
     return dataclasses.replace(f, month_from=month_from, month_to=month_to)
 
 
