@@ -7,6 +7,7 @@ st.set_page_config(page_title="QA dashboard · children's social care", page_ico
 
 page = st.navigation([
     st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/trends.py", title="Trends by service", icon="📈", url_path="trends"),
     st.Page("pages/data.py", title="Data", icon="🗂️", url_path="data"),
 ])
 source = ui.source()

@@ -87,3 +87,36 @@ def where(f: Filters, date_col: str, *, audit_columns: bool = False) -> tuple[st
                 clauses.append(f"list_contains(?, {col})")
                 params.append(list(values))
     return " AND ".join(clauses), params
+
+
+GRAINS = {"month": "Month", "quarter": "Financial quarter", "rolling3": "Rolling 3 months"}
+
+
+def audit_months(con) -> list[str]:
+    """Every month from the first to the last audit month, gaps included (empty when no audits)."""
+    first, last = con.execute("SELECT min(audit_date), max(audit_date) FROM audits").fetchone()
+    if first is None:
+        return []
+    months, day = [], dt.date(first.year, first.month, 1)
+    while day <= last:
+        months.append(day.strftime("%Y-%m"))
+        day = add_months(day, 1)
+    return months
+
+
+def filter_options(con) -> dict[str, list[str]]:
+    """The values the filter widgets offer, from the stored audits."""
+    return {
+        "months": audit_months(con),
+        "teams": [r[0] for r in con.execute(
+            "SELECT DISTINCT team FROM audits WHERE team IS NOT NULL ORDER BY 1").fetchall()],
+        "team_services": dict(con.execute(
+            "SELECT team, min(service) FROM audits WHERE team IS NOT NULL GROUP BY 1").fetchall()),
+    }
+
+
+def default_period(months: list[str], length: int = 12) -> tuple[str, str] | None:
+    """The last ``length`` months with data."""
+    if not months:
+        return None
+    return months[max(0, len(months) - length)], months[-1]

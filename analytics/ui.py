@@ -27,3 +27,127 @@ def frame(src: sources.Source) -> None:
         st.warning("**Demo data.** Everything shown is synthetic, generated for illustration: it is not a real "
                    "council's data. Load the council's files on the Data page to replace it.", icon="🧪")
     st.sidebar.caption(f"Showing: {src.label}")
+
+
+# --- filters shared by every page, kept in the URL -----------------------------------------------
+from .filters import GRAINS, Filters, default_period, filter_options  # noqa: E402
+
+AUDITOR_ROLES = ["Team Manager", "Service Manager", "Other"]
+
+
+def _ignore_invalid(key: str, label: str, options: list[str]) -> None:
+    """Drop a link's values that are not on offer, with a notice (the widget would silently drop them)."""
+    raw = st.query_params.get_all(key)
+    bad = [v for v in raw if v not in options]
+    if bad:
+        st.info(f"The link's {label} value{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))} "
+                f"{'are' if len(bad) > 1 else 'is'} not available and {'were' if len(bad) > 1 else 'was'} ignored.",
+                icon="ℹ️")
+        keep = [v for v in raw if v in options]
+        if key in st.session_state:
+            return
+        if keep:
+            st.query_params[key] = keep
+        else:
+            del st.query_params[key]
+
+
+def filter_bar(src, *, grain: bool = True, audit_filters: bool = True) -> tuple[Filters, str]:
+    """The sidebar filters (period, grain, service, team, cohort, auditor role) bound to the URL."""
+    cfg = config()
+    with src.db.read() as con:
+        opts = filter_options(con)
+    months = opts["months"]
+    sb = st.sidebar
+    sb.header("Filters")
+    period = None
+    if months:
+        _ignore_invalid("period", "period", months)
+        period = sb.select_slider("Period (months)", months, value=default_period(months), key="period",
+                                  bind="query-params")
+    chosen_grain = "month"
+    if grain:
+        _ignore_invalid("grain", "grain", list(GRAINS))
+        chosen_grain = sb.radio("Time grain", list(GRAINS), format_func=GRAINS.get, key="grain",
+                                bind="query-params", horizontal=True,
+                                help="A service audits only a handful of records a month: quarters or rolling "
+                                     "3 months steady the percentages.")
+    _ignore_invalid("service", "service", cfg.service_codes)
+    services = sb.multiselect("Service", cfg.service_codes, key="service", bind="query-params",
+                              format_func=lambda c: f"{c} · {cfg.service_names[c]}" if cfg.service_names[c] != c else c,
+                              placeholder="All services")
+    teams = cohorts = roles = []
+    if audit_filters:
+        team_options = [t for t in opts["teams"] if not services or opts["team_services"].get(t) in services]
+        _ignore_invalid("team", "team", opts["teams"])
+        teams = sb.multiselect("Team", team_options, key="team", bind="query-params", placeholder="All teams")
+        _ignore_invalid("cohort", "cohort", cfg.cohorts)
+        cohorts = sb.multiselect("Cohort", cfg.cohorts, key="cohort", bind="query-params", placeholder="All cohorts")
+        _ignore_invalid("role", "auditor role", AUDITOR_ROLES)
+        roles = sb.multiselect("Auditor role", AUDITOR_ROLES, key="role", bind="query-params",
+                               placeholder="All roles")
+    f = Filters(
+        month_from=period[0] if period else None, month_to=period[1] if period else None,
+        services=tuple(services) or None, teams=tuple(teams) or None, cohorts=tuple(cohorts) or None,
+        auditor_roles=tuple(roles) or None, scope=None)
+    return f, chosen_grain
+
+
+# --- presentation mode ------------------------------------------------------------------------
+TRUE = ("1", "true", "yes", "on")
+
+
+def presentation() -> bool:
+    return str(st.query_params.get("presentation", "")).lower() in TRUE
+
+
+def presentation_toggle() -> bool:
+    """The toggle (also ?presentation=1 in the URL) for the shared screen: larger type, no sidebar."""
+    on = presentation()
+
+    def flip():
+        if st.session_state["presentation_toggle"]:
+            st.query_params["presentation"] = "1"
+        elif "presentation" in st.query_params:
+            del st.query_params["presentation"]
+
+    if on:
+        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        st.button("Leave presentation mode", on_click=lambda: st.query_params.pop("presentation", None))
+    else:
+        st.sidebar.toggle("Presentation mode", value=False, key="presentation_toggle", on_change=flip,
+                          help="For the screen-share at QPRM: larger type, no sidebar, charts sized for a projector.")
+    return on
+
+
+PRESENTATION_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
+.stApp {font-size: 1.35rem;}
+[data-testid="stMetricValue"] {font-size: 3.4rem;}
+[data-testid="stMetricLabel"] p {font-size: 1.4rem;}
+h1 {font-size: 3rem !important;} h2 {font-size: 2.2rem !important;}
+.block-container {padding-top: 1rem; max-width: 100%;}
+</style>"""
+
+
+# --- charts with their data-table alternative -----------------------------------------------
+def show_chart(fig, table, caption: str, key: str, *, on_select=None):
+    """A chart, its definition caption, and its data table (WCAG alternative) with a CSV download."""
+    from .charts import presentation_layout
+    from .exports import csv_bytes
+    if presentation():
+        presentation_layout(fig)
+    kwargs = {"key": key}
+    if on_select is not None:
+        kwargs.update(on_select=on_select, selection_mode=("points",))
+    state = st.plotly_chart(fig, theme=None, **kwargs)
+    st.caption(caption)
+    with st.expander("Data table"):
+        st.dataframe(table, hide_index=True)
+        st.download_button("Download CSV", csv_bytes(table), file_name=f"{key}.csv", mime="text/csv",
+                           key=f"{key}_csv")
+    return state
+
+
+def empty(message: str = "No audits match these filters: widen the period or clear a filter.") -> None:
+    st.info(message)

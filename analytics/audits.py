@@ -1,0 +1,124 @@
+"""Audit quality over time, by service, team or cohort: the figures behind the audit pages.
+
+Percentages follow metrics.md (final grade; good or better = rank 1-2) and carry their 95% Wilson
+interval, which the pages show when a percentage rests on fewer than 20 records.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .config import Config
+from .filters import Filters, add_months, month_start, where
+from .impact import wilson_interval
+
+SMALL_N = 20
+
+# Financial quarter label (April-March), e.g. 2025-04-10 -> '2025-26 Q1'.
+QUARTER_SQL = ("(CAST(year({d}) - CASE WHEN month({d}) < 4 THEN 1 ELSE 0 END AS VARCHAR) || '-' || "
+               "lpad(CAST((year({d}) + CASE WHEN month({d}) < 4 THEN 0 ELSE 1 END) % 100 AS VARCHAR), 2, '0') "
+               "|| ' Q' || CAST((month({d}) + 8) % 12 // 3 + 1 AS VARCHAR))")
+BY_COLUMNS = ("service", "team", "cohort", "auditor_role", "child_age_band", "child_gender",
+              "child_ethnicity_group", "child_disability")
+
+
+def period_sql(grain: str, date_col: str = "audit_date") -> str:
+    if grain == "month":
+        return f"strftime({date_col}, '%Y-%m')"
+    if grain == "quarter":
+        return QUARTER_SQL.format(d=date_col)
+    raise ValueError(grain)
+
+
+def with_intervals(df: pd.DataFrame, n: str = "n", good: str = "good", inadequate: str = "inadequate") -> pd.DataFrame:
+    """Add % good or better, % inadequate and the Wilson interval of % good or better."""
+    df = df.copy()
+    df["good_pct"] = [g / c * 100 if c else None for g, c in zip(df[good], df[n])]
+    df["inadequate_pct"] = [i / c * 100 if c else None for i, c in zip(df[inadequate], df[n])]
+    cis = [wilson_interval(int(g), int(c)) for g, c in zip(df[good], df[n])]
+    df["good_ci_low"] = [c[0] for c in cis]
+    df["good_ci_high"] = [c[1] for c in cis]
+    return df
+
+
+def grade_series(con, f: Filters, grain: str = "month", by: str | None = None) -> pd.DataFrame:
+    """n, good, inadequate, provisional and the percentages per period (and per ``by``)."""
+    if by is not None and by not in BY_COLUMNS:
+        raise ValueError(by)
+    group = f", {by}" if by else ""
+    counts = ("count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, "
+              "count(*) FILTER (final_rank = 4) AS inadequate, count(*) FILTER (provisional) AS provisional")
+    if grain == "rolling3":
+        # Each month stands for itself and the two months before it.
+        cond, params = where(_widen(f, -2), "audit_date", audit_columns=True)
+        sql = (f"WITH months AS (SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH)) AS m) "
+               f"SELECT strftime(m, '%Y-%m') AS period{group}, {counts} FROM months "
+               f"JOIN audits_final a ON a.audit_date >= m - INTERVAL 2 MONTH AND a.audit_date < m + INTERVAL 1 MONTH "
+               f"WHERE {cond} GROUP BY ALL ORDER BY ALL")
+        params = [f.start, month_start(f.month_to), *params]
+    else:
+        cond, params = where(f, "audit_date", audit_columns=True)
+        sql = (f"SELECT {period_sql(grain)} AS period{group}, {counts} FROM audits_final WHERE {cond} "
+               f"GROUP BY ALL ORDER BY ALL")
+    return with_intervals(con.execute(sql, params).df())
+
+
+def _widen(f: Filters, months: int) -> Filters:
+    import dataclasses
+    start = add_months(f.start, months)
+    return dataclasses.replace(f, month_from=start.strftime("%Y-%m"))
+
+
+def grades_by(con, f: Filters, by: str) -> pd.DataFrame:
+    """n, good, inadequate and the percentages per service, team, cohort or child characteristic."""
+    if by not in BY_COLUMNS:
+        raise ValueError(by)
+    cond, params = where(f, "audit_date", audit_columns=True)
+    df = con.execute(
+        f"SELECT CAST({by} AS VARCHAR) AS {by}, count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, "
+        f"count(*) FILTER (final_rank = 4) AS inadequate, count(*) FILTER (provisional) AS provisional "
+        f"FROM audits_final WHERE {cond} GROUP BY ALL ORDER BY ALL", params).df()
+    return with_intervals(df)
+
+
+def grade_distribution(con, f: Filters, config: Config, grain: str | None = None) -> pd.DataFrame:
+    """Audits per final grade (and per period): columns [period,] grade, rank, n, share_pct."""
+    cond, params = where(f, "audit_date", audit_columns=True)
+    period = f"{period_sql(grain)} AS period, " if grain else ""
+    df = con.execute(
+        f"SELECT {period}final_grade AS grade, final_rank AS rank, count(*) AS n FROM audits_final "
+        f"WHERE {cond} GROUP BY ALL ORDER BY ALL", params).df()
+    keys = ["period"] if grain else []
+    total = df.groupby(keys)["n"].transform("sum") if keys else df["n"].sum()
+    df["share_pct"] = df["n"] / total * 100
+    return df
+
+
+def completion(con, f: Filters, config: Config) -> pd.DataFrame:
+    """Audit completion per service and month (metrics.md).
+
+    Distinct auditors with an audit that month among staff in post on the month's last day with an
+    auditing role in that service, over those staff.
+    """
+    services = f.effective_services() or tuple(config.service_codes)
+    return con.execute(
+        """WITH months AS (
+               SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH)) AS m),
+           expected AS (
+               SELECT m, last_day(m) AS d, s.service, s.staff_id FROM months
+               JOIN staff s ON (s.start_date IS NULL OR s.start_date <= last_day(m))
+                           AND (s.end_date IS NULL OR s.end_date >= last_day(m))
+               WHERE list_contains(?, s.role) AND list_contains(?, s.service)),
+           done AS (
+               SELECT DISTINCT date_trunc('month', audit_date) AS m, auditor_id FROM audits)
+           SELECT strftime(e.m, '%Y-%m') AS month, e.service, count(*) AS expected,
+                  count(done.auditor_id) AS completed,
+                  count(done.auditor_id) * 100.0 / count(*) AS completion_pct
+           FROM expected e LEFT JOIN done ON done.m = e.m AND done.auditor_id = e.staff_id
+           GROUP BY ALL ORDER BY ALL""",
+        [f.start, month_start(f.month_to), list(config["auditor_roles"]), list(services)]).df()
+
+
+def latest_month(con, f: Filters) -> str | None:
+    cond, params = where(f, "audit_date", audit_columns=True)
+    return con.execute(f"SELECT strftime(max(audit_date), '%Y-%m') FROM audits_final WHERE {cond}",
+                       params).fetchone()[0]

@@ -1,0 +1,82 @@
+"""Trends by service: % good or better and % inadequate per service over time, grades, completion, cohorts."""
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import audits, ui
+from analytics.charts import GRADE_COLOURS, TEMPLATE
+from analytics.filters import GRAINS
+
+source = st.session_state["source"]
+config = ui.config()
+ui.presentation_toggle()
+f, grain = ui.filter_bar(source)
+st.title("Trends by service")
+if f.month_from is None:
+    ui.empty()
+    st.stop()
+with source.db.read() as con:
+    series = audits.grade_series(con, f, grain, by="service")
+    dist = audits.grade_distribution(con, f, config, grain if grain != "rolling3" else "month")
+    done = audits.completion(con, f, config)
+    cohorts = audits.grades_by(con, f, "cohort")
+if series.empty:
+    ui.empty()
+    st.stop()
+
+grain_label = GRAINS[grain].lower()
+st.subheader("% good or better by service")
+fig = go.Figure()
+for service, rows in series.groupby("service", sort=False):
+    small = rows["n"] < audits.SMALL_N
+    fig.add_scatter(
+        x=rows["period"], y=rows["good_pct"], mode="lines+markers", name=service,
+        customdata=rows[["n"]], hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + service + "</extra>",
+        error_y=dict(type="data", symmetric=False, array=(rows["good_ci_high"] - rows["good_pct"]).where(small),
+                     arrayminus=(rows["good_pct"] - rows["good_ci_low"]).where(small), thickness=1, width=3))
+fig.update_layout(template=TEMPLATE, title=f"Audits graded good or better, by service and {grain_label}",
+                  xaxis_title=GRAINS[grain], yaxis_title="% good or better (of audits)", yaxis_range=[0, 100])
+ui.show_chart(fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high",
+                           "inadequate", "inadequate_pct", "provisional"]],
+              "Final grade (benchmarked, else moderated, else the auditor's). Error bars: 95% Wilson interval, "
+              "shown where a point rests on fewer than 20 audits.", "trend_good")
+
+st.subheader("% inadequate by service")
+fig = go.Figure()
+for service, rows in series.groupby("service", sort=False):
+    fig.add_scatter(x=rows["period"], y=rows["inadequate_pct"], mode="lines+markers", name=service,
+                    customdata=rows[["n"]],
+                    hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + service + "</extra>")
+fig.update_layout(template=TEMPLATE, title=f"Audits graded inadequate, by service and {grain_label}",
+                  xaxis_title=GRAINS[grain], yaxis_title="% inadequate (of audits)", yaxis_range=[0, 100])
+ui.show_chart(fig, series[["period", "service", "n", "inadequate", "inadequate_pct"]],
+              "Share of audits whose final grade is Inadequate.", "trend_inadequate")
+
+st.subheader("Grade distribution")
+fig = go.Figure()
+for rank, label in enumerate(config.grade_labels, start=1):
+    rows = dist[dist["rank"] == rank]
+    fig.add_bar(x=rows["period"], y=rows["n"], name=label, marker_color=GRADE_COLOURS[rank],
+                hovertemplate="%{x}: %{y} audits " + label + "<extra></extra>")
+fig.update_layout(template=TEMPLATE, barmode="stack", title="Audits by final grade",
+                  xaxis_title="Month" if grain != "quarter" else "Financial quarter", yaxis_title="Audits (count)")
+ui.show_chart(fig, dist, "Count of audits per final grade.", "trend_grades")
+
+st.subheader("Audit completion")
+fig = go.Figure()
+for service, rows in done.groupby("service", sort=False):
+    fig.add_scatter(x=rows["month"], y=rows["completion_pct"], mode="lines+markers", name=service,
+                    customdata=rows[["completed", "expected"]],
+                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} managers (%{y:.0f}%)<extra>"
+                                  + service + "</extra>")
+fig.update_layout(template=TEMPLATE, title="Managers who completed their monthly audit, by service",
+                  xaxis_title="Month", yaxis_title="% of managers in post", yaxis_range=[0, 105])
+ui.show_chart(fig, done, "Distinct auditors with an audit that month, over Team and Service Managers in post on "
+              "the month's last day in the service (staff roster).", "trend_completion")
+
+st.subheader("Cohort mix of the audited records")
+fig = go.Figure(go.Bar(x=cohorts["cohort"], y=cohorts["n"], marker_color="#0b3c73",
+                       customdata=cohorts[["good_pct"]],
+                       hovertemplate="%{x}: %{y} audits, %{customdata[0]:.1f}% good or better<extra></extra>"))
+fig.update_layout(template=TEMPLATE, title="Audited records by cohort", xaxis_title="Cohort",
+                  yaxis_title="Audits (count)")
+ui.show_chart(fig, cohorts, "Audits in the period by the child's cohort (CIN, CP, CIC, Court, ...).", "trend_cohorts")
