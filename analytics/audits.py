@@ -86,7 +86,7 @@ def grade_distribution(con, f: Filters, config: Config, grain: str | None = None
     period = f"{period_sql(grain)} AS period, " if grain else ""
     df = con.execute(
         f"SELECT {period}final_grade AS grade, final_rank AS rank, count(*) AS n FROM audits_final "
-        f"WHERE {cond} GROUP BY ALL ORDER BY ALL", params).df()
+        f"WHERE {cond} GROUP BY ALL ORDER BY {'period, ' if grain else ''}rank", params).df()
     keys = ["period"] if grain else []
     total = df.groupby(keys)["n"].transform("sum") if keys else df["n"].sum()
     df["share_pct"] = df["n"] / total * 100

@@ -120,3 +120,14 @@ def default_period(months: list[str], length: int = 12) -> tuple[str, str] | Non
     if not months:
         return None
     return months[max(0, len(months) - length)], months[-1]
+
+
+def period_months(label: str, grain: str) -> tuple[str, str]:
+    """The first and last month behind a period label of a chart ('2025-03', '2025-26 Q1')."""
+    if grain == "quarter":
+        start_year, q = int(label[:4]), int(label[-1])
+        first = add_months(dt.date(start_year, 4, 1), 3 * (q - 1))
+        return first.strftime("%Y-%m"), add_months(first, 2).strftime("%Y-%m")
+    if grain == "rolling3":
+        return add_months(month_start(label), -2).strftime("%Y-%m"), label
+    return label, label

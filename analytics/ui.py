@@ -67,15 +67,17 @@ def filter_bar(src, *, grain: bool = True, audit_filters: bool = True) -> tuple[
                                   bind="query-params")
     chosen_grain = "month"
     if grain:
-        _ignore_invalid("grain", "grain", list(GRAINS))
-        chosen_grain = sb.radio("Time grain", list(GRAINS), format_func=GRAINS.get, key="grain",
-                                bind="query-params", horizontal=True,
+        # Labels as options: a bound widget writes its labels into the URL (?grain=Financial+quarter).
+        labels = {v: k for k, v in GRAINS.items()}
+        _ignore_invalid("grain", "grain", list(labels))
+        chosen_grain = labels[sb.radio("Time grain", list(labels), key="grain", bind="query-params", horizontal=True,
                                 help="A service audits only a handful of records a month: quarters or rolling "
-                                     "3 months steady the percentages.")
+                                     "3 months steady the percentages.")]
     _ignore_invalid("service", "service", cfg.service_codes)
+    # Codes, not names: a bound widget writes its option labels into the URL.
     services = sb.multiselect("Service", cfg.service_codes, key="service", bind="query-params",
-                              format_func=lambda c: f"{c} · {cfg.service_names[c]}" if cfg.service_names[c] != c else c,
-                              placeholder="All services")
+                              placeholder="All services",
+                              help="; ".join(f"{c}: {n}" for c, n in cfg.service_names.items()))
     teams = cohorts = roles = []
     if audit_filters:
         team_options = [t for t in opts["teams"] if not services or opts["team_services"].get(t) in services]
@@ -151,3 +153,28 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
 
 def empty(message: str = "No audits match these filters: widen the period or clear a filter.") -> None:
     st.info(message)
+
+
+# --- drill-down from a chart to the audit explorer ---------------------------------------------
+def drill_to_explorer(state, grain: str, *, period_at: int = 0, service_at: int | None = None,
+                      grade_at: int | None = None) -> None:
+    """Open the explorer filtered to a clicked point (its customdata holds period, service, grade)."""
+    from .filters import period_months
+    points = (state or {}).get("selection", {}).get("points", []) if state is not None else []
+    if not points:
+        return
+    data = points[0].get("customdata") or []
+    params = {}
+    if period_at is not None and len(data) > period_at:
+        first, last = period_months(str(data[period_at]), grain)
+        params["period"] = [first, last]
+    if service_at is not None and len(data) > service_at:
+        params["service"] = [str(data[service_at])]
+    if grade_at is not None and len(data) > grade_at:
+        params["grade"] = [str(data[grade_at])]
+    for key in ("team", "cohort", "role"):
+        if key in st.query_params:
+            params[key] = st.query_params.get_all(key)
+    if "service" not in params and "service" in st.query_params:
+        params["service"] = st.query_params.get_all("service")
+    st.switch_page("pages/explorer.py", query_params=params)

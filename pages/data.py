@@ -10,7 +10,7 @@ from analytics.loader import load_files
 from analytics.readers import SourceFile
 from analytics.template import column_reference, template_bytes
 
-source = st.session_state["source"]
+source = ui.source()
 config = ui.config()
 council = sources.council(config)
 

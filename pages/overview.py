@@ -1,31 +1,83 @@
-"""Overview: the headline figures for the latest month and the period (metrics.md)."""
+"""Overview, the QPRM headline: the latest month against the month before and the year before it."""
+import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
-from analytics import ui
-from analytics.filters import Filters
-from analytics.metrics import summary
+from analytics import audits, overview, ui
+from analytics.charts import GRADE_COLOURS, TEMPLATE
+from analytics.filters import GRAINS
 from analytics.presentation import format_pct
 
-source = st.session_state["source"]
-with source.db.read() as con:
-    s = summary(con, Filters(), ui.config())
+source = ui.source()
+config = ui.config()
+presenting = ui.presentation_toggle()
+f, grain = ui.filter_bar(source)
 
 st.title("Audit quality overview")
-st.caption(f"Period {s['period']['from']} to {s['period']['to']}: every audit in these months, by its final grade "
-           "(benchmarked, else moderated, else the auditor's).")
-a = s["audits"]
-if not a["count"]:
-    st.info("No audits are stored yet. Load the council's files on the Data page.")
+if f.month_from is None:
+    ui.empty("No audits are stored yet. Load the council's files on the Data page.")
     st.stop()
-cols = st.columns(4)
-cols[0].metric("Audits completed", f"{a['count']:,}")
-cols[1].metric("Good or better", format_pct(a["good_or_better_pct"]), help=f"n = {a['count']}")
-cols[2].metric("Inadequate", format_pct(a["inadequate_pct"]), help=f"n = {a['count']}")
-cols[3].metric("Provisional (not yet moderated)", f"{a['provisional']:,}")
+with source.db.read() as con:
+    head = overview.headline(con, f, config)
+    lines = overview.sentences(con, f, config)
+    dist = audits.grade_distribution(con, f, config)
+    series = audits.grade_series(con, f, grain, by="service")
+if not head["period"]["count"]:
+    ui.empty()
+    st.stop()
 
-st.subheader("By service")
-st.dataframe(
-    [{"service": ui.config().service_names.get(k, k), "audits": v["count"],
-      "% good or better": format_pct(v["good_or_better_pct"]), "% inadequate": format_pct(v["inadequate_pct"])}
-     for k, v in s["by_service"].items()],
-    hide_index=True)
+st.subheader(f"{head['latest']}: the latest month")
+cols = st.columns(len(head["figures"]))
+for col, fig_ in zip(cols, head["figures"]):
+    fmt = (lambda v: format_pct(v)) if fig_.unit == "pct" else (lambda v: "–" if v is None else f"{v:,.0f}")
+    delta = fig_.change_previous
+    col.metric(fig_.label, fmt(fig_.value),
+               delta=None if delta is None else (f"{delta:+.1f} pts" if fig_.unit == "pct" else f"{delta:+,.0f}")
+               + f" on {head['previous']}", delta_color="off",
+               help=f"n = {fig_.n}. 12 months before ({head['year'][0]} to {head['year'][1]}): "
+                    f"{fmt(fig_.average_12)}" + (" (monthly mean)" if fig_.unit == "count" else " (pooled)"))
+    if fig_.change_average is not None:
+        col.caption(f"{'+' if fig_.change_average >= 0 else '−'}"
+                    f"{abs(fig_.change_average):.1f}{' pts' if fig_.unit == 'pct' else ''} against the 12-month "
+                    f"{'average' if fig_.unit == 'pct' else 'monthly mean'}")
+
+period = head["period"]
+st.markdown(f"**{f.month_from} to {f.month_to}:** {period['count']:,} audits, "
+            f"{format_pct(period['good_or_better_pct'])} good or better, {format_pct(period['inadequate_pct'])} "
+            f"inadequate, {period['provisional']:,} provisional (not yet moderated).")
+for line in lines:
+    st.markdown(f"- {line}")
+
+left, right = st.columns([1, 2]) if not presenting else (st.container(), st.container())
+with left:
+    fig = go.Figure()
+    for _, row in dist.iterrows():
+        fig.add_bar(y=["Period"], x=[row["share_pct"]], orientation="h", name=row["grade"],
+                    marker_color=GRADE_COLOURS[int(row["rank"])], text=f"{row['share_pct']:.0f}%",
+                    customdata=[[row["n"]]], hovertemplate=row["grade"] + ": %{x:.1f}% (%{customdata[0]} audits)"
+                                                            "<extra></extra>")
+    fig.update_layout(template=TEMPLATE, barmode="stack", height=300, title="Final grades in the period",
+                      legend=dict(orientation="h", yanchor="top", y=-0.35, x=0),
+                      xaxis_title="% of audits", yaxis_visible=False, xaxis_range=[0, 100])
+    ui.show_chart(fig, dist, f"Audits {f.month_from} to {f.month_to} by final grade (n = {period['count']}).",
+                  "overview_grades")
+with right:
+    services = [s for s in config.service_codes if s in set(series["service"])]
+    rows_n = (len(services) + 2) // 3
+    fig = make_subplots(rows=rows_n, cols=3, shared_yaxes=True, subplot_titles=[config.service_names[s] for s in services],
+                        vertical_spacing=0.18)
+    for i, s in enumerate(services):
+        rows = series[series["service"] == s]
+        fig.add_scatter(x=rows["period"], y=rows["good_pct"], mode="lines+markers", name=s, showlegend=False,
+                        line_color="#0b3c73", customdata=rows[["n"]],
+                        hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]}<extra>" + s + "</extra>",
+                        row=i // 3 + 1, col=i % 3 + 1)
+    fig.update_yaxes(range=[0, 100])
+    fig.update_yaxes(title_text="% good or better", col=1)
+    fig.update_layout(template=TEMPLATE, height=220 * rows_n + 80,
+                      title=f"% good or better by service, by {GRAINS[grain].lower()}")
+    for ann in fig.layout.annotations:
+        ann.font.size = 13
+    ui.show_chart(fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high"]],
+                  "One panel per service: % of its audits whose final grade is Outstanding or Good.",
+                  "overview_services")

@@ -6,7 +6,7 @@ from analytics import audits, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE
 from analytics.filters import GRAINS
 
-source = st.session_state["source"]
+source = ui.source()
 config = ui.config()
 ui.presentation_toggle()
 f, grain = ui.filter_bar(source)
@@ -30,15 +30,18 @@ for service, rows in series.groupby("service", sort=False):
     small = rows["n"] < audits.SMALL_N
     fig.add_scatter(
         x=rows["period"], y=rows["good_pct"], mode="lines+markers", name=service,
-        customdata=rows[["n"]], hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + service + "</extra>",
+        customdata=rows[["n", "period", "service"]],
+        hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + service + "</extra>",
         error_y=dict(type="data", symmetric=False, array=(rows["good_ci_high"] - rows["good_pct"]).where(small),
                      arrayminus=(rows["good_pct"] - rows["good_ci_low"]).where(small), thickness=1, width=3))
 fig.update_layout(template=TEMPLATE, title=f"Audits graded good or better, by service and {grain_label}",
                   xaxis_title=GRAINS[grain], yaxis_title="% good or better (of audits)", yaxis_range=[0, 100])
-ui.show_chart(fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high",
-                           "inadequate", "inadequate_pct", "provisional"]],
-              "Final grade (benchmarked, else moderated, else the auditor's). Error bars: 95% Wilson interval, "
-              "shown where a point rests on fewer than 20 audits.", "trend_good")
+state = ui.show_chart(
+    fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high", "inadequate",
+                 "inadequate_pct", "provisional"]],
+    "Final grade (benchmarked, else moderated, else the auditor's). Error bars: 95% Wilson interval, shown where "
+    "a point rests on fewer than 20 audits. Click a point to see its audits.", "trend_good", on_select="rerun")
+ui.drill_to_explorer(state, grain, period_at=1, service_at=2)
 
 st.subheader("% inadequate by service")
 fig = go.Figure()
@@ -56,10 +59,13 @@ fig = go.Figure()
 for rank, label in enumerate(config.grade_labels, start=1):
     rows = dist[dist["rank"] == rank]
     fig.add_bar(x=rows["period"], y=rows["n"], name=label, marker_color=GRADE_COLOURS[rank],
+                customdata=rows[["period", "grade"]],
                 hovertemplate="%{x}: %{y} audits " + label + "<extra></extra>")
 fig.update_layout(template=TEMPLATE, barmode="stack", title="Audits by final grade",
                   xaxis_title="Month" if grain != "quarter" else "Financial quarter", yaxis_title="Audits (count)")
-ui.show_chart(fig, dist, "Count of audits per final grade.", "trend_grades")
+state = ui.show_chart(fig, dist, "Count of audits per final grade. Click a bar to see its audits.", "trend_grades",
+                     on_select="rerun")
+ui.drill_to_explorer(state, grain if grain == "quarter" else "month", period_at=0, grade_at=1)
 
 st.subheader("Audit completion")
 fig = go.Figure()

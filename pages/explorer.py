@@ -1,0 +1,30 @@
+"""Audit explorer: the audits behind any figure, opened filtered from a click on a chart."""
+import streamlit as st
+
+from analytics import explorer, ui
+from analytics.exports import csv_bytes
+
+source = ui.source()
+config = ui.config()
+ui.presentation_toggle()
+f, _ = ui.filter_bar(source, grain=False)
+st.title("Audit explorer")
+ui._ignore_invalid("grade", "grade", config.grade_labels)
+grades = st.multiselect("Final grade", config.grade_labels, key="grade", bind="query-params",
+                        placeholder="All grades")
+if f.month_from is None:
+    ui.empty("No audits are stored yet. Load the council's files on the Data page.")
+    st.stop()
+with source.db.read() as con:
+    rows = explorer.audit_rows(con, f, config, tuple(grades) or None)
+if rows.empty:
+    ui.empty()
+    st.stop()
+provisional = int(rows["provisional"].sum())
+st.caption(f"{len(rows):,} audits from {f.month_from} to {f.month_to}"
+           + (f", {provisional} of them provisional (not yet moderated: grades may change)" if provisional else "")
+           + ". Final grade = benchmarked, else moderated, else the auditor's; pillar columns show final pillar "
+             "grades. References are pseudonymous.")
+st.dataframe(rows, hide_index=True, column_config={"provisional": st.column_config.CheckboxColumn("provisional")})
+st.download_button("Download CSV", csv_bytes(rows), file_name=f"audits_{f.month_from}_{f.month_to}.csv",
+                   mime="text/csv")

@@ -1,0 +1,128 @@
+"""Inadequate and Requires Improvement follow-up: the state of each step on D, overdue first; on-time rates."""
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import followup, ui
+from analytics.audits import SMALL_N
+from analytics.charts import TEMPLATE
+from analytics.exports import csv_bytes
+from analytics.filters import GRAINS
+
+# Not grades, so not the grade scale: blue done on time, light blue late, vermilion overdue, grey waiting.
+STATE_COLOURS = {"done on time": "#0b3c73", "done late": "#6cb2e6", "overdue": "#b03a12", "not yet due": "#b8bec6"}
+STILL_INADEQUATE_BG = "background-color: #fbe3d9"
+
+source = st.session_state["source"]
+config = ui.config()
+ui.presentation_toggle()
+f, grain = ui.filter_bar(source)
+st.title("Inadequate and Requires Improvement follow-up")
+if f.month_from is None:
+    ui.empty()
+    st.stop()
+with source.db.read() as con:
+    head = followup.headline(con, f, config)
+    table = followup.followup_table(con, f, config)
+    states = followup.state_counts(con, f, config)
+    overall = followup.on_time_rates(con, f, config)
+    series = followup.on_time_rates(con, f, config, grain)
+if head["audits"] == 0:
+    ui.empty("No audit graded Requires Improvement or Inadequate matches these filters: widen the period or "
+             "clear a filter.")
+    st.stop()
+
+d = followup.days(config)
+st.caption(
+    f"Audits in {f.month_from} to {f.month_to} whose final grade is Requires Improvement or Inadequate, judged on "
+    f"**{f.end:%d %B %Y}** (the period's last day). Due, in calendar days from the audit: managers notified "
+    f"{d['managers_notified_days']}, reflective meeting {d['reflective_meeting_days']}; for Inadequate the review "
+    f"by its review due date (default audit + {d['review_days']}) and, when the review still finds the record "
+    f"Inadequate, the Head of Service notified within {d['head_of_service_notified_days']} days of the review. "
+    "An audit with no follow-up record counts as no step done.")
+
+cols = st.columns(6)
+cols[0].metric("Audits in follow-up", head["audits"],
+               help=f"{head['inadequate']} Inadequate, {head['requires_improvement']} Requires Improvement")
+cols[1].metric("Inadequate", head["inadequate"])
+cols[2].metric("With an overdue step", head["with_overdue_step"])
+cols[3].metric("No follow-up recorded", head["no_followup_recorded"])
+cols[4].metric("Still inadequate after review", head["still_inadequate_after_review"])
+cols[5].metric("Provisional", head["provisional"], help="Not yet moderated: the grade may still change.")
+
+st.subheader("Where each step stands")
+fig = go.Figure()
+shown = states[states["state"] != "not applicable"]
+for state, colour in STATE_COLOURS.items():
+    rows = shown[shown["state"] == state]
+    fig.add_bar(y=rows["step_label"], x=rows["n"], name=state.capitalize(), orientation="h", marker_color=colour,
+                hovertemplate="%{y}: %{x} audits " + state + "<extra></extra>")
+fig.update_layout(template=TEMPLATE, barmode="stack", title=f"Follow-up steps by state on {f.end:%d %b %Y}",
+                  xaxis_title="Audits (count)", yaxis_title="Step", yaxis_autorange="reversed")
+state_table = states.pivot(index="step_label", columns="state", values="n").reindex(
+    index=list(followup.STEPS.values()), columns=list(followup.STATES)).reset_index().rename(
+    columns={"step_label": "step"})
+ui.show_chart(fig, state_table, "Each step of each audit in follow-up, by its state on the period's last day. "
+              "Steps that do not apply (the review for Requires Improvement, the Head of Service step unless "
+              "the review found the record still Inadequate) are counted in the table only.", "followup_states")
+
+st.subheader("Follow-up by audit")
+st.caption("Overdue steps first (longest overdue at the top); rows shaded and marked **Yes** in *Still inadequate "
+           "after review* are records the review graded Inadequate again. References are pseudonymous.")
+view = table.rename(columns=followup.TABLE_LABELS)
+date_cols = [followup.TABLE_LABELS[c] for c in table.columns if c == "audit_date" or c.endswith(("_due", "_done"))]
+for c in date_cols:
+    view[c] = view[c].dt.date
+flag = followup.TABLE_LABELS["still_inadequate"]
+view[flag] = view[flag].map({True: "Yes", False: ""})
+styled = view.style.apply(
+    lambda row: [STILL_INADEQUATE_BG if row[flag] == "Yes" else ""] * len(row), axis=1).map(
+    lambda v: "color: #b03a12; font-weight: bold" if v == "overdue" else "",
+    subset=[c for c in view.columns if c.endswith("state")])
+st.dataframe(styled, hide_index=True, key="followup_table")
+st.download_button("Download CSV", csv_bytes(view), file_name="followup.csv", mime="text/csv", key="followup_csv")
+
+st.subheader("On-time rates by service")
+labels = list(followup.STEPS.values())
+if overall.empty:
+    ui.empty("No step has fallen due yet for these audits, so no on-time rate can be judged.")
+    st.stop()
+fig = go.Figure()
+for step, label in followup.STEPS.items():
+    rows = overall[overall["step"] == step]
+    small = rows["judged"] < SMALL_N
+    fig.add_bar(x=rows["service"], y=rows["on_time_pct"], name=label, customdata=rows[["on_time", "judged"]],
+                hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]} steps)<extra>" + label
+                              + "</extra>",
+                error_y=dict(type="data", symmetric=False, array=(rows["ci_high"] - rows["on_time_pct"]).where(small),
+                             arrayminus=(rows["on_time_pct"] - rows["ci_low"]).where(small), thickness=1, width=3,
+                             color="#4d4d4d"))
+fig.update_layout(template=TEMPLATE, barmode="group", title="Follow-up steps done on time, by service and step",
+                  xaxis_title="Service", yaxis_title="% done on time (of steps due)", yaxis_range=[0, 105])
+ui.show_chart(fig, overall, "Done on time ÷ (done on time + done late + overdue) on the period's last day; steps "
+              "not yet due are left out. Error bars: 95% Wilson interval where a bar rests on fewer than 20 steps.",
+              "followup_on_time")
+
+grain_label = GRAINS[grain]
+step = st.selectbox("Step", list(followup.STEPS), format_func=followup.STEPS.get, key="followup_step")
+rows_all = series[series["step"] == step]
+fig = go.Figure()
+for service, rows in rows_all.groupby("service", sort=False):
+    small = rows["judged"] < SMALL_N
+    fig.add_scatter(x=rows["period"], y=rows["on_time_pct"], mode="lines+markers", name=service,
+                    customdata=rows[["on_time", "judged"]],
+                    hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]} steps)<extra>" + service
+                                  + "</extra>",
+                    error_y=dict(type="data", symmetric=False,
+                                 array=(rows["ci_high"] - rows["on_time_pct"]).where(small),
+                                 arrayminus=(rows["on_time_pct"] - rows["ci_low"]).where(small), thickness=1,
+                                 width=3))
+fig.update_layout(template=TEMPLATE,
+                  title=f"{followup.STEPS[step]} on time, by service and {grain_label.lower()} of the audit",
+                  xaxis_title=f"{grain_label} of the audit", yaxis_title="% done on time (of steps due)",
+                  yaxis_range=[0, 105])
+if rows_all.empty:
+    ui.empty(f"No “{followup.STEPS[step]}” step has fallen due for these audits.")
+else:
+    ui.show_chart(fig, series, "Each point: the steps of audits in that period, judged on the period's last day. "
+                  "Error bars: 95% Wilson interval where a point rests on fewer than 20 steps. The table lists "
+                  "every step.", "followup_on_time_trend")
