@@ -88,6 +88,21 @@ def cmd_impact(args) -> int:
     return 0
 
 
+def cmd_demo(args) -> int:
+    from .database import demo_path
+    from .demo import DemoError, build_demo
+    path = Path(args.db) if args.db else demo_path()
+    try:
+        result = build_demo(path, seed=args.seed, config=load_config(args.config), files_dir=args.write_files)
+    except DemoError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+    if args.write_files:
+        print(f"demo files written to {args.write_files}", file=sys.stderr)
+    print(result.line())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa-dashboard", description="Quality assurance dashboard: data and figures")
     common = argparse.ArgumentParser(add_help=False)
@@ -116,6 +131,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--intervention", metavar="ID")
     s.add_argument("--window", type=int, metavar="MONTHS")
     s.set_defaults(func=cmd_impact)
+
+    s = sub.add_parser("demo", help="build the demo database from synthetic data (the same seed, the same data)")
+    s.add_argument("--db", help="demo database file (default data/demo.duckdb); an existing file is replaced "
+                                "only when it is itself a demo database")
+    s.add_argument("--config", help="TOML configuration file (or $QA_DASHBOARD_CONFIG)")
+    s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    s.add_argument("--write-files", metavar="DIR", help="also keep the generated CSV files, one per dataset, in DIR")
+    s.set_defaults(func=cmd_demo)
     return p
 
 

@@ -90,7 +90,7 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
         try:
             recognised, notices = recognise(src, forced)
         except (NotATable, Unrecognised) as exc:
-            report.problems.append(Problem(src.name, None, None, None, None, str(exc).split(": ", 1)[-1]))
+            report.problems.append(Problem(src.name, exc.sheet, None, None, None, str(exc).split(": ", 1)[-1]))
             report.problem_count += 1
             continue
         report.notices += notices
@@ -185,7 +185,8 @@ def _kpi_units(con, db: Database, stages) -> None:
               if "kpi_definitions" in stages else "")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _kpi_units AS
         SELECT kpi_code, arg_min(unit, pri) AS unit FROM (
-            {staged} SELECT kpi_code, unit, 1 FROM kpi_definitions UNION ALL SELECT kpi_code, unit, 2 FROM _kpi_config)
+            {staged} SELECT kpi_code, unit, 1 AS pri FROM kpi_definitions  -- names pri when nothing is staged
+            UNION ALL SELECT kpi_code, unit, 2 FROM _kpi_config)
         GROUP BY kpi_code""")
 
 

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 
 class NotATable(Exception):
     """The file cannot be read as a table at all (one clear line for the report)."""
+
+    def __init__(self, message: str, sheet: str | None = None):
+        super().__init__(message)
+        self.sheet = sheet  # the sheet concerned, so the report can name it
 
 
 @dataclass
@@ -92,18 +97,30 @@ def read_csv(src: SourceFile) -> RawTable:
         return "skip"
 
     # Header is parsed above; pyarrow reads the body with every column as text.
-    body = text.encode("utf-8")
+    # A header-only file with no line break after it is an empty table, not an unreadable file.
+    body = text.encode("utf-8") if text.endswith(("\n", "\r")) else (text + "\n").encode("utf-8")
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
+            # Single-threaded so that rows set aside as bad carry their record number.
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False),
+            # Blank lines are kept (then dropped below) so that row numbers match the spreadsheet's.
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row,
+                                             ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except pa.ArrowInvalid as exc:
         raise NotATable(f"{src.name}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
-    rows = pa.array(range(2, table.num_rows + 2), type=pa.int64())
+    # Every record after the header is a spreadsheet row, including those set aside as bad.
+    rows = pa.array(range(2, table.num_rows + len(bad) + 2), type=pa.int64())
+    if bad:
+        rows = rows.filter(pc.invert(pc.is_in(rows, pa.array([n for n, _ in bad], type=pa.int64()))))
+    # Rows with every cell blank are skipped, as they are in a workbook.
+    if table.num_columns:
+        blank = [pc.match_substring_regex(table.column(n), r"^\s*$") for n in names]
+        keep = pc.invert(functools.reduce(pc.and_, blank))
+        table, rows = table.filter(keep), rows.filter(keep)
     return RawTable(src.name, None, header, table, rows, bad, src.sha256)
 
 
@@ -122,13 +139,23 @@ def excel_cell_text(value) -> str | None:
     return str(value)
 
 
-def workbook_sheets(src: SourceFile) -> list[str]:
+def _unreadable(src: SourceFile, exc: Exception) -> NotATable:
+    return NotATable(f"{src.name}: not a readable Excel workbook ({exc.__class__.__name__}); "
+                     "save it again as .xlsx or CSV")
+
+
+def _open_workbook(src: SourceFile):
     import openpyxl
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(src.content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise NotATable(f"{src.name}: not a readable Excel workbook ({exc.__class__.__name__}); "
-                        "save it again as .xlsx or CSV") from None
+        return openpyxl.load_workbook(io.BytesIO(src.content), read_only=True, data_only=True)
+    # A damaged workbook fails in many ways inside openpyxl (bad zip, missing part, broken XML):
+    # each is one clear line for the report, never a traceback.
+    except Exception as exc:
+        raise _unreadable(src, exc) from None
+
+
+def workbook_sheets(src: SourceFile) -> list[str]:
+    wb = _open_workbook(src)
     try:
         return list(wb.sheetnames)
     finally:
@@ -136,8 +163,7 @@ def workbook_sheets(src: SourceFile) -> list[str]:
 
 
 def read_sheet(src: SourceFile, sheet: str) -> RawTable:
-    import openpyxl
-    wb = openpyxl.load_workbook(io.BytesIO(src.content), read_only=True, data_only=True)
+    wb = _open_workbook(src)
     try:
         ws = wb[sheet]
         header: list[str] | None = None
@@ -158,10 +184,12 @@ def read_sheet(src: SourceFile, sheet: str) -> RawTable:
             for i, col in enumerate(columns):
                 col.append(cells[i] if i < len(cells) else None)
             numbers.append(number)
+    except Exception as exc:  # the sheet's XML is read lazily, row by row
+        raise _unreadable(src, exc) from None
     finally:
         wb.close()
     if header is None:
-        raise NotATable(f"{src.name} [{sheet}]: the sheet is empty (no header row)")
+        raise NotATable(f"{src.name} [{sheet}]: the sheet is empty (no header row)", sheet)
     names = [f"c{i}" for i in range(len(header))]
     table = pa.table({n: pa.array(col, type=pa.string()) for n, col in zip(names, columns)})
     return RawTable(src.name, sheet, header, table, pa.array(numbers, type=pa.int64()), [], src.sha256)

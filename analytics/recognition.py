@@ -10,7 +10,9 @@ from .validation import normalise_header
 
 
 class Unrecognised(Exception):
-    pass
+    def __init__(self, message: str, sheet: str | None = None):
+        super().__init__(message)
+        self.sheet = sheet  # the sheet concerned, so the report can name it
 
 
 @dataclass
@@ -21,7 +23,7 @@ class Recognised:
 
 def by_file_name(stem: str) -> Dataset | None:
     """A file whose name starts with a dataset name is that dataset; the longest name wins."""
-    stem = fold(stem)
+    stem = normalise_header(stem)  # "Learning Actions 2025.xlsx" matches like a sheet name
     matches = [d for d in DATASETS if stem.startswith(d.name)]
     return max(matches, key=lambda d: len(d.name)) if matches else None
 
@@ -34,12 +36,12 @@ def by_header(table: RawTable) -> Dataset:
         top = [d for d in candidates if len(header & set(d.column_names)) == best]
         if len(top) > 1:
             raise Unrecognised(f"{table.where}: its header fits several datasets equally well "
-                               f"({', '.join(d.name for d in top)}); name the dataset with --dataset")
+                               f"({', '.join(d.name for d in top)}); name the dataset with --dataset", table.sheet)
         return top[0]
     closest = sorted(DATASETS, key=lambda d: -len(header & set(d.required)) / len(d.required))[:2]
     hints = "; ".join(f"{d.name} (lacks {', '.join(c for c in d.required if c not in header)})" for d in closest)
     raise Unrecognised(f"{table.where}: not recognised as any dataset by its name or its header; "
-                       f"closest: {hints}. Rename the file after its dataset or use --dataset")
+                       f"closest: {hints}. Rename the file after its dataset or use --dataset", table.sheet)
 
 
 def recognise(src: SourceFile, forced: str | None = None) -> tuple[list[Recognised], list[str]]:

@@ -18,7 +18,10 @@ def config() -> Config:
 
 
 def source() -> sources.Source:
-    return sources.active(config(), prefer_demo=st.session_state.get(PREFER_DEMO, False))
+    """The database this page shows; says so on the page (every page calls this once, first)."""
+    src = sources.active(config(), prefer_demo=st.session_state.get(PREFER_DEMO, False))
+    frame(src)
+    return src
 
 
 def frame(src: sources.Source) -> None:

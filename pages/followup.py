@@ -1,5 +1,6 @@
 """Inadequate and Requires Improvement follow-up: the state of each step on D, overdue first; on-time rates."""
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 import streamlit as st
 
 from analytics import followup, ui
@@ -12,7 +13,7 @@ from analytics.filters import GRAINS
 STATE_COLOURS = {"done on time": "#0b3c73", "done late": "#6cb2e6", "overdue": "#b03a12", "not yet due": "#b8bec6"}
 STILL_INADEQUATE_BG = "background-color: #fbe3d9"
 
-source = st.session_state["source"]
+source = ui.source()
 config = ui.config()
 ui.presentation_toggle()
 f, grain = ui.filter_bar(source)
@@ -46,7 +47,8 @@ cols[0].metric("Audits in follow-up", head["audits"],
 cols[1].metric("Inadequate", head["inadequate"])
 cols[2].metric("With an overdue step", head["with_overdue_step"])
 cols[3].metric("No follow-up recorded", head["no_followup_recorded"])
-cols[4].metric("Still inadequate after review", head["still_inadequate_after_review"])
+cols[4].metric("Still inadequate", head["still_inadequate_after_review"],
+               help="Records that the review (done by the period's last day) graded Inadequate again.")
 cols[5].metric("Provisional", head["provisional"], help="Not yet moderated: the grade may still change.")
 
 st.subheader("Where each step stands")
@@ -57,7 +59,9 @@ for state, colour in STATE_COLOURS.items():
     fig.add_bar(y=rows["step_label"], x=rows["n"], name=state.capitalize(), orientation="h", marker_color=colour,
                 hovertemplate="%{y}: %{x} audits " + state + "<extra></extra>")
 fig.update_layout(template=TEMPLATE, barmode="stack", title=f"Follow-up steps by state on {f.end:%d %b %Y}",
-                  xaxis_title="Audits (count)", yaxis_title="Step", yaxis_autorange="reversed")
+                  xaxis_title="Audits (count)", yaxis_title=None, yaxis_autorange="reversed",
+                  yaxis_automargin=True, xaxis_automargin=True, legend=dict(traceorder="normal", y=-0.2, yanchor="top"),
+                  margin=dict(b=120))
 state_table = states.pivot(index="step_label", columns="state", values="n").reindex(
     index=list(followup.STEPS.values()), columns=list(followup.STATES)).reset_index().rename(
     columns={"step_label": "step"})
@@ -82,7 +86,6 @@ st.dataframe(styled, hide_index=True, key="followup_table")
 st.download_button("Download CSV", csv_bytes(view), file_name="followup.csv", mime="text/csv", key="followup_csv")
 
 st.subheader("On-time rates by service")
-labels = list(followup.STEPS.values())
 if overall.empty:
     ui.empty("No step has fallen due yet for these audits, so no on-time rate can be judged.")
     st.stop()
@@ -97,32 +100,49 @@ for step, label in followup.STEPS.items():
                              arrayminus=(rows["on_time_pct"] - rows["ci_low"]).where(small), thickness=1, width=3,
                              color="#4d4d4d"))
 fig.update_layout(template=TEMPLATE, barmode="group", title="Follow-up steps done on time, by service and step",
-                  xaxis_title="Service", yaxis_title="% done on time (of steps due)", yaxis_range=[0, 105])
-ui.show_chart(fig, overall, "Done on time ÷ (done on time + done late + overdue) on the period's last day; steps "
-              "not yet due are left out. Error bars: 95% Wilson interval where a bar rests on fewer than 20 steps.",
-              "followup_on_time")
+                  xaxis_title="Service", yaxis_title="% done on time (of steps due)", yaxis_range=[0, 105],
+                  xaxis_automargin=True, yaxis_automargin=True,
+                  legend=dict(y=-0.25, yanchor="top"), margin=dict(b=130))
+ui.show_chart(fig, followup.rates_table(overall),
+              "Done on time ÷ (done on time + done late + overdue) on the period's last day; steps not yet due are "
+              "left out. Error bars (and ranges in the table): 95% Wilson interval where a bar rests on fewer than "
+              "20 steps.", "followup_on_time")
 
 grain_label = GRAINS[grain]
 step = st.selectbox("Step", list(followup.STEPS), format_func=followup.STEPS.get, key="followup_step")
 rows_all = series[series["step"] == step]
-fig = go.Figure()
-for service, rows in rows_all.groupby("service", sort=False):
+if rows_all.empty:
+    ui.empty(f"No “{followup.STEPS[step]}” step has fallen due for these audits.")
+    st.stop()
+# One small panel per service: six overlaid noisy lines with error bars are unreadable.
+services = [s for s in config.service_codes if s in set(rows_all["service"])]
+ncols = min(3, len(services))
+nrows = -(-len(services) // ncols)
+fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=services, shared_yaxes=True,
+                    shared_xaxes=True, vertical_spacing=0.14, horizontal_spacing=0.04)
+periods = sorted(series["period"].unique())
+for i, service in enumerate(services):
+    rows = rows_all[rows_all["service"] == service]
+    # Every panel gets the same periods on its axis, so the panels line up.
+    fig.add_scatter(x=periods, y=[None] * len(periods), showlegend=False, hoverinfo="skip",
+                    row=i // ncols + 1, col=i % ncols + 1)
     small = rows["judged"] < SMALL_N
-    fig.add_scatter(x=rows["period"], y=rows["on_time_pct"], mode="lines+markers", name=service,
-                    customdata=rows[["on_time", "judged"]],
+    fig.add_scatter(x=rows["period"], y=rows["on_time_pct"], mode="lines+markers", name=service, showlegend=False,
+                    marker_color="#0b3c73", line_color="#0b3c73", customdata=rows[["on_time", "judged"]],
                     hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]} steps)<extra>" + service
                                   + "</extra>",
                     error_y=dict(type="data", symmetric=False,
                                  array=(rows["ci_high"] - rows["on_time_pct"]).where(small),
                                  arrayminus=(rows["on_time_pct"] - rows["ci_low"]).where(small), thickness=1,
-                                 width=3))
-fig.update_layout(template=TEMPLATE,
-                  title=f"{followup.STEPS[step]} on time, by service and {grain_label.lower()} of the audit",
-                  xaxis_title=f"{grain_label} of the audit", yaxis_title="% done on time (of steps due)",
-                  yaxis_range=[0, 105])
-if rows_all.empty:
-    ui.empty(f"No “{followup.STEPS[step]}” step has fallen due for these audits.")
-else:
-    ui.show_chart(fig, series, "Each point: the steps of audits in that period, judged on the period's last day. "
-                  "Error bars: 95% Wilson interval where a point rests on fewer than 20 steps. The table lists "
-                  "every step.", "followup_on_time_trend")
+                                 width=3, color="#6b7280"),
+                    row=i // ncols + 1, col=i % ncols + 1)
+fig.update_layout(template=TEMPLATE, height=240 * nrows + 170, margin=dict(b=110),
+                  title=f"{followup.STEPS[step]} on time, by service and {grain_label.lower()} of the audit")
+fig.update_yaxes(range=[0, 105])
+fig.update_yaxes(title_text="% on time", col=1)
+fig.update_xaxes(type="category", categoryorder="array", categoryarray=periods, tickangle=-45, nticks=8)
+fig.add_annotation(text=f"{grain_label} of the audit", xref="paper", yref="paper", x=0.5, y=0, yshift=-95,
+                   showarrow=False, font=dict(size=14))
+ui.show_chart(fig, followup.rates_table(series),
+              "Each point: the steps of audits in that period, judged on the period's last day; n in the hover and the table. Error bars (and ranges in the table): 95% Wilson interval where a point "
+              "rests on fewer than 20 steps. The table lists every step.", "followup_on_time_trend")

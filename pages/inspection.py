@@ -6,7 +6,7 @@ from analytics import inspection, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE
 from analytics.exports import csv_bytes
 
-source = st.session_state["source"]
+source = ui.source()
 config = ui.config()
 ui.presentation_toggle()
 f, _ = ui.filter_bar(source, grain=False)
@@ -17,7 +17,7 @@ if f.month_from is None:
 start, end = inspection.window(f, config)
 with source.db.read() as con:
     pool = inspection.pool(con, f, config)
-    exemplars = inspection.exemplars(con, f)
+    exemplars = inspection.exemplars(con, f, config)
 
 st.header("Inspection pool")
 st.caption(f"The most recent audit of each child from **{start:%d %B %Y}** to **{end:%d %B %Y}** (the "
@@ -44,7 +44,8 @@ else:
                     hovertemplate="%{x}: %{y} children " + label + " (%{customdata[0]} provisional)<extra></extra>")
     fig.update_layout(template=TEMPLATE, barmode="stack",
                       title=f"Children in the inspection pool by {name.lower()} and final grade",
-                      xaxis_title=name, yaxis_title="Children (count)")
+                      xaxis_title=name, yaxis_title="Children (count)", xaxis_automargin=True, yaxis_automargin=True,
+                      legend=dict(traceorder="normal", y=-0.2, yanchor="top"), margin=dict(b=120))
     ui.show_chart(fig, inspection.pool_matrix(counts, by),
                   "Each child counted once, by the final grade of their most recent audit in the window "
                   "(benchmarked, else moderated, else the auditor's; provisional = not yet moderated).",
@@ -57,7 +58,7 @@ else:
     ages = c2.multiselect("Age band", bands, key="pool_age", placeholder="All age bands")
     keep = pool["final_grade"].isin(grades or config.grade_labels) & pool["child_age_band"].isin(ages or bands)
     shown = pool[keep].drop(columns="final_rank")
-    shown = shown.assign(audit_date=shown["audit_date"].dt.date)
+    shown = shown.assign(audit_date=shown["audit_date"].dt.date).rename(columns=inspection.LABELS)
     st.caption(f"{len(shown)} of {len(pool)} children.")
     st.dataframe(shown, hide_index=True, key="pool_table")
     st.download_button("Download CSV", csv_bytes(shown), file_name="inspection_pool.csv", mime="text/csv",
@@ -72,7 +73,9 @@ else:
     cols = st.columns(3)
     cols[0].metric("Exemplars in the period", len(exemplars))
     cols[1].metric("Provisional", int(exemplars["provisional"].sum()), help="Not yet moderated.")
-    shown = exemplars.assign(audit_date=exemplars["audit_date"].dt.date)
+    shown = exemplars.assign(audit_date=exemplars["audit_date"].dt.date,
+                             outstanding_pillars=exemplars["outstanding_pillars"].fillna("")).rename(
+        columns=inspection.LABELS)
     st.dataframe(shown, hide_index=True, key="exemplar_table")
     st.download_button("Download CSV", csv_bytes(shown), file_name="exemplars.csv", mime="text/csv",
                        key="exemplar_csv")

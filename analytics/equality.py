@@ -1,0 +1,167 @@
+"""Equality, diversity and inclusion: audit and pillar grades by the child's age band, gender, ethnicity, disability.
+
+Figures follow metrics.md (final grade; good or better = Outstanding or Good; pillar rows by their final
+pillar grade). This view is marked for circulation, so every table passes through ``suppression``:
+counts of 1 to threshold - 1 show as "<5", a count that would give one away is hidden too ("*"), and a
+percentage over fewer than threshold records, or over a hidden count, shows as "–". The numbers behind
+a hidden cell never leave this module: the page receives display strings, and chart values only
+where they may be shown.
+
+A blank characteristic is "Not recorded"; ``child_disability`` (yes/no) is "Disabled" / "Not disabled".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import suppression
+from .audits import SMALL_N
+from .config import Config
+from .datasets import get as dataset
+from .filters import Filters, where
+from .impact import wilson_interval
+from .pillars import ordered
+from .presentation import format_pct
+
+CHARACTERISTICS = {
+    "child_age_band": "Age band",
+    "child_gender": "Gender",
+    "child_ethnicity_group": "Ethnicity group",
+    "child_disability": "Disability",
+}
+NOT_RECORDED = "Not recorded"
+DISABLED, NOT_DISABLED = "Disabled", "Not disabled"
+ALL = "All audits"
+GOOD, NOT_GOOD = "Good or better", "Not good or better"
+PCT, INTERVAL, PROVISIONAL = "% good or better", f"95% interval (n < {SMALL_N})", "Provisional"
+
+CHART_COLUMNS = ["label", "n_text", "good_pct", "ci_low", "ci_high", "text"]
+
+# Pillar rows with their audit's child characteristics and provisional flag (the columns where() filters on).
+PILLAR_ROWS = """(SELECT p.pillar, p.final_rank, p.audit_date, p.service, p.team, p.cohort, p.auditor_role,
+                         a.provisional, a.child_age_band, a.child_gender, a.child_ethnicity_group, a.child_disability
+                  FROM audit_pillars_final p JOIN audits_final a USING (audit_id))"""
+
+
+def threshold_of(config: Config) -> int:
+    return int(config["small_number_threshold"])
+
+
+def group_sql(column: str) -> str:
+    """The characteristic as a group label: blanks are "Not recorded"; disability yes/no in words."""
+    if column not in CHARACTERISTICS:
+        raise ValueError(column)
+    if column == "child_disability":
+        return (f"CASE WHEN child_disability THEN '{DISABLED}' WHEN NOT child_disability THEN '{NOT_DISABLED}' "
+                f"ELSE '{NOT_RECORDED}' END")
+    return f"coalesce(nullif(trim(CAST({column} AS VARCHAR)), ''), '{NOT_RECORDED}')"
+
+
+def group_order(column: str, groups) -> list[str]:
+    """Age bands youngest first, disability Disabled first, others alphabetically; "Not recorded" last."""
+    if column == "child_age_band":
+        configured = list(dataset("audits").column("child_age_band").choices)
+    elif column == "child_disability":
+        configured = [DISABLED, NOT_DISABLED]
+    else:
+        configured = []
+    present = [g for g in dict.fromkeys(groups) if g != NOT_RECORDED]
+    return ordered(present, configured) + ([NOT_RECORDED] if NOT_RECORDED in set(groups) else [])
+
+
+# --- the counts (unsuppressed: for the tests and for this module only) ---------------------------
+def audit_counts(con, f: Filters, column: str) -> pd.DataFrame:
+    """Per group: n audits, good (final rank 1-2), provisional. Unsuppressed."""
+    cond, params = where(f, "audit_date", audit_columns=True)
+    df = con.execute(
+        f"SELECT {group_sql(column)} AS \"group\", count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, "
+        f"count(*) FILTER (provisional) AS provisional FROM audits_final WHERE {cond} GROUP BY ALL", params).df()
+    order = group_order(column, df["group"])
+    return df.set_index("group").reindex(order).reset_index()
+
+
+def pillar_counts(con, f: Filters, column: str, config: Config) -> pd.DataFrame:
+    """Per group and pillar: n pillar rows, good, provisional. Unsuppressed."""
+    cond, params = where(f, "audit_date", audit_columns=True)
+    df = con.execute(
+        f"SELECT {group_sql(column)} AS \"group\", pillar, count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, "
+        f"count(*) FILTER (provisional) AS provisional FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL", params).df()
+    groups = {g: i for i, g in enumerate(group_order(column, df["group"]))}
+    pillar_index = {p: i for i, p in enumerate(ordered(df["pillar"], config.pillars))}
+    df = df.assign(_p=df["pillar"].map(pillar_index), _g=df["group"].map(groups))
+    return df.sort_values(["_p", "_g"]).drop(columns=["_p", "_g"]).reset_index(drop=True)
+
+
+# --- suppressed tables ---------------------------------------------------------------------------
+@dataclass
+class Rates:
+    """A suppressed table for display and export, and the values a chart may draw.
+
+    ``table``: display strings, one row per group and a last row for all audits.
+    ``chart``: per group (and the all row): label, n_text, good_pct / ci_low / ci_high (None where hidden;
+    the interval only under 20 records), text ("55.1% (n=42)" or "– (n=<5)").
+    """
+    table: pd.DataFrame
+    chart: pd.DataFrame
+
+
+def rates(counts: pd.DataFrame, threshold: int, label: str = "group", denominator: str = "Audits") -> Rates:
+    """Suppress one characteristic's counts (group, n, good, provisional) and work out what may be shown.
+
+    The published table shows each group's good and not-good counts, their total (n) and an all-audits
+    row, so rows and columns are both equations a reader could solve: both get secondary suppression.
+    A percentage is shown only when its denominator is at least the threshold and neither count behind
+    it is hidden. Provisional counts are suppressed the same way in their own column (with its total).
+    """
+    counts = counts.reset_index(drop=True)
+    if counts.empty:
+        return Rates(pd.DataFrame(), pd.DataFrame(columns=CHART_COLUMNS))
+    groups = list(counts["group"])
+    grid = pd.DataFrame({GOOD: counts["good"].to_numpy("int64"),
+                         NOT_GOOD: (counts["n"] - counts["good"]).to_numpy("int64")}, index=groups)
+    shown = suppression.suppress(grid, threshold, row_totals=True, column_totals=True, total_label=ALL)
+    marks = suppression.suppression_mask(grid, threshold, row_totals=True, column_totals=True, total_label=ALL)
+    full = suppression.with_totals(grid, row_totals=True, column_totals=True, total_label=ALL)
+    prov = pd.DataFrame({PROVISIONAL: counts["provisional"].to_numpy("int64")}, index=groups)
+    prov_shown = suppression.suppress(prov, threshold, column_totals=True, total_label=ALL)
+
+    table_rows, chart_rows = [], []
+    for key in [*groups, ALL]:
+        n, good = int(full.loc[key, ALL]), int(full.loc[key, GOOD])
+        hidden = bool(marks.loc[key, GOOD] or marks.loc[key, ALL])
+        pct_text = suppression.pct_display(good, n, threshold, hidden=hidden)
+        visible = pct_text != suppression.DASH
+        low, high = wilson_interval(good, n) if visible and n < SMALL_N else (None, None)
+        interval = f"{format_pct(low)[:-1]}–{format_pct(high)}" if low is not None else ""
+        table_rows.append({label: key, denominator: shown.loc[key, ALL], GOOD: shown.loc[key, GOOD],
+                           NOT_GOOD: shown.loc[key, NOT_GOOD], PCT: pct_text, INTERVAL: interval,
+                           PROVISIONAL: prov_shown.loc[key, PROVISIONAL]})
+        chart_rows.append({"label": key, "n_text": shown.loc[key, ALL],
+                           "good_pct": good / n * 100 if visible else None, "ci_low": low, "ci_high": high,
+                           "text": f"{pct_text} (n={shown.loc[key, ALL]})"})
+    return Rates(pd.DataFrame(table_rows), pd.DataFrame(chart_rows))
+
+
+def audit_rates(con, f: Filters, column: str, config: Config) -> Rates:
+    """% good or better of audits by one characteristic, suppressed for circulation."""
+    counts = audit_counts(con, f, column)
+    return rates(counts, threshold_of(config), CHARACTERISTICS[column])
+
+
+def pillar_rates(con, f: Filters, column: str, config: Config) -> Rates:
+    """% good or better of each pillar's grades by one characteristic, suppressed pillar by pillar.
+
+    ``table`` and ``chart`` are long: one block of rows per pillar (its groups, then all audits), with a
+    "Pillar" column first.
+    """
+    counts = pillar_counts(con, f, column, config)
+    threshold = threshold_of(config)
+    tables, charts = [], []
+    for pillar, rows in counts.groupby("pillar", sort=False):
+        r = rates(rows, threshold, CHARACTERISTICS[column], "Pillar grades")
+        tables.append(r.table.assign(Pillar=pillar)[["Pillar", *r.table.columns]])
+        charts.append(r.chart.assign(pillar=pillar))
+    if not tables:
+        return Rates(pd.DataFrame(), pd.DataFrame(columns=[*CHART_COLUMNS, "pillar"]))
+    return Rates(pd.concat(tables, ignore_index=True), pd.concat(charts, ignore_index=True))

@@ -1,0 +1,222 @@
+"""The Inadequate and Requires Improvement follow-up process: each step's due day, done day and state on D.
+
+metrics.md "Follow-up on time": for audits whose final grade is Inadequate or Requires Improvement,
+calendar days from ``audit_date`` (configurable, ``config["followup"]``): managers notified within
+``managers_notified_days`` and a reflective meeting within ``reflective_meeting_days``; for Inadequate
+also the review by ``review_due_date`` (default audit date + ``review_days``) and, when the review
+grade is still Inadequate, the Head of Service notified within ``head_of_service_notified_days`` of
+the review. D is the last day of the period's end month.
+
+States on D, first match wins:
+- *not applicable*: the step does not apply (the review for Requires Improvement; the Head of Service
+  step unless the review, done by D, graded the record Inadequate again);
+- *done on time* / *done late*: done on or before D, on or before / after the due day;
+- *overdue*: not done by D and due before D (metrics.md "Follow-up overdue");
+- *not yet due*: not done by D and due on D or later.
+A step done after D was not done on D, as for learning actions. An audit with no ``audit_followups``
+row counts as no step done (LEFT JOIN). "For Inadequate" means the audit's final grade.
+
+**On-time %** of a step = done on time ÷ (done on time + done late + overdue): steps not yet due
+cannot be judged yet and are left out, as are steps that do not apply.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from .audits import QUARTER_SQL, SMALL_N
+from .config import Config
+from .filters import Filters, add_months, month_start, where
+from .impact import wilson_interval
+from .presentation import format_pct
+
+STEPS = {
+    "managers_notified": "Managers notified",
+    "reflective_meeting": "Reflective meeting",
+    "review": "Review (Inadequate)",
+    "hos_notified": "Head of Service notified",
+}
+STATES = ("overdue", "done late", "not yet due", "done on time", "not applicable")
+JUDGED = ("done on time", "done late", "overdue")
+
+TABLE_LABELS = {
+    "audit_id": "Audit", "child_ref": "Child ref", "service": "Service", "team": "Team", "cohort": "Cohort",
+    "audit_date": "Audit date", "final_grade": "Final grade", "provisional": "Provisional",
+    "has_followup": "Follow-up recorded", "overdue_steps": "Overdue steps",
+    "still_inadequate": "Still inadequate after review",
+    "managers_notified_due": "Notify managers by", "managers_notified_done": "Managers notified",
+    "managers_notified_state": "Managers notified: state",
+    "reflective_meeting_due": "Meeting due by", "reflective_meeting_done": "Reflective meeting",
+    "reflective_meeting_state": "Meeting: state",
+    "review_due": "Review due by", "review_done": "Review done", "review_state": "Review: state",
+    "review_grade": "Review grade",
+    "hos_notified_due": "Notify Head of Service by", "hos_notified_done": "Head of Service notified",
+    "hos_notified_state": "Head of Service: state",
+}
+
+
+def days(config: Config) -> dict[str, int]:
+    """The configured calendar days of each step."""
+    fu = config["followup"]
+    return {k: int(fu[k]) for k in ("managers_notified_days", "reflective_meeting_days", "review_days",
+                                    "head_of_service_notified_days")}
+
+
+def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
+    """SQL for one row per (audit, step) with due, done and state on D; the audits are those in ``f``."""
+    cond, params = where(f, "audit_date", audit_columns=True)
+    d = days(config)
+    sql = f"""
+        base AS (
+            SELECT a.audit_id, a.child_ref, a.service, a.team, a.cohort, a.audit_date, a.audit_month,
+                   a.final_grade, a.final_rank, a.provisional, fu.audit_id IS NOT NULL AS has_followup,
+                   fu.managers_notified_date, fu.reflective_meeting_date, fu.review_due_date, fu.review_date,
+                   fu.review_grade, g.rank AS review_rank, fu.head_of_service_notified_date
+            FROM (SELECT * FROM audits_final WHERE final_rank >= 3 AND {cond}) a
+            LEFT JOIN audit_followups fu ON fu.audit_id = a.audit_id
+            LEFT JOIN grade_scale g ON g.label = fu.review_grade),
+        raw AS (
+            SELECT audit_id, 'managers_notified' AS step, 1 AS step_no, TRUE AS applies,
+                   audit_date + CAST(? AS INTEGER) AS due, managers_notified_date AS done FROM base
+            UNION ALL
+            SELECT audit_id, 'reflective_meeting', 2, TRUE,
+                   audit_date + CAST(? AS INTEGER), reflective_meeting_date FROM base
+            UNION ALL
+            SELECT audit_id, 'review', 3, final_rank = 4,
+                   coalesce(review_due_date, audit_date + CAST(? AS INTEGER)), review_date FROM base
+            UNION ALL
+            -- Only a review done by D that graded the record Inadequate again starts this step.
+            SELECT audit_id, 'hos_notified', 4,
+                   coalesce(final_rank = 4 AND review_rank = 4 AND review_date <= CAST(? AS DATE), FALSE),
+                   review_date + CAST(? AS INTEGER), head_of_service_notified_date FROM base),
+        steps AS (
+            SELECT b.audit_id, b.child_ref, b.service, b.team, b.cohort, b.audit_date, b.audit_month,
+                   b.final_grade, b.provisional, r.step, r.step_no, r.applies,
+                   CASE WHEN r.applies THEN r.due END AS due,
+                   CASE WHEN r.applies THEN r.done END AS done,
+                   CASE WHEN NOT r.applies THEN 'not applicable'
+                        WHEN r.done <= CAST(? AS DATE) AND r.done <= r.due THEN 'done on time'
+                        WHEN r.done <= CAST(? AS DATE) THEN 'done late'
+                        WHEN r.due < CAST(? AS DATE) THEN 'overdue'
+                        ELSE 'not yet due' END AS state
+            FROM raw r JOIN base b USING (audit_id))"""
+    params = [*params, d["managers_notified_days"], d["reflective_meeting_days"], d["review_days"], f.end,
+              d["head_of_service_notified_days"], f.end, f.end, f.end]
+    return sql, params
+
+
+def step_states(con, f: Filters, config: Config) -> pd.DataFrame:
+    """One row per (audit, step): audit_id, service, ..., step, applies, due, done, state (on D)."""
+    sql, params = _steps_sql(f, config)
+    return con.execute(f"WITH {sql} SELECT * FROM steps ORDER BY audit_id, step_no", params).df()
+
+
+def followup_table(con, f: Filters, config: Config) -> pd.DataFrame:
+    """One row per audit graded Inadequate or Requires Improvement, overdue steps first.
+
+    Columns: pseudonymous references, dates and grades; per step its due day, done day and state;
+    ``overdue_steps``; ``still_inadequate`` (a review done by D graded the record Inadequate again).
+    """
+    sql, params = _steps_sql(f, config)
+    pivots = ", ".join(
+        f"any_value(due) FILTER (step = '{s}') AS {s}_due, any_value(done) FILTER (step = '{s}') AS {s}_done, "
+        f"any_value(state) FILTER (step = '{s}') AS {s}_state" for s in STEPS)
+    return con.execute(f"""WITH {sql}
+        SELECT s.audit_id, any_value(s.child_ref) AS child_ref, any_value(s.service) AS service,
+               any_value(s.team) AS team, any_value(s.cohort) AS cohort, any_value(s.audit_date) AS audit_date,
+               any_value(s.final_grade) AS final_grade, any_value(s.provisional) AS provisional,
+               any_value(b.has_followup) AS has_followup,
+               CAST(count(*) FILTER (state = 'overdue') AS INTEGER) AS overdue_steps,
+               coalesce(any_value(b.final_rank = 4 AND b.review_rank = 4 AND b.review_date <= CAST(? AS DATE)),
+                        FALSE) AS still_inadequate,
+               {pivots}, any_value(b.review_grade) AS review_grade,
+               min(due) FILTER (state = 'overdue') AS _first_overdue
+        FROM steps s JOIN base b USING (audit_id)
+        GROUP BY s.audit_id
+        ORDER BY overdue_steps > 0 DESC, _first_overdue, still_inadequate DESC, audit_date, s.audit_id""",
+                       [*params, f.end]).df().drop(columns="_first_overdue")
+
+
+def headline(con, f: Filters, config: Config) -> dict[str, int]:
+    """Counts for the page's headline: audits in follow-up and how many need attention on D."""
+    sql, params = _steps_sql(f, config)
+    row = con.execute(f"""WITH {sql}, overdue AS (
+            SELECT audit_id, count(*) FILTER (state = 'overdue') AS n FROM steps GROUP BY audit_id)
+        SELECT count(*), count(*) FILTER (final_rank = 4), count(*) FILTER (final_rank = 3),
+               count(*) FILTER (provisional), count(*) FILTER (o.n > 0),
+               count(*) FILTER (NOT has_followup),
+               count(*) FILTER (final_rank = 4 AND review_rank = 4 AND review_date <= CAST(? AS DATE))
+        FROM base b JOIN overdue o USING (audit_id)
+        """, [*params, f.end]).fetchone()
+    keys = ("audits", "inadequate", "requires_improvement", "provisional", "with_overdue_step",
+            "no_followup_recorded", "still_inadequate_after_review")
+    return dict(zip(keys, (int(v or 0) for v in row)))
+
+
+def state_counts(con, f: Filters, config: Config) -> pd.DataFrame:
+    """Steps per state on D: columns step, step_label, state, n (every step × state, zeros included)."""
+    sql, params = _steps_sql(f, config)
+    got = con.execute(f"WITH {sql} SELECT step, state, count(*) AS n FROM steps GROUP BY ALL", params).df()
+    grid = pd.DataFrame([(s, st) for s in STEPS for st in STATES], columns=["step", "state"])
+    out = grid.merge(got, on=["step", "state"], how="left")
+    out["n"] = out["n"].fillna(0).astype(int)
+    out.insert(1, "step_label", out["step"].map(STEPS))
+    return out
+
+
+def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by: str = "service") -> pd.DataFrame:
+    """On-time % of each step (per ``by`` and, with a grain, per audit period) with its Wilson interval.
+
+    Columns: [period,] by, step, step_label, judged (the denominator: done on time, done late or overdue
+    on D), on_time, late, overdue, on_time_pct, ci_low, ci_high. Only groups with a judged step.
+    ``grain``: None (the whole period), "month", "quarter" or "rolling3" (each month with the two
+    before it). Every step is judged on D, the period's last day, whatever the row's period.
+    """
+    if by not in ("service", "team", "cohort"):
+        raise ValueError(by)
+    counts = ("count(*) FILTER (state IN ('done on time', 'done late', 'overdue')) AS judged, "
+              "count(*) FILTER (state = 'done on time') AS on_time, "
+              "count(*) FILTER (state = 'done late') AS late, count(*) FILTER (state = 'overdue') AS overdue")
+    if grain == "rolling3":
+        # Audits from two months before the period start feed its first rolling windows.
+        wide = dataclasses.replace(f, month_from=add_months(f.start, -2).strftime("%Y-%m"))
+        sql, params = _steps_sql(wide, config)
+        query = (f"WITH {sql}, months AS (SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), "
+                 f"INTERVAL 1 MONTH)) AS m) "
+                 f"SELECT strftime(m, '%Y-%m') AS period, {by}, step, any_value(step_no) AS step_no, {counts} "
+                 f"FROM months JOIN steps ON audit_date >= m - INTERVAL 2 MONTH AND audit_date < m + INTERVAL 1 MONTH "
+                 f"GROUP BY ALL")
+        params = [*params, f.start, month_start(f.month_to)]
+    else:
+        sql, params = _steps_sql(f, config)
+        period = {None: "", "month": "audit_month AS period, ",
+                  "quarter": QUARTER_SQL.format(d="audit_date") + " AS period, "}[grain]
+        query = f"WITH {sql} SELECT {period}{by}, step, any_value(step_no) AS step_no, {counts} FROM steps GROUP BY ALL"
+    df = con.execute(f"SELECT * FROM ({query}) WHERE judged > 0", params).df()
+    keys = (["period"] if grain else []) + [by]
+    # Services in their configured order, as everywhere else.
+    rank = {c: i for i, c in enumerate(config.service_codes)} if by == "service" else {}
+    df["_by"] = [(rank.get(v, len(rank)), v) for v in df[by]]
+    df = df.sort_values(keys[:-1] + ["_by", "step_no"]).drop(columns=["step_no", "_by"]).reset_index(drop=True)
+    df.insert(len(keys) + 1, "step_label", df["step"].map(STEPS))
+    df["on_time_pct"] = [o / j * 100 for o, j in zip(df["on_time"], df["judged"])]
+    cis = [wilson_interval(int(o), int(j)) for o, j in zip(df["on_time"], df["judged"])]
+    df["ci_low"] = [c[0] for c in cis]
+    df["ci_high"] = [c[1] for c in cis]
+    return df
+
+
+def rates_table(rates: pd.DataFrame) -> pd.DataFrame:
+    """On-time rates for reading: the percentage with its 95% Wilson range where fewer than 20 steps are judged."""
+    def shown(row) -> str:
+        text = format_pct(row["on_time_pct"])
+        if row["judged"] < SMALL_N:
+            text += f" ({format_pct(row['ci_low'])} to {format_pct(row['ci_high'])})"
+        return text
+
+    out = rates.drop(columns=["step"]).rename(columns={
+        "period": "Period", "service": "Service", "team": "Team", "cohort": "Cohort", "step_label": "Step",
+        "judged": "Steps due", "on_time": "Done on time", "late": "Done late", "overdue": "Overdue"})
+    out["On time"] = [shown(r) for _, r in rates.iterrows()]
+    return out.drop(columns=["on_time_pct", "ci_low", "ci_high"])

@@ -1,0 +1,129 @@
+"""Small-number suppression for views and exports marked for circulation (metrics.md "Small numbers").
+
+- A count from 1 to threshold - 1 shows as "<5" (primary suppression); 0 shows as 0.
+- Where a suppressed cell could be worked out from a total and the other cells of its row or column
+  (the line holds exactly one hidden cell), the next smallest non-zero cell of that line is hidden too
+  (secondary suppression), shown as "*", repeated until no line gives a hidden cell away.
+- A percentage whose denominator is below the threshold shows as "–"; so does one whose numerator or
+  denominator is hidden, since the percentage and the other figure would give the hidden count back.
+
+Pure functions over pandas; no database, no Streamlit.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .presentation import DASH, format_pct
+
+SECONDARY = "*"
+PRIMARY = "primary"
+SECONDARY_KIND = "secondary"
+TOTAL = "Total"
+
+
+def primary_label(threshold: int) -> str:
+    return f"<{threshold}"
+
+
+def _check(counts: pd.DataFrame, threshold: int) -> None:
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ValueError(f"the small-number threshold must be a whole number of at least 1, not {threshold!r}")
+    for value in counts.to_numpy().ravel():
+        if value is None or (isinstance(value, float) and (math.isnan(value) or value != int(value))) or value < 0:
+            raise ValueError(f"counts must be whole numbers of at least 0, not {value!r}")
+
+
+def with_totals(counts: pd.DataFrame, *, row_totals: bool = False, column_totals: bool = False,
+                total_label: str = TOTAL) -> pd.DataFrame:
+    """The counts with a total column (each row's sum) and/or a total row (each column's sum) appended."""
+    out = counts.astype("int64").copy()
+    if row_totals:
+        out[total_label] = out.sum(axis=1)
+    if column_totals:
+        out.loc[total_label] = out.sum(axis=0)
+    return out
+
+
+def suppression_mask(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bool = False,
+                     column_totals: bool = False, total_label: str = TOTAL) -> pd.DataFrame:
+    """Which cells are hidden: "" (shown), "primary" or "secondary", for the table with its totals appended.
+
+    ``row_totals``: the published table shows each row's total (a last column), so each row is an
+    equation a reader can solve; ``column_totals`` likewise for columns (a last row). With both, the
+    totals row and column are equations too (they meet in the grand total).
+    """
+    _check(counts, threshold)
+    table = with_totals(counts, row_totals=row_totals, column_totals=column_totals, total_label=total_label)
+    values = table.to_numpy()
+    n_rows, n_cols = values.shape
+    interior_rows = n_rows - (1 if column_totals else 0)
+    interior_cols = n_cols - (1 if row_totals else 0)
+    mask = [["" for _ in range(n_cols)] for _ in range(n_rows)]
+    for i in range(n_rows):
+        for j in range(n_cols):
+            if 1 <= values[i, j] < threshold:
+                mask[i][j] = PRIMARY
+
+    # Each line is a list of cells that add up: the interior cells and the total that closes them.
+    lines: list[list[tuple[int, int]]] = []
+    if row_totals:
+        lines += [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
+    if column_totals:
+        lines += [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
+
+    def is_margin(i: int, j: int) -> bool:
+        return i >= interior_rows or j >= interior_cols
+
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            hidden = [c for c in line if mask[c[0]][c[1]]]
+            if len(hidden) != 1:
+                continue
+            # Zero cells stay shown; interior cells before totals; then the smallest, first in order.
+            candidates = [c for c in line if not mask[c[0]][c[1]] and values[c] > 0]
+            if not candidates:
+                continue
+            i, j = min(candidates, key=lambda c: (is_margin(*c), values[c], line.index(c)))
+            mask[i][j] = SECONDARY_KIND
+            changed = True
+    return pd.DataFrame(mask, index=table.index, columns=table.columns)
+
+
+def format_count(value: int) -> str:
+    return f"{int(value):,}"
+
+
+def suppress(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bool = False, column_totals: bool = False,
+             total_label: str = TOTAL) -> pd.DataFrame:
+    """The counts (with the requested totals appended) as display strings, small numbers suppressed.
+
+    1..threshold-1 -> "<5"; cells hidden to protect them -> "*"; everything else, 0 included, as the number.
+    """
+    mask = suppression_mask(counts, threshold, row_totals=row_totals, column_totals=column_totals,
+                            total_label=total_label)
+    table = with_totals(counts, row_totals=row_totals, column_totals=column_totals, total_label=total_label)
+    out = table.astype(object).copy()
+    for col in table.columns:
+        out[col] = [primary_label(threshold) if m == PRIMARY else SECONDARY if m == SECONDARY_KIND else format_count(v)
+                    for v, m in zip(table[col], mask[col])]
+    return out
+
+
+def pct_display(numerator: int, denominator: int, threshold: int = 5, *, hidden: bool = False) -> str:
+    """A percentage for circulation: "–" when the denominator is below the threshold or a count behind it is hidden."""
+    if hidden or not denominator or denominator < threshold:
+        return DASH
+    return format_pct(numerator / denominator * 100)
+
+
+def note(threshold: int = 5) -> str:
+    """The caption that explains the marks."""
+    if threshold <= 1:
+        return "No small numbers are suppressed (the threshold is 1)."
+    return (f"Small numbers suppressed: {primary_label(threshold)} is a count from 1 to {threshold - 1}; "
+            f"{SECONDARY} is hidden so that a suppressed count cannot be worked out from a total; "
+            f"{DASH} is a percentage over fewer than {threshold} records or one that would reveal a hidden count.")

@@ -1,0 +1,81 @@
+"""Equality, diversity and inclusion: audit and pillar grades by the child's age band, gender, ethnicity, disability.
+
+Marked for circulation: every count and percentage shown comes suppressed from analytics.equality.
+"""
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import equality, heatmap, suppression, ui
+from analytics.audits import SMALL_N
+from analytics.charts import GRADE_COLOURS, MUTED, TEMPLATE
+
+source = ui.source()
+config = ui.config()
+ui.presentation_toggle()
+f, _ = ui.filter_bar(source, grain=False)
+st.title("Equality, diversity and inclusion")
+if f.month_from is None:
+    ui.empty()
+    st.stop()
+threshold = equality.threshold_of(config)
+with source.db.read() as con:
+    results = {c: (equality.audit_rates(con, f, c, config), equality.pillar_rates(con, f, c, config))
+               for c in equality.CHARACTERISTICS}
+if next(iter(results.values()))[0].table.empty:
+    ui.empty()
+    st.stop()
+
+st.caption("Audits in the period by the child's characteristics as recorded on the audit; blank means "
+           f"\"{equality.NOT_RECORDED}\". {suppression.note(threshold)} Provisional audits (not yet moderated) "
+           "are counted in the figures and shown in their own column.")
+
+for tab, (column, (audit, pillar)) in zip(st.tabs(list(equality.CHARACTERISTICS.values())), results.items()):
+    name = equality.CHARACTERISTICS[column]
+    with tab:
+        st.subheader(f"% good or better by {name.lower()}")
+        rows = audit.chart[audit.chart["label"] != equality.ALL]
+        small = rows["ci_low"].notna()
+        fig = go.Figure(go.Bar(
+            x=rows["label"], y=rows["good_pct"], marker_color=GRADE_COLOURS[1],
+            text=rows["text"].where(rows["good_pct"].notna(), ""), textposition="outside",
+            customdata=rows[["text"]], hovertemplate="%{x}: %{customdata[0]}<extra></extra>",
+            error_y=dict(type="data", symmetric=False, array=(rows["ci_high"] - rows["good_pct"]).where(small),
+                         arrayminus=(rows["good_pct"] - rows["ci_low"]).where(small), thickness=1, width=3)))
+        for label, value, text in zip(rows["label"], rows["good_pct"], rows["text"]):
+            if value != value:   # NaN: this group's percentage is suppressed
+                fig.add_annotation(x=label, y=2, text=f"{text}<br>suppressed", showarrow=False, yanchor="bottom",
+                                   font=dict(color=MUTED))
+        overall = audit.chart[audit.chart["label"] == equality.ALL].iloc[0]
+        if overall["good_pct"] == overall["good_pct"]:   # a reference line unless the total itself is hidden
+            fig.add_scatter(x=list(rows["label"]), y=[overall["good_pct"]] * len(rows), mode="lines",
+                            line=dict(color=MUTED, dash="dash", width=1.5), name=f"All audits: {overall['text']}",
+                            hoverinfo="skip")
+            fig.data[0].showlegend = False
+        fig.update_layout(template=TEMPLATE, title=f"Audits graded good or better, by the child's {name.lower()}",
+                          xaxis_title=name, yaxis_title="% good or better (of audits)", yaxis_range=[0, 110],
+                          margin=dict(t=100))
+        fig.update_xaxes(type="category", automargin=True)
+        ui.show_chart(fig, audit.table,
+                      "Share of audits whose final grade is Outstanding or Good, among audits of children in each "
+                      f"group; n = audits. Dashed line: all audits in the filters. Error bars: 95% Wilson interval, "
+                      f"shown where n < {SMALL_N}. Groups with suppressed figures have no bar.", f"equality_{column}")
+
+        st.subheader(f"Pillar grades by {name.lower()}")
+        if pillar.chart.empty:
+            st.info("No pillar grades match these filters.")
+            continue
+        pillars_in_order = list(dict.fromkeys(pillar.chart["pillar"]))
+        labels = equality.group_order(column, set(pillar.chart["label"]) - {equality.ALL}) + [equality.ALL]
+        cells = pillar.chart.set_index(["pillar", "label"])
+        z = [[cells.loc[(p, g), "good_pct"] if (p, g) in cells.index else None for g in labels]
+             for p in pillars_in_order]
+        text = [[cells.loc[(p, g), "text"] if (p, g) in cells.index else "" for g in labels]
+                for p in pillars_in_order]
+        fig = heatmap.figure(labels, pillars_in_order, z, text, [[f"{p} · {g}<br>{t}" for g, t in zip(labels, row)]
+                                                             for p, row in zip(pillars_in_order, text)],
+                             title=f"Pillar grades good or better, by the child's {name.lower()}", x_title=name,
+                             y_title="Pillar")
+        ui.show_chart(fig, pillar.table,
+                      "Share of each pillar's grades (final: moderated, else the auditor's) that are Outstanding or "
+                      f"Good, by the child's {name.lower()}; n = pillar grades. Uncoloured cells: suppressed. The data "
+                      f"table gives the 95% Wilson interval where n < {SMALL_N}.", f"equality_pillars_{column}")

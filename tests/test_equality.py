@@ -1,0 +1,271 @@
+"""Equality, diversity and inclusion: figures by the child's characteristics, suppressed, worked out by hand.
+
+The fixture is built from blocks of identical audits so that each table can be counted on paper.
+Good = final grade Good (rank 2); not good = Requires Improvement (rank 3). A provisional audit has no
+moderated grade. Threshold 5 (the default): "<5" = 1..4, "*" = hidden to protect a "<5", "–" = no %.
+"""
+import copy
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, run_cli
+
+V = "Voice and lived experience of the child"
+AS = "Assessment and analysis"
+
+# block  age    gender  ethnicity               disability  grade     audits  of which provisional  AS pillar
+BLOCKS = [
+    ("B1", "0-4", "Female", "White British", "Y", "good", 9, 0, None),
+    ("B2", "0-4", "Male", "White British", "N", "not", 3, 0, None),
+    ("B3", "5-9", "Female", "Mixed", "N", "good", 6, 2, None),
+    ("B4", "5-9", "Male", "White British", "", "not", 4, 0, None),
+    ("B5", "10-15", "Female", "White British", "N", "good", 12, 5, "Good"),
+    ("B6", "10-15", "Male", "Black or Black British", "N", "not", 8, 0, "Outstanding"),
+    ("B7", "16-17", "Male", "White British", "N", "good", 7, 6, "Inadequate"),
+    ("B8", "16-17", "Female", "White British", "N", "not", 8, 0, None),
+    ("B9", "", "Male", "", "", "good", 1, 0, None),
+    ("B10", "", "Female", "White British", "N", "not", 1, 0, None),
+]
+# Totals: 59 audits, 35 good, 24 not good, 13 provisional.
+
+
+def fixture_csv():
+    audits = ["audit_id,audit_date,service,child_ref,cohort,auditor_role,auditor_grade,moderated_grade,"
+              "child_age_band,child_gender,child_ethnicity_group,child_disability"]
+    pillars = ["audit_id,pillar,auditor_grade,moderated_grade"]
+    i = 0
+    for block, age, gender, ethnicity, disability, grade, count, provisional, as_grade in BLOCKS:
+        label = "Good" if grade == "good" else "Requires Improvement"
+        for k in range(count):
+            i += 1
+            audit_id = f"{block}-{k + 1:02d}"
+            moderated = "" if k < provisional else label
+            audits.append(f"{audit_id},2025-03-{i % 28 + 1:02d},AI,C{i:03d},CP,Team Manager,{label},{moderated},"
+                          f"{age},{gender},{ethnicity},{disability}")
+            pillars.append(f"{audit_id},{V},{label},")
+            if as_grade:
+                pillars.append(f"{audit_id},{AS},{as_grade},")
+    return "\n".join(audits) + "\n", "\n".join(pillars) + "\n"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("equality") / "qa.duckdb"
+    folder = path.parent / "csv"
+    folder.mkdir()
+    audits, pillars = fixture_csv()
+    (folder / "audits.csv").write_text(audits, encoding="utf-8")
+    (folder / "audit_pillars.csv").write_text(pillars, encoding="utf-8")
+    code, _, err = run_cli("load", "--db", path, folder / "audits.csv", folder / "audit_pillars.csv")
+    assert code == 0, err
+    return path
+
+
+@pytest.fixture
+def con(db):
+    from analytics.database import Database
+    with Database(db).read() as c:
+        yield c
+
+
+@pytest.fixture
+def config():
+    from analytics.config import Config
+    return Config()
+
+
+def F(**kw):
+    from analytics.filters import Filters
+    return Filters("2025-03", "2025-03", **kw)
+
+
+COLUMNS = ["Audits", "Good or better", "Not good or better", "% good or better", "95% interval (n < 20)",
+           "Provisional"]
+
+
+def table(rates, label):
+    t = rates.table
+    assert list(t.columns) == [label, *COLUMNS]
+    return {r[label]: tuple(r[c] for c in COLUMNS) for r in t.to_dict("records")}
+
+
+# --- unsuppressed counts --------------------------------------------------------------------------------
+def test_counts_and_labels(con):
+    from analytics import equality
+    c = equality.audit_counts(con, F(), "child_age_band")
+    # age bands youngest first; blank is "Not recorded", last
+    assert list(c["group"]) == ["0-4", "5-9", "10-15", "16-17", "Not recorded"]
+    assert list(c["n"]) == [12, 10, 20, 15, 2]          # B1+B2, B3+B4, B5+B6, B7+B8, B9+B10
+    assert list(c["good"]) == [9, 6, 12, 7, 1]
+    assert list(c["provisional"]) == [0, 2, 5, 6, 0]
+    d = equality.audit_counts(con, F(), "child_disability")
+    # Y/N in words; blank "Not recorded"
+    assert list(d["group"]) == ["Disabled", "Not disabled", "Not recorded"]
+    assert list(d["n"]) == [9, 45, 5]                    # B1; B2 B3 B5 B6 B7 B8 B10; B4 B9
+    e = equality.audit_counts(con, F(), "child_ethnicity_group")
+    assert list(e["group"]) == ["Black or Black British", "Mixed", "White British", "Not recorded"]
+    assert list(e["n"]) == [8, 6, 44, 1]
+
+
+# --- suppressed tables ------------------------------------------------------------------------------------
+def test_age_band(con, config):
+    from analytics import equality
+    # interior [good, not good | audits]:
+    #   0-4 [9, 3 | 12]  5-9 [6, 4 | 10]  10-15 [12, 8 | 20]  16-17 [7, 8 | 15]  NR [1, 1 | 2]  All [35, 24 | 59]
+    # rows: 0-4 has 3 alone -> hide 9; 5-9 has 4 alone -> hide 6; NR all small.
+    # Audits column (12, 10, 20, 15, 2, 59): 2 alone -> hide the smallest other, 10 (5-9).
+    # Provisional (0, 2, 5, 6, 0 | 13): 2 alone -> hide 5 (the zeros are never hidden).
+    # 16-17: 7 of 15 = 46.7%, n < 20 so the Wilson interval 24.8-69.9%; All: 35 of 59 = 59.3%.
+    assert table(equality.audit_rates(con, F(), "child_age_band", config), "Age band") == {
+        "0-4": ("12", "*", "<5", "–", "", "0"),
+        "5-9": ("*", "*", "<5", "–", "", "<5"),
+        "10-15": ("20", "12", "8", "60.0%", "", "*"),
+        "16-17": ("15", "7", "8", "46.7%", "24.8–69.9%", "6"),
+        "Not recorded": ("<5", "<5", "<5", "–", "", "0"),
+        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+    }
+
+
+def test_gender_nothing_small(con, config):
+    from analytics import equality
+    # Female B1 B3 B5 B8 B10: good 9+6+12 = 27, not 8+1 = 9; Male B2 B4 B6 B7 B9: good 7+1 = 8, not 3+4+8 = 15
+    # provisional Female 2+5 = 7, Male 6
+    assert table(equality.audit_rates(con, F(), "child_gender", config), "Gender") == {
+        "Female": ("36", "27", "9", "75.0%", "", "7"),
+        "Male": ("23", "8", "15", "34.8%", "", "6"),          # 8/23 = 34.78
+        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+    }
+
+
+def test_ethnicity_zero_cells_shown(con, config):
+    from analytics import equality
+    # Black [0, 8 | 8]  Mixed [6, 0 | 6]  White British [28, 16 | 44]  NR [1, 0 | 1]
+    # NR row: 1 and its total 1 hidden (two in the row). Good column (0, 6, 28, 1): 1 alone -> hide 6
+    # (0 is never hidden). Audits column (8, 6, 44, 1): 1 alone -> hide 6 (Mixed).
+    # Black: 0 of 8 = 0.0% is shown, with the interval 0.0-32.4% (n < 20).
+    # Provisional (0, 2, 11, 0 | 13): 2 alone -> hide 11.
+    assert table(equality.audit_rates(con, F(), "child_ethnicity_group", config), "Ethnicity group") == {
+        "Black or Black British": ("8", "0", "8", "0.0%", "0.0–32.4%", "0"),
+        "Mixed": ("*", "*", "0", "–", "", "<5"),
+        "White British": ("44", "28", "16", "63.6%", "", "*"),
+        "Not recorded": ("<5", "<5", "0", "–", "", "0"),
+        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+    }
+
+
+def test_disability_secondary_reaches_the_totals(con, config):
+    from analytics import equality
+    # Disabled [9, 0 | 9]  Not disabled [25, 20 | 45]  NR [1, 4 | 5]  All [35, 24 | 59]
+    # columns: Good (9, 25, 1) -> hide 9; Not good (0, 20, 4) -> hide 20.
+    # rows: Disabled (9*, 0 | 9) -> only its total can protect it: hide 9; Not disabled (25, 20* | 45) -> hide 25.
+    # Audits column (9*, 45, 5 | 59) -> hide 5.
+    assert table(equality.audit_rates(con, F(), "child_disability", config), "Disability") == {
+        "Disabled": ("*", "*", "0", "–", "", "0"),
+        "Not disabled": ("45", "*", "*", "–", "", "13"),
+        "Not recorded": ("*", "<5", "<5", "–", "", "0"),
+        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+    }
+
+
+def test_threshold_is_read_from_the_configuration(con):
+    from analytics import equality
+    from analytics.config import DEFAULTS, Config
+    raw = copy.deepcopy(DEFAULTS)
+    raw["small_number_threshold"] = 10
+    # Female [27, 9 | 36] -> 9 < 10, hide 27; Male [8, 15 | 23] -> 8 < 10, hide 15; provisional 7 and 6 < 10.
+    got = table(equality.audit_rates(con, F(), "child_gender", Config(raw)), "Gender")
+    assert got == {
+        "Female": ("36", "*", "<10", "–", "", "<10"),
+        "Male": ("23", "<10", "*", "–", "", "<10"),
+        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+    }
+
+
+def test_pillar_grades_by_age_band(con, config):
+    from analytics import equality
+    r = equality.pillar_rates(con, F(), "child_age_band", config)
+    t = r.table
+    assert list(t.columns) == ["Pillar", "Age band", "Pillar grades", *COLUMNS[1:]]
+    # Voice: one row per audit with the audit's grade -> the same table as the audits'
+    voice = t[t["Pillar"] == V].drop(columns="Pillar").rename(columns={"Pillar grades": "Audits"})
+    audits = equality.audit_rates(con, F(), "child_age_band", config).table
+    assert voice.reset_index(drop=True).equals(audits)
+    # Assessment: B5 Good x12 and B6 Outstanding x8 (10-15: 20 good of 20); B7 Inadequate x7 (16-17: 0 of 7)
+    # provisional: B5 5, B7 6
+    assessment = t[t["Pillar"] == AS]
+    assert [tuple(x) for x in assessment.drop(columns="Pillar").values] == [
+        ("10-15", "20", "20", "0", "100.0%", "", "5"),
+        ("16-17", "7", "0", "7", "0.0%", "0.0–35.4%", "6"),
+        ("All audits", "27", "20", "7", "74.1%", "", "11"),   # 20/27 = 74.07
+    ]
+    # the heatmap's values: only what may be shown
+    chart = r.chart.set_index(["pillar", "label"])
+    assert chart.loc[(AS, "10-15"), "good_pct"] == 100.0
+    assert chart.loc[(AS, "16-17"), "text"] == "0.0% (n=7)"
+    assert chart.loc[(V, "0-4"), "text"] == "– (n=12)"
+    assert chart.loc[(V, "0-4"), "good_pct"] != chart.loc[(V, "0-4"), "good_pct"]   # NaN: nothing to draw
+
+
+def test_chart_values_never_carry_a_hidden_figure(con, config):
+    from analytics import equality
+    chart = equality.audit_rates(con, F(), "child_age_band", config).chart.set_index("label")
+    assert chart.loc["16-17", "good_pct"] == pytest.approx(700 / 15)
+    assert (chart.loc["16-17", "ci_low"], chart.loc["16-17", "ci_high"]) == pytest.approx((24.8095, 69.8830), abs=1e-3)
+    assert chart.loc["16-17", "text"] == "46.7% (n=15)"
+    for hidden in ("0-4", "5-9", "Not recorded"):
+        assert chart.loc[hidden, "good_pct"] != chart.loc[hidden, "good_pct"]    # NaN
+        assert chart.loc[hidden, "ci_low"] != chart.loc[hidden, "ci_low"]
+    assert chart.loc["5-9", "text"] == "– (n=*)"
+    assert chart.loc["Not recorded", "text"] == "– (n=<5)"
+
+
+def test_filters_apply(con, config):
+    from analytics import equality
+    assert equality.audit_rates(con, F(services=("MASH",)), "child_gender", config).table.empty
+    assert equality.pillar_rates(con, F(services=("MASH",)), "child_gender", config).table.empty
+    # the all-audits row equals summary's audit figures
+    from analytics import metrics
+    s = metrics.summary(con, F(), config)["audits"]
+    assert (s["count"], s["good_or_better_pct"]) == (59, pytest.approx(3500 / 59))
+
+
+# --- the page ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def page_dir(db, monkeypatch):
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(db.parent))
+    monkeypatch.chdir(ROOT)
+
+
+def test_page_shows_the_suppressed_tables(page_dir, con, config):
+    from analytics import equality, metrics
+    from analytics.presentation import format_pct
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/equality.py").run()
+    assert not at.exception, at.exception
+    frames = [d.value for d in at.dataframe]
+    assert len(frames) == 8                   # per characteristic: audits, pillar grades
+    for i, column in enumerate(equality.CHARACTERISTICS):
+        assert frames[2 * i].equals(equality.audit_rates(con, F(), column, config).table), column
+        assert frames[2 * i + 1].equals(equality.pillar_rates(con, F(), column, config).table), column
+    age = frames[0].set_index("Age band")
+    assert age.loc["16-17", "% good or better"] == "46.7%"
+    assert age.loc["5-9", "Audits"] == "*" and age.loc["Not recorded", "Audits"] == "<5"
+    s = metrics.summary(con, F(), config)["audits"]
+    assert age.loc["All audits", "Audits"] == str(s["count"])
+    assert age.loc["All audits", "% good or better"] == format_pct(s["good_or_better_pct"])
+    # no figure behind a suppressed cell reaches the page, not even in the CSV
+    assert not {"9", "6"} & set(frames[0]["Good or better"])     # 0-4 and 5-9 are hidden
+    assert any("<5 is a count from 1 to 4" in c.value for c in at.caption)
+
+
+def test_page_on_an_empty_database(tmp_path, monkeypatch):
+    from analytics.database import Database
+    d = tmp_path / "empty"
+    Database(d / "qa.duckdb").initialise()
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/equality.py").run()
+    assert not at.exception, at.exception
+    assert at.info and not at.dataframe

@@ -1,0 +1,114 @@
+"""Every page renders (AppTest), on the demo and on the council's data; the Data page loads uploads."""
+import os
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+GOOD_AUDITS = ("audit_id,audit_date,service,child_ref,cohort,auditor_role,auditor_grade\n"
+               "UP1,2025-03-04,AI,C1,CP,Team Manager,Good\nUP2,2025-03-05,CF,C2,CIN,Team Manager,Inadequate\n")
+BAD_AUDITS = ("audit_id,audit_date,service,child_ref,cohort,auditor_role,auditor_grade\n"
+              "UP1,2025-03-04,AI,C1,CP,Team Manager,Good\nUP2,02/13/2025,CF,C2,CIN,Team Manager,Inadequate\n")
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory):
+    from analytics.demo import build_demo
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(path, seed=1)
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    d = tmp_path / "appdata"
+    d.mkdir()
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
+    monkeypatch.chdir(ROOT)
+    return d
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+
+
+def texts(at) -> str:
+    parts = [m.value for kind in (at.markdown, at.caption, at.warning, at.info, at.error, at.success)
+             for m in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_app_builds_the_demo_when_there_is_no_database_and_says_so(data_dir):
+    at = app().run()
+    assert not at.exception, at.exception
+    assert (data_dir / "demo.duckdb").exists()
+    assert not (data_dir / "qa.duckdb").exists()
+    assert "Demo data" in texts(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_demo_labelled(data_dir, demo_file, page):
+    shutil.copy(demo_file, data_dir / "demo.duckdb")
+    at = app().run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert "Demo data" in texts(at)
+
+
+def test_every_page_renders_on_an_empty_council_database(data_dir, demo_file):
+    from analytics.database import Database
+    shutil.copy(demo_file, data_dir / "demo.duckdb")
+    Database(data_dir / "qa.duckdb").initialise()
+    for page in PAGES:
+        at = app().run()
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert "Demo data" not in texts(at)
+
+
+def counts(at) -> dict:
+    frame = at.dataframe[0].value
+    return dict(zip(frame["dataset"], frame["rows"]))
+
+
+def test_uploading_a_bad_file_shows_the_report_and_stores_nothing(data_dir, demo_file):
+    shutil.copy(demo_file, data_dir / "demo.duckdb")
+    at = app().run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].upload("audits.csv", BAD_AUDITS.encode(), "text/csv")
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert any("Nothing was stored" in e.value for e in at.error)
+    report = at.dataframe[0].value
+    assert list(report["row"]) == [3] and list(report["column"]) == ["audit_date"]
+    assert "US order" in report["reason"][0]
+    assert not (data_dir / "qa.duckdb").exists()
+
+
+def test_uploading_a_good_file_updates_counts_and_history(data_dir, demo_file):
+    from analytics.database import Database
+    shutil.copy(demo_file, data_dir / "demo.duckdb")
+    at = app().run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].upload("audits.csv", GOOD_AUDITS.encode(), "text/csv")
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert any("stored" in s.value for s in at.success)
+    # The first real load created the council's database, which the app now shows.
+    assert (data_dir / "qa.duckdb").exists()
+    assert "Demo data" not in texts(at)
+    frames = [df.value for df in at.dataframe]
+    assert counts_from(next(f for f in frames if "rows" in f.columns))["audits"] == 2
+    history = next(f for f in frames if "load_id" in f.columns)
+    assert list(history["file_name"]) == ["audits.csv"] and list(history["inserted"]) == [2]
+    with Database(data_dir / "qa.duckdb").read() as con:
+        assert con.execute("SELECT count(*) FROM audits").fetchone()[0] == 2
+
+
+def counts_from(frame) -> dict:
+    return dict(zip(frame["dataset"], frame["rows"]))
