@@ -1,6 +1,10 @@
 """The dashboard: `streamlit run app.py`. Pages are thin; the work happens in analytics/."""
 import streamlit as st
 
+from analytics import ui
+
+ui.leave_folder_mode()
+
 st.set_page_config(page_title="QA dashboard · children's social care", page_icon=":material/monitoring:", layout="wide")
 
 page = st.navigation([

@@ -5,7 +5,7 @@ import pandas as pd
 
 from .config import Config
 from .datasets import DATASETS
-from .validation import qi
+from .datasets import qi
 
 
 def row_counts(con) -> pd.DataFrame:

@@ -23,7 +23,7 @@ import duckdb
 
 from .config import Config
 from .datasets import DATASETS, Dataset
-from .validation import qi
+from .datasets import qi
 
 SCHEMA_VERSION = 1
 

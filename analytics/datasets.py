@@ -93,6 +93,11 @@ class Dataset:
         raise KeyError(name)
 
 
+def qi(name: str) -> str:
+    """Quote an identifier taken from the declarations (never from a file)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def C(name, kind="text", required=False, choices=None, planned=False, help=""):
     return Column(name, kind, required, tuple(choices) if isinstance(choices, list) else choices,
                   planned, help)

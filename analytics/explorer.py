@@ -1,6 +1,8 @@
 """The audits behind any figure: one row per audit with its grades and its pillar grades."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .config import Config
@@ -10,12 +12,58 @@ COLUMNS = ["audit_id", "audit_date", "service", "team", "cohort", "child_ref", "
            "practitioner_id", "auditor_grade", "moderated_grade", "benchmarked_grade", "final_grade", "provisional"]
 
 
-def audit_rows(con, f: Filters, config: Config, grades: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Audits in the filters (optionally only some final grades), newest first, with pillar grades as columns."""
+@dataclass(frozen=True)
+class Drill:
+    """What a click on a chart narrows the explorer to, beyond the shared filters (all optional)."""
+    grades: tuple[str, ...] | None = None      # final grades
+    auditor_grade: str | None = None
+    moderated_grade: str | None = None
+    pillar: str | None = None
+    pillar_grade: str | None = None             # the pillar's final grade
+
+    @classmethod
+    def from_params(cls, params: dict, config: Config) -> tuple["Drill", list[str]]:
+        """Read drill values from a link, dropping (and naming) those that are not valid."""
+        ignored, values = [], {}
+        for key, allowed in (("auditor_grade", config.grade_labels), ("moderated_grade", config.grade_labels),
+                             ("pillar", config.pillars), ("pillar_grade", config.grade_labels)):
+            value = params.get(key)
+            if value is None:
+                continue
+            if value in allowed:
+                values[key] = value
+            else:
+                ignored.append(f"{key.replace('_', ' ')} {value!r}")
+        return cls(**values), ignored
+
+    def describe(self) -> list[str]:
+        out = []
+        if self.auditor_grade:
+            out.append(f"auditor grade {self.auditor_grade}")
+        if self.moderated_grade:
+            out.append(f"moderated grade {self.moderated_grade}")
+        if self.pillar:
+            out.append(f"pillar {self.pillar}" + (f" graded {self.pillar_grade}" if self.pillar_grade else ""))
+        return out
+
+
+def audit_rows(con, f: Filters, config: Config, drill: Drill = Drill()) -> pd.DataFrame:
+    """Audits in the filters and the drill-down, newest first, with final pillar grades as columns."""
     cond, params = where(f, "audit_date", audit_columns=True)
-    if grades:
+    if drill.grades:
         cond += " AND list_contains(?, final_grade)"
-        params.append(list(grades))
+        params.append(list(drill.grades))
+    for column in ("auditor_grade", "moderated_grade"):
+        if getattr(drill, column):
+            cond += f" AND {column} = ?"
+            params.append(getattr(drill, column))
+    if drill.pillar:
+        cond += " AND audit_id IN (SELECT audit_id FROM audit_pillars_final WHERE pillar = ?"
+        params.append(drill.pillar)
+        if drill.pillar_grade:
+            cond += " AND final_grade = ?"
+            params.append(drill.pillar_grade)
+        cond += ")"
     df = con.execute(f"SELECT {', '.join(COLUMNS)} FROM audits_final WHERE {cond} "
                      f"ORDER BY audit_date DESC, audit_id", params).df()
     pillars = con.execute(

@@ -17,8 +17,21 @@ def config() -> Config:
     return load_config()
 
 
+def leave_folder_mode() -> None:
+    """Streamlit serves a process's first runs in its old pages/-folder mode (file names in the menu, a page
+    run without app.py) until st.navigation has been called once; switch it off and run again at once."""
+    from streamlit import config as st_config
+    from streamlit.runtime.pages_manager import PagesManager
+    if st_config.get_option("global.appTest"):  # AppTest resets the mode on every run and drives pages itself
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def source() -> sources.Source:
     """The database this page shows; says so on the page (every page calls this once, first)."""
+    leave_folder_mode()
     src = sources.active(config(), prefer_demo=st.session_state.get(PREFER_DEMO, False))
     frame(src)
     return src
@@ -28,7 +41,7 @@ def frame(src: sources.Source) -> None:
     """The label that says whose data this is, on every page."""
     if src.is_demo:
         st.warning("**Demo data.** Everything shown is synthetic, generated for illustration: it is not a real "
-                   "council's data. Load the council's files on the Data page to replace it.", icon="🧪")
+                   "council's data. Load the council's files on the Data page to replace it.", icon=":material/science:")
     st.sidebar.caption(f"Showing: {src.label}")
 
 
@@ -66,8 +79,11 @@ def filter_bar(src, *, grain: bool = True, audit_filters: bool = True) -> tuple[
     period = None
     if months:
         _ignore_invalid("period", "period", months)
-        period = sb.select_slider("Period (months)", months, value=default_period(months), key="period",
-                                  bind="query-params")
+        # A drill-down may have put the period in session state already: then no default is passed.
+        default = {} if "period" in st.session_state else {"value": default_period(months)}
+        period = sb.select_slider("Period (months)", months, key="period", bind="query-params", **default)
+        if isinstance(period, str):  # a link with one month
+            period = (period, period)
     chosen_grain = "month"
     if grain:
         # Labels as options: a bound widget writes its labels into the URL (?grain=Financial+quarter).
@@ -159,25 +175,47 @@ def empty(message: str = "No audits match these filters: widen the period or cle
 
 
 # --- drill-down from a chart to the audit explorer ---------------------------------------------
-def drill_to_explorer(state, grain: str, *, period_at: int = 0, service_at: int | None = None,
-                      grade_at: int | None = None) -> None:
-    """Open the explorer filtered to a clicked point (its customdata holds period, service, grade)."""
+DRILL_KEYS = ("auditor_grade", "moderated_grade", "pillar", "pillar_grade")
+
+
+def drill_to_explorer(state, grain: str = "month", *, period_at: int | None = None, service_at: int | None = None,
+                      grade_at: int | None = None, fixed: dict | None = None, **at: int) -> None:
+    """Open the explorer filtered to a clicked point.
+
+    ``*_at`` name the positions in the point's customdata of its period, service and final grade, and
+    of any drill value (``pillar_at=2``); ``fixed`` adds drill values that hold for the whole chart.
+    """
     from .filters import period_months
-    points = (state or {}).get("selection", {}).get("points", []) if state is not None else []
+    points = state.get("selection", {}).get("points", []) if state else []
     if not points:
         return
     data = points[0].get("customdata") or []
-    params = {}
+    bound: dict = {k: st.query_params.get_all(k) for k in BOUND_KEYS if k in st.query_params}
     if period_at is not None and len(data) > period_at:
-        first, last = period_months(str(data[period_at]), grain)
-        params["period"] = [first, last]
+        bound["period"] = list(period_months(str(data[period_at]), grain))
     if service_at is not None and len(data) > service_at:
-        params["service"] = [str(data[service_at])]
+        bound["service"] = [str(data[service_at])]
     if grade_at is not None and len(data) > grade_at:
-        params["grade"] = [str(data[grade_at])]
-    for key in ("team", "cohort", "role"):
-        if key in st.query_params:
-            params[key] = st.query_params.get_all(key)
-    if "service" not in params and "service" in st.query_params:
-        params["service"] = st.query_params.get_all("service")
+        bound["grade"] = [str(data[grade_at])]
+    bound.update(fixed or {})
+    # Widget-bound parameters cannot be set by switch_page: they travel as to_* and the explorer
+    # hands them to its widgets (receive_drill).
+    params = {f"to_{k}": v for k, v in bound.items()}
+    for name, position in at.items():
+        key = name.removesuffix("_at")
+        if key in DRILL_KEYS and len(data) > position:
+            params[key] = str(data[position])
     st.switch_page("pages/explorer.py", query_params=params)
+
+
+BOUND_KEYS = ("period", "service", "team", "cohort", "role", "grade")
+
+
+def receive_drill() -> None:
+    """On the explorer: move the to_* parameters of a drill-down into the filter widgets' state."""
+    for key in BOUND_KEYS:
+        values = st.query_params.get_all(f"to_{key}")
+        if not values:
+            continue
+        st.session_state[key] = tuple(values) if key == "period" else list(values)
+        del st.query_params[f"to_{key}"]

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import Config, fold
-from .datasets import Dataset, EndNotBefore
+from .datasets import Dataset, EndNotBefore, qi
 from .readers import RawTable
 
 # Surrounding characters that count as space: space, tab, CR, LF, no-break space, zero-width space, BOM.
@@ -47,11 +47,6 @@ class Problem:
         where = ", ".join(parts)
         value = "" if self.value is None else f" {self.value!r}"
         return f"{where}:{value} {self.reason}".replace(": ", ": ", 1)
-
-
-def qi(name: str) -> str:
-    """Quote an identifier taken from the declarations (never from a file)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def normalise_header(name: str) -> str:

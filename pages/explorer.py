@@ -7,21 +7,34 @@ from analytics.exports import csv_bytes
 source = ui.source()
 config = ui.config()
 ui.presentation_toggle()
+ui.receive_drill()
 f, _ = ui.filter_bar(source, grain=False)
 st.title("Audit explorer")
 ui._ignore_invalid("grade", "grade", config.grade_labels)
 grades = st.multiselect("Final grade", config.grade_labels, key="grade", bind="query-params",
                         placeholder="All grades")
+drill, ignored = explorer.Drill.from_params({k: st.query_params.get(k) for k in ui.DRILL_KEYS}, config)
+drill = explorer.Drill(grades=tuple(grades) or None, **{k: getattr(drill, k) for k in ui.DRILL_KEYS})
+if ignored:
+    st.info(f"The link's {', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} not available and "
+            f"{'was' if len(ignored) == 1 else 'were'} ignored.")
+if drill.describe():
+    left, right = st.columns([4, 1])
+    left.markdown("Narrowed to " + "; ".join(drill.describe()) + ".")
+    if right.button("Show all grades and pillars"):
+        for key in ui.DRILL_KEYS:
+            st.query_params.pop(key, None)
+        st.rerun()
 if f.month_from is None:
     ui.empty("No audits are stored yet. Load the council's files on the Data page.")
     st.stop()
 with source.db.read() as con:
-    rows = explorer.audit_rows(con, f, config, tuple(grades) or None)
+    rows = explorer.audit_rows(con, f, config, drill)
 if rows.empty:
     ui.empty()
     st.stop()
 provisional = int(rows["provisional"].sum())
-st.caption(f"{len(rows):,} audits from {f.month_from} to {f.month_to}"
+st.caption(f"{len(rows):,} audit{'s' if len(rows) != 1 else ''} from {f.month_from} to {f.month_to}"
            + (f", {provisional} of them provisional (not yet moderated: grades may change)" if provisional else "")
            + ". Final grade = benchmarked, else moderated, else the auditor's; pillar columns show final pillar "
              "grades. References are pseudonymous.")

@@ -39,12 +39,14 @@ if overall["provisional"]:
                "(no moderated grade yet) left out of every figure below.", icon=":material/hourglass_empty:")
 
 
-def heatmap(conf, row_title: str, col_title: str, title: str, key: str, caption: str, what: str = "audits"):
+def heatmap(conf, row_title: str, col_title: str, title: str, key: str, caption: str, what: str = "audits",
+            drill: tuple[str, str] | None = None):
     """Counts and row % in each cell; one blue hue (never red/green) darker for a larger row share."""
     z = [[conf[(conf.row_rank == i) & (conf.col_rank == j)].row_pct.iloc[0] for j in range(1, 5)] for i in range(1, 5)]
     text = [[(f"{n}<br>{format_pct(p)}" if n else "0")
              for n, p in conf[conf.row_rank == i][["n", "row_pct"]].itertuples(index=False)] for i in range(1, 5)]
-    custom = [[[n, t] for n, t in conf[conf.row_rank == i][["n", "row_n"]].itertuples(index=False)]
+    custom = [[[n, t, labels[i - 1], labels[j - 1]] for j, (n, t) in
+               enumerate(conf[conf.row_rank == i][["n", "row_n"]].itertuples(index=False), start=1)]
               for i in range(1, 5)]
     fig = go.Figure(go.Heatmap(
         z=z, x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=100,
@@ -55,7 +57,11 @@ def heatmap(conf, row_title: str, col_title: str, title: str, key: str, caption:
                       yaxis_autorange="reversed", height=460,
                       xaxis_automargin=True, yaxis_automargin=True, margin=dict(l=20))
     table = md.rounded(conf.rename(columns={"row_grade": row_title.lower(), "col_grade": col_title.lower()}), 1)
-    ui.show_chart(fig, table, caption, key)
+    if drill is None:
+        ui.show_chart(fig, table, caption, key)
+        return
+    state = ui.show_chart(fig, table, caption + " Click a cell to see its audits.", key, on_select="rerun")
+    ui.drill_to_explorer(state, **{f"{drill[0]}_at": 2, f"{drill[1]}_at": 3})
 
 
 def kappa_chart(df, key_col: str, subject: str, key: str, unit: str = "moderated audits"):
@@ -125,7 +131,7 @@ heatmap(md.confusion(pairs, labels), "Auditor grade", "Moderated grade",
         "Each cell: moderated audits, and their share of the auditor's grade row (row %). Cells on the diagonal "
         "agree; right of it the QA team graded lower (downgraded), left of it higher. Provisional audits are not "
         f"included. The data table gives the 95% Wilson interval of each row %, needed where a row has fewer "
-        f"than {md.SMALL_N} audits.")
+        f"than {md.SMALL_N} audits.", drill=("auditor_grade", "moderated_grade"))
 
 # --- by group ------------------------------------------------------------------------------
 st.subheader("Drift by service, team and auditor role")

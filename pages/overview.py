@@ -54,13 +54,15 @@ with left:
     for _, row in dist.iterrows():
         fig.add_bar(y=["Period"], x=[row["share_pct"]], orientation="h", name=row["grade"],
                     marker_color=GRADE_COLOURS[int(row["rank"])], text=f"{row['share_pct']:.0f}%",
-                    customdata=[[row["n"]]], hovertemplate=row["grade"] + ": %{x:.1f}% (%{customdata[0]} audits)"
-                                                            "<extra></extra>")
+                    customdata=[[row["n"], row["grade"]]],
+                    hovertemplate=row["grade"] + ": %{x:.1f}% (%{customdata[0]} audits)<extra></extra>")
     fig.update_layout(template=TEMPLATE, barmode="stack", height=300, title="Final grades in the period",
                       legend=dict(orientation="h", yanchor="top", y=-0.35, x=0),
                       xaxis_title="% of audits", yaxis_visible=False, xaxis_range=[0, 100])
-    ui.show_chart(fig, dist, f"Audits {f.month_from} to {f.month_to} by final grade (n = {period['count']}).",
-                  "overview_grades")
+    state = ui.show_chart(fig, dist, f"Audits {f.month_from} to {f.month_to} by final grade "
+                          f"(n = {period['count']}). Click a grade to see its audits.", "overview_grades",
+                          on_select="rerun")
+    ui.drill_to_explorer(state, grade_at=1, fixed={"period": [f.month_from, f.month_to]})
 with right:
     services = [s for s in config.service_codes if s in set(series["service"])]
     rows_n = (len(services) + 2) // 3

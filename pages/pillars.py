@@ -85,7 +85,7 @@ fig = go.Figure()
 for rank, label in enumerate(config.grade_labels, start=1):
     rows = dist[dist["rank"] == rank]
     fig.add_bar(y=rows["pillar"].map(tick), x=rows["share_pct"], name=label, orientation="h",
-                marker_color=GRADE_COLOURS[rank], customdata=rows[["n", "pillar"]],
+                marker_color=GRADE_COLOURS[rank], customdata=rows[["n", "pillar"]].assign(grade=label),
                 hovertemplate="%{customdata[1]}: %{customdata[0]} " + label + " (%{x:.1f}%)<extra></extra>")
 fig.update_layout(template=TEMPLATE, barmode="stack", title="Pillar grades by final grade",
                   xaxis_title="% of the pillar's grades", yaxis_title="Pillar", xaxis_range=[0, 100],
@@ -93,8 +93,10 @@ fig.update_layout(template=TEMPLATE, barmode="stack", title="Pillar grades by fi
 fig.update_xaxes(automargin=True)
 fig.update_yaxes(autorange="reversed", automargin=True, categoryorder="array",
                  categoryarray=[tick[p] for p in pillar_order])
-ui.show_chart(fig, dist, "Each pillar's grades split by final pillar grade (moderated, else the auditor's); n beside "
-              "each pillar is its number of grades.", "pillar_grades")
+state = ui.show_chart(fig, dist, "Each pillar's grades split by final pillar grade (moderated, else the auditor's); "
+                     "n beside each pillar is its number of grades. Click a bar to see its audits.", "pillar_grades",
+                     on_select="rerun")
+ui.drill_to_explorer(state, pillar_at=1, pillar_grade_at=2)
 
 # --- trends ----------------------------------------------------------------------------------
 st.subheader("Pillar trends")

@@ -65,3 +65,59 @@ def test_every_page_opens_in_chromium_without_an_exception(server):
             assert page.locator('[data-testid="stException"]').count() == 0, href
             assert page.get_by_text("Demo data", exact=False).count() > 0, href
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        yield context.new_page()
+        browser.close()
+
+
+def test_a_filter_change_updates_the_url(server, browser_page):
+    page = browser_page
+    page.goto(f"{server}/trends", timeout=180_000)
+    wait_for_run(page)
+    page.get_by_text("Financial quarter", exact=True).click()
+    page.wait_for_url("**grain=Financial*", timeout=60_000)
+    wait_for_run(page)
+    assert "grain=Financial" in page.url
+    # The link reopens the same view.
+    page.goto(page.url, timeout=180_000)
+    wait_for_run(page)
+    assert page.get_by_role("radio", name="Financial quarter").is_checked()
+
+
+def test_clicking_a_bar_opens_the_explorer_filtered_to_it_and_the_csv_downloads(server, browser_page):
+    page = browser_page
+    page.goto(f"{server}/trends?service=CF", timeout=180_000)
+    wait_for_run(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').nth(2)   # the stacked grade distribution
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    bar = chart.locator(".bars .point path").first
+    bar.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # st.switch_page changes the address with the history API: no page load to wait for.
+    page.wait_for_function("() => location.pathname.endsWith('/explorer')", timeout=60_000)
+    wait_for_run(page)
+    url = page.url
+    assert "service=CF" in url and "period=" in url, url
+    # The clicked bar's grade (the first trace: Outstanding) narrows the table.
+    assert page.locator('[data-testid="stMultiSelect"]').filter(has_text="Final grade").get_by_text(
+        "Outstanding").count() > 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Audit explorer").count() > 0
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Download CSV").click()
+    path = info.value.path()
+    text = open(path, encoding="utf-8-sig").read().splitlines()
+    assert text[0].startswith("audit_id,audit_date,service")
+    assert len(text) > 1 and all(",CF," in line and "Outstanding" in line for line in text[1:])
