@@ -80,7 +80,7 @@ def filter_bar(src, *, grain: bool = True, audit_filters: bool = True) -> tuple[
     if months:
         _ignore_invalid("period", "period", months)
         # A drill-down may have put the period in session state already: then no default is passed.
-        default = {} if "period" in st.session_state else {"value": default_period(months)}
+        default = {} if st.session_state.pop("_period_from_drill", False) else {"value": default_period(months)}
         period = sb.select_slider("Period (months)", months, key="period", bind="query-params", **default)
         if isinstance(period, str):  # a link with one month
             period = (period, period)
@@ -218,4 +218,6 @@ def receive_drill() -> None:
         if not values:
             continue
         st.session_state[key] = tuple(values) if key == "period" else list(values)
+        if key == "period":
+            st.session_state["_period_from_drill"] = True
         del st.query_params[f"to_{key}"]
