@@ -23,6 +23,9 @@ SPC_COLOURS = {
     "neutral_low": "#6a3d9a",
     "common_cause": "#8c8c8c",  # grey
 }
+# Services, pillars and other categories: distinct from every grade colour and from green/red, so a
+# line or bar never looks like a grade.
+CATEGORY_COLOURS = ["#6a3d9a", "#c51b7d", "#8c510a", "#4d4d4d", "#1b7f86", "#b8860b", "#9e9ac8", "#e7298a"]
 INK = "#1f2933"
 MUTED = "#6b7280"
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -35,7 +38,7 @@ pio.templates["qa"] = go.layout.Template(layout=go.Layout(
     yaxis=dict(gridcolor="#e5e7eb", zeroline=False, linecolor="#9ca3af", title=dict(standoff=8)),
     legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
     margin=dict(l=60, r=20, t=70, b=50),
-    colorway=["#0b3c73", "#f5a623", "#6cb2e6", "#b03a12", "#4d4d4d", "#8c6bb1", "#2ca25f"],
+    colorway=CATEGORY_COLOURS,
 ))
 TEMPLATE = "qa"
 
@@ -45,6 +48,44 @@ def grade_colour(config, label: str) -> str:
 
 
 def presentation_layout(fig: go.Figure) -> go.Figure:
-    """Larger type and height for the projector."""
-    fig.update_layout(font=dict(size=20), title=dict(font=dict(size=28)), height=560)
+    """Larger type for the projector, with room for it: legend under the plot, wider margins."""
+    height = max(560, (fig.layout.height or 450) * 1.25)
+    fig.update_layout(font=dict(size=20), title=dict(font=dict(size=28)), height=height,
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, font=dict(size=18)),
+                      margin=dict(l=90, r=30, t=90, b=150))
+    fig.update_xaxes(title_standoff=24, automargin=True)
+    fig.update_yaxes(title_standoff=24, automargin=True)
+    for ann in fig.layout.annotations or ():
+        ann.font.size = 20
+    return fig
+
+
+def service_small_multiples(series, config, value: str, title: str, y_title: str, *, columns: int = 3,
+                            y_range=(-3, 103)) -> go.Figure:
+    """One panel per service (configured order) of ``value`` over ``period``, with n in the hover."""
+    from plotly.subplots import make_subplots
+    services = [s for s in config.service_codes if s in set(series["service"])]
+    rows = max(1, (len(services) + columns - 1) // columns)
+    fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True,
+                        subplot_titles=[f"{s} · {config.service_names[s]}"[:40] for s in services],
+                        vertical_spacing=0.16, horizontal_spacing=0.04)
+    for i, s in enumerate(services):
+        part = series[series["service"] == s]
+        error = None
+        if value == "good_pct" and "good_ci_low" in part:
+            small = part["n"] < 20  # metrics: a percentage over fewer than 20 records shows its interval
+            error = dict(type="data", symmetric=False, thickness=1, width=2,
+                         array=(part["good_ci_high"] - part[value]).where(small),
+                         arrayminus=(part[value] - part["good_ci_low"]).where(small))
+        fig.add_scatter(x=part["period"], y=part[value], mode="lines+markers", name=s, showlegend=False,
+                        error_y=error,
+                        line_color=GRADE_COLOURS[1], customdata=part[["n", "period", "service"]],
+                        hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + s + "</extra>",
+                        row=i // columns + 1, col=i % columns + 1)
+    fig.update_yaxes(range=list(y_range))
+    fig.update_yaxes(title_text=y_title, col=1)
+    fig.update_xaxes(tickangle=0, nticks=4)
+    fig.update_layout(template=TEMPLATE, height=230 * rows + 90, title=title)
+    for ann in fig.layout.annotations:
+        ann.font.size = 13
     return fig

@@ -74,3 +74,19 @@ def audit_rows(con, f: Filters, config: Config, drill: Drill = Drill()) -> pd.Da
         wide = wide[[p for p in config.pillars if p in wide.columns]]
         df = df.merge(wide, how="left", left_on="audit_id", right_index=True)
     return df
+
+
+HEADINGS = {"audit_id": "Audit", "audit_date": "Audit date", "service": "Service", "team": "Team",
+            "cohort": "Cohort", "child_ref": "Child ref", "auditor_id": "Auditor", "auditor_role": "Auditor role",
+            "practitioner_id": "Practitioner", "auditor_grade": "Auditor grade", "moderated_grade": "Moderated grade",
+            "benchmarked_grade": "Benchmarked grade", "final_grade": "Final grade", "provisional": "Provisional"}
+FIRST = ["audit_id", "audit_date", "final_grade", "provisional", "service", "team", "cohort"]
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """The table as people read it: final grade beside the audit, plain headings, dates without a time."""
+    order = [c for c in FIRST if c in df.columns] + [c for c in df.columns if c not in FIRST]
+    out = df[order].copy()
+    if "audit_date" in out:
+        out["audit_date"] = pd.to_datetime(out["audit_date"]).dt.date
+    return out.rename(columns=HEADINGS)

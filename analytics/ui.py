@@ -142,12 +142,14 @@ def presentation_toggle() -> bool:
 
 
 PRESENTATION_CSS = """<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
-.stApp {font-size: 1.35rem;}
-[data-testid="stMetricValue"] {font-size: 3.4rem;}
-[data-testid="stMetricLabel"] p {font-size: 1.4rem;}
-h1 {font-size: 3rem !important;} h2 {font-size: 2.2rem !important;}
-.block-container {padding-top: 1rem; max-width: 100%;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {display: none;}
+.block-container {padding-top: 1.5rem !important; max-width: 100%;}
+.stApp, .stMarkdown p, .stMarkdown li, [data-testid="stCaptionContainer"] {font-size: 1.45rem !important;}
+[data-testid="stMetricValue"] {font-size: 3.6rem;}
+[data-testid="stMetricLabel"] p {font-size: 1.4rem; white-space: normal;}
+[data-testid="stAlert"] p {font-size: 1.5rem;}
+h1 {font-size: 3rem !important;} h2 {font-size: 2.3rem !important;} h3 {font-size: 2rem !important;}
+button p {font-size: 1.3rem;}
 </style>"""
 
 

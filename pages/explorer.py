@@ -38,6 +38,7 @@ st.caption(f"{len(rows):,} audit{'s' if len(rows) != 1 else ''} from {f.month_fr
            + (f", {provisional} of them provisional (not yet moderated: grades may change)" if provisional else "")
            + ". Final grade = benchmarked, else moderated, else the auditor's; pillar columns show final pillar "
              "grades. References are pseudonymous.")
-st.dataframe(rows, hide_index=True, column_config={"provisional": st.column_config.CheckboxColumn("provisional")})
-st.download_button("Download CSV", csv_bytes(rows), file_name=f"audits_{f.month_from}_{f.month_to}.csv",
+table = explorer.readable(rows)
+st.dataframe(table, hide_index=True, height=min(640, 38 + 35 * len(table)))
+st.download_button("Download CSV", csv_bytes(table), file_name=f"audits_{f.month_from}_{f.month_to}.csv",
                    mime="text/csv")

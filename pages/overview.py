@@ -1,10 +1,9 @@
 """Overview, the QPRM headline: the latest month against the month before and the year before it."""
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from analytics import audits, overview, ui
-from analytics.charts import GRADE_COLOURS, TEMPLATE
+from analytics.charts import GRADE_COLOURS, TEMPLATE, service_small_multiples
 from analytics.filters import GRAINS
 from analytics.presentation import format_pct
 
@@ -27,6 +26,10 @@ if not head["period"]["count"]:
     st.stop()
 
 st.subheader(f"{head['latest']}: the latest month")
+latest_n, latest_prov = head["figures"][0].value, head["figures"][3].value
+if latest_n and latest_prov:
+    st.caption(f"{latest_prov} of these {latest_n} audits are provisional (not yet moderated): the month's "
+               "grades may still change." + (" All of them are." if latest_prov == latest_n else ""))
 cols = st.columns(len(head["figures"]))
 for col, fig_ in zip(cols, head["figures"]):
     fmt = (lambda v: format_pct(v)) if fig_.unit == "pct" else (lambda v: "–" if v is None else f"{v:,.0f}")
@@ -64,22 +67,9 @@ with left:
                           on_select="rerun")
     ui.drill_to_explorer(state, grade_at=1, fixed={"period": [f.month_from, f.month_to]})
 with right:
-    services = [s for s in config.service_codes if s in set(series["service"])]
-    rows_n = (len(services) + 2) // 3
-    fig = make_subplots(rows=rows_n, cols=3, shared_yaxes=True, subplot_titles=[config.service_names[s] for s in services],
-                        vertical_spacing=0.18)
-    for i, s in enumerate(services):
-        rows = series[series["service"] == s]
-        fig.add_scatter(x=rows["period"], y=rows["good_pct"], mode="lines+markers", name=s, showlegend=False,
-                        line_color="#0b3c73", customdata=rows[["n"]],
-                        hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]}<extra>" + s + "</extra>",
-                        row=i // 3 + 1, col=i % 3 + 1)
-    fig.update_yaxes(range=[0, 100])
-    fig.update_yaxes(title_text="% good or better", col=1)
-    fig.update_layout(template=TEMPLATE, height=220 * rows_n + 80,
-                      title=f"% good or better by service, by {GRAINS[grain].lower()}")
-    for ann in fig.layout.annotations:
-        ann.font.size = 13
+    fig = service_small_multiples(series, config, "good_pct",
+                                  f"% good or better by service, by {GRAINS[grain].lower()}", "% good or better")
     ui.show_chart(fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high"]],
-                  "One panel per service: % of its audits whose final grade is Outstanding or Good.",
+                  "One panel per service: % of its audits whose final grade is Outstanding or Good; error bars "
+                  "show the 95% Wilson interval where a point rests on fewer than 20 audits.",
                   "overview_services")

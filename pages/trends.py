@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import audits, ui
-from analytics.charts import GRADE_COLOURS, TEMPLATE
+from analytics.charts import GRADE_COLOURS, TEMPLATE, service_small_multiples
 from analytics.filters import GRAINS
 
 source = ui.source()
@@ -25,17 +25,8 @@ if series.empty:
 
 grain_label = GRAINS[grain].lower()
 st.subheader("% good or better by service")
-fig = go.Figure()
-for service, rows in series.groupby("service", sort=False):
-    small = rows["n"] < audits.SMALL_N
-    fig.add_scatter(
-        x=rows["period"], y=rows["good_pct"], mode="lines+markers", name=service,
-        customdata=rows[["n", "period", "service"]],
-        hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + service + "</extra>",
-        error_y=dict(type="data", symmetric=False, array=(rows["good_ci_high"] - rows["good_pct"]).where(small),
-                     arrayminus=(rows["good_pct"] - rows["good_ci_low"]).where(small), thickness=1, width=3))
-fig.update_layout(template=TEMPLATE, title=f"Audits graded good or better, by service and {grain_label}",
-                  xaxis_title=GRAINS[grain], yaxis_title="% good or better (of audits)", yaxis_range=[0, 100])
+fig = service_small_multiples(series, config, "good_pct",
+                              f"Audits graded good or better, by service and {grain_label}", "% good or better")
 state = ui.show_chart(
     fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high", "inadequate",
                  "inadequate_pct", "provisional"]],
@@ -50,7 +41,7 @@ for service, rows in series.groupby("service", sort=False):
                     customdata=rows[["n"]],
                     hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + service + "</extra>")
 fig.update_layout(template=TEMPLATE, title=f"Audits graded inadequate, by service and {grain_label}",
-                  xaxis_title=GRAINS[grain], yaxis_title="% inadequate (of audits)", yaxis_range=[0, 100])
+                  xaxis_title=GRAINS[grain], yaxis_title="% inadequate (of audits)", yaxis_rangemode="tozero")
 ui.show_chart(fig, series[["period", "service", "n", "inadequate", "inadequate_pct"]],
               "Share of audits whose final grade is Inadequate.", "trend_inadequate")
 
@@ -86,3 +77,30 @@ fig = go.Figure(go.Bar(x=cohorts["cohort"], y=cohorts["n"], marker_color="#0b3c7
 fig.update_layout(template=TEMPLATE, title="Audited records by cohort", xaxis_title="Cohort",
                   yaxis_title="Audits (count)")
 ui.show_chart(fig, cohorts, "Audits in the period by the child's cohort (CIN, CP, CIC, Court, ...).", "trend_cohorts")
+
+# --- Audit SPC (issue 6): the monthly % good or better as an XmR chart -------------------------------
+from analytics import kpis  # noqa: E402
+
+st.subheader("% good or better: signal or noise?")
+spc_service = st.selectbox(
+    "Series for the XmR chart", [None, *(f.effective_services() or config.service_codes)], key="trend_spc_service",
+    format_func=lambda s: "All services in the filter" if s is None else f"{s}: {config.service_names[s]}")
+with source.db.read() as con:
+    spc_frame = kpis.audit_spc(con, f, spc_service)
+if spc_frame.empty:
+    ui.empty("No audits for this series in the period.")
+else:
+    if len(spc_frame) < 12:
+        st.warning(f"Only {len(spc_frame)} months: the limits are trial limits, to be firmed up once 12 or more "
+                   "months are in. Widen the period for firmer limits.", icon=":material/warning:")
+    spc_label = "all services in the filter" if spc_service is None else spc_service
+    fig = kpis.xmr_figure(spc_frame, spc_frame["period"], f"Audits graded good or better, monthly XmR chart "
+                          f"({spc_label})", "% good or better (of audits)", "% good or better", hover_n="n",
+                          suffix="%")
+    ui.show_chart(fig, kpis.chart_table(spc_frame, "period", ["n", "good", "provisional"]),
+                  "Monthly % of audits whose final grade is good or better, on an XmR chart (higher is better): "
+                  "centre = mean of the months shown; limits = centre ± 2.66 × mean moving range. A coloured "
+                  "point is a signal (outside the limits, 7 rising or falling, 2 of 3 near a limit, or 7 on one "
+                  "side of the centre); grey points are the month-to-month noise. Months without audits are left "
+                  "out. A month resting on few audits moves a lot: read its n in the hover and table.",
+                  "trend_spc")

@@ -91,7 +91,7 @@ def test_explorer_lists_the_audits_behind_a_figure(council):
     rows = at.dataframe[0].value
     by_grade = figures(council, month_from="2024-01", month_to="2024-12", services=("CF",))["audits"]["by_grade"]
     assert len(rows) == by_grade["Inadequate"] == 7
-    assert set(rows["final_grade"]) == {"Inadequate"} and set(rows["service"]) == {"CF"}
+    assert set(rows["Final grade"]) == {"Inadequate"} and set(rows["Service"]) == {"CF"}
 
 
 def test_explorer_drill_values_for_pillar_and_moderation(council):
@@ -99,7 +99,7 @@ def test_explorer_drill_values_for_pillar_and_moderation(council):
                    moderated_grade="Requires Improvement")
     rows = at.dataframe[0].value
     assert len(rows) > 0
-    assert set(rows["auditor_grade"]) == {"Good"} and set(rows["moderated_grade"]) == {"Requires Improvement"}
+    assert set(rows["Auditor grade"]) == {"Good"} and set(rows["Moderated grade"]) == {"Requires Improvement"}
     at = open_page("pages/explorer.py", period=["2025-01", "2025-03"],
                    pillar="Voice and lived experience of the child", pillar_grade="Inadequate")
     rows = at.dataframe[0].value

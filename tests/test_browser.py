@@ -119,5 +119,5 @@ def test_clicking_a_bar_opens_the_explorer_filtered_to_it_and_the_csv_downloads(
         page.get_by_role("button", name="Download CSV").click()
     path = info.value.path()
     text = open(path, encoding="utf-8-sig").read().splitlines()
-    assert text[0].startswith("audit_id,audit_date,service")
+    assert text[0].startswith("Audit,Audit date,Final grade")
     assert len(text) > 1 and all(",CF," in line and "Outstanding" in line for line in text[1:])
