@@ -1,0 +1,271 @@
+"""KPIs in the Making Data Count style, and the audit SPC series (metrics.md "KPIs: statistical process control").
+
+``definitions`` merges the configured KPIs with the stored ``kpi_definitions`` (a stored row replaces the
+configured one of the same code, whole; new codes are added after the configured ones). ``summary`` gives
+the meeting's table (latest value, target, variation and assurance of each KPI); ``chart_frame`` the XmR
+chart of one KPI series with its benchmarks; ``audit_spc`` the monthly % good or better as an XmR series.
+``xmr_figure`` draws either. No Streamlit here.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import audits, spc
+from .charts import INK, MUTED, SPC_COLOURS, TEMPLATE
+from .config import Config
+from .filters import Filters
+from .presentation import DASH, round_half_away
+
+ALL = "ALL"
+COMPARATORS = ("England", "Statistical neighbours")
+DEF_COLUMNS = ["kpi_code", "kpi_name", "unit", "polarity", "target", "source"]
+
+# Text + symbol "icons" (no emoji, never colour alone); the colour is the SPC_COLOURS one of the meaning.
+VARIATION = {
+    ("concern", 1): "▲ Concern (high)", ("concern", -1): "▼ Concern (low)",
+    ("improvement", 1): "▲ Improvement (high)", ("improvement", -1): "▼ Improvement (low)",
+    ("neutral_high", 1): "▲ Neutral (high)", ("neutral_low", -1): "▼ Neutral (low)",
+    ("common_cause", 0): "● Common cause",
+}
+ASSURANCE = {"consistent_fail": "F Consistently fails target", "inconsistent": "? Hit and miss",
+             "consistent_pass": "P Consistently passes target", "": "– No target"}
+ASSURANCE_COLOURS = {"consistent_fail": SPC_COLOURS["concern"], "inconsistent": SPC_COLOURS["common_cause"],
+                     "consistent_pass": SPC_COLOURS["improvement"], "": MUTED}
+# The meeting sees concerns first, then neutral signals, then improvements, then common cause, then no data.
+VARIATION_ORDER = {"concern": 0, "neutral_high": 1, "neutral_low": 1, "improvement": 2, "common_cause": 3, "": 4}
+ASSURANCE_ORDER = {"consistent_fail": 0, "inconsistent": 1, "": 2, "consistent_pass": 3}
+SYMBOLS = {"common_cause": "circle", "improvement": "triangle-up", "concern": "diamond",
+           "neutral_high": "square", "neutral_low": "square"}
+CAUSE_NAMES = {"common_cause": "Common cause", "improvement": "Special cause: improvement",
+               "concern": "Special cause: concern", "neutral_high": "Special cause: neutral (high)",
+               "neutral_low": "Special cause: neutral (low)"}
+RULE_NAMES = {"outside": "outside the limits", "trend": "7-point trend", "two_in_three": "2 of 3 near a limit",
+              "shift": "7 points one side of the centre", "": ""}
+UNIT_SUFFIX = {"percent": "%", "days": " days", "count": "", "rate": ""}
+
+
+# --- definitions ---------------------------------------------------------------------------------
+def definitions(con, config: Config) -> pd.DataFrame:
+    """Every KPI: the configured defaults, replaced or extended by the stored kpi_definitions rows."""
+    rows = {k["kpi_code"]: {c: k.get(c) for c in DEF_COLUMNS} for k in config.kpis}
+    stored = con.execute(f"SELECT {', '.join(DEF_COLUMNS)} FROM kpi_definitions ORDER BY kpi_code").df()
+    for rec in stored.to_dict("records"):
+        rows[rec["kpi_code"]] = {c: (None if pd.isna(rec[c]) else rec[c]) for c in DEF_COLUMNS}
+    out = pd.DataFrame(list(rows.values()), columns=DEF_COLUMNS)
+    out["target"] = pd.to_numeric(out["target"], errors="coerce").astype(float)
+    return out
+
+
+def definition(con, config: Config, kpi_code: str) -> dict:
+    d = definitions(con, config)
+    rec = d[d["kpi_code"] == kpi_code].to_dict("records")
+    if not rec:
+        raise KeyError(kpi_code)
+    out = rec[0]
+    out["target"] = None if pd.isna(out["target"]) else float(out["target"])
+    return out
+
+
+# --- values --------------------------------------------------------------------------------------
+def _period(f: Filters | None, col: str = "period_end") -> tuple[str, list]:
+    """The period of the filter (all dates when it has none: a database with KPIs and no audits)."""
+    if f is None or f.month_from is None:
+        return "TRUE", []
+    return f"{col} BETWEEN ? AND ?", [f.start, f.end]
+
+
+def series_services(con, f: Filters | None) -> list[str]:
+    """The series on offer: ALL (organisation-wide rows) unless a service filter or scope applies, then each
+    service in the filter with KPI values in the period."""
+    cond, params = _period(f)
+    have = [r[0] for r in con.execute(
+        f"SELECT DISTINCT service FROM kpi_values WHERE {cond} AND service IS NOT NULL ORDER BY 1", params).fetchall()]
+    allowed = None if f is None else f.effective_services()
+    services = [s for s in have if s != ALL and (allowed is None or s in allowed)]
+    return ([ALL] if ALL in have and allowed is None else []) + services
+
+
+def series(con, kpi_code: str, service: str = ALL, f: Filters | None = None) -> pd.DataFrame:
+    """One KPI series in time order: period_end, value, numerator, denominator."""
+    cond, params = _period(f)
+    return con.execute(
+        f"SELECT period_end, value, numerator, denominator FROM kpi_values "
+        f"WHERE kpi_code = ? AND coalesce(service, 'ALL') = ? AND {cond} ORDER BY period_end",
+        [kpi_code, service, *params]).df()
+
+
+def benchmarks(con, kpi_code: str) -> pd.DataFrame:
+    return con.execute("SELECT period_end, comparator, value FROM kpi_benchmarks WHERE kpi_code = ? "
+                       "ORDER BY comparator, period_end", [kpi_code]).df()
+
+
+def rebase_interventions(con, kpi_code: str, service: str, periods: pd.Series) -> list[tuple[int, str]]:
+    """(position, intervention) pairs: a new group starts at the first period ending on or after the start of
+    each intervention targeting this KPI (in this series' service or organisation-wide)."""
+    rows = con.execute(
+        "SELECT intervention_id, name, start_date FROM interventions WHERE target_kpi = ? "
+        "AND (coalesce(service, 'ALL') = 'ALL' OR service = ?) ORDER BY start_date, intervention_id",
+        [kpi_code, service]).fetchall()
+    ends = pd.to_datetime(pd.Series(periods)).dt.date.tolist()
+    out: dict[int, str] = {}
+    for iid, name, start in rows:
+        pos = next((i for i, d in enumerate(ends) if d >= start), None)
+        if pos is not None and pos > 0:   # before the first point or after the last: no new group
+            out[pos] = f"{out[pos]}, {iid}" if pos in out else f"{iid} {name}"
+    return sorted(out.items())
+
+
+def chart_frame(con, defn: dict, service: str = ALL, f: Filters | None = None,
+                rebase: bool = False) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """The XmR frame of one KPI series (period_end + spc.xmr columns + benchmark columns) and its rebases."""
+    s = series(con, defn["kpi_code"], service, f)
+    marks = rebase_interventions(con, defn["kpi_code"], service, s["period_end"]) if rebase and len(s) else []
+    x = spc.xmr(s["value"], defn["polarity"], rebase_at=[p for p, _ in marks], target=defn.get("target"))
+    x.insert(0, "period_end", pd.to_datetime(s["period_end"]).to_numpy())
+    for col in ("numerator", "denominator"):
+        x[col] = s[col].to_numpy()
+    b = benchmarks(con, defn["kpi_code"])
+    for comp in COMPARATORS:
+        rows = b[b["comparator"] == comp][["period_end", "value"]].rename(columns={"value": comp})
+        rows["period_end"] = pd.to_datetime(rows["period_end"])
+        if len(x) and len(rows):
+            # each period shows the latest published figure on or before it
+            x = pd.merge_asof(x.sort_values("period_end"), rows.sort_values("period_end"), on="period_end")
+        else:
+            x[comp] = float("nan")
+    return x.reset_index(drop=True), marks
+
+
+def format_value(value, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return DASH
+    return f"{round_half_away(float(value)):.1f}{UNIT_SUFFIX.get(unit, '')}"
+
+
+def variation_label(cause: str, direction: int) -> str:
+    return VARIATION.get((cause, int(direction)), "● Common cause") if cause else "No data"
+
+
+def summary(con, config: Config, f: Filters | None = None, service: str = ALL, rebase: bool = False) -> pd.DataFrame:
+    """One row per KPI, concerns first: the latest point's variation and the latest group's assurance."""
+    rows = []
+    for defn in definitions(con, config).to_dict("records"):
+        defn["target"] = None if pd.isna(defn["target"]) else float(defn["target"])
+        x, _ = chart_frame(con, defn, service, f, rebase)
+        last = x.iloc[-1] if len(x) else None
+        cause = "" if last is None else last["special_cause"]
+        assurance = "" if last is None else last["assurance"]
+        rows.append({
+            "kpi_code": defn["kpi_code"], "kpi_name": defn["kpi_name"], "unit": defn["unit"],
+            "polarity": defn["polarity"], "points": len(x),
+            "latest_period": None if last is None else last["period_end"].date(),
+            "latest_value": None if last is None else float(last["value"]),
+            "target": defn["target"], "special_cause": cause, "rule": "" if last is None else last["rule"],
+            "variation": variation_label(cause, 0 if last is None else last["direction"]),
+            "assurance": assurance, "assurance_label": ASSURANCE[assurance] if last is not None else "No data",
+            "order": (VARIATION_ORDER[cause], ASSURANCE_ORDER[assurance])})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    return out.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
+
+
+# --- audits as an XmR series ---------------------------------------------------------------------
+def audit_spc(con, f: Filters, service: str | None = None) -> pd.DataFrame:
+    """Monthly % good or better (final grade) of the audits in the filter, or of one service, as an XmR frame:
+    period (YYYY-MM), n, good, provisional + spc.xmr columns (higher is better). Months without audits are
+    left out (no value to plot)."""
+    if service is not None:
+        f = dataclasses.replace(f, services=(service,))
+    s = audits.grade_series(con, f, "month")
+    s = s[s["n"] > 0].reset_index(drop=True)
+    x = spc.xmr(s["good_pct"].astype(float), "higher is better")
+    for i, col in enumerate(("period", "n", "good", "provisional")):
+        x.insert(i, col, s[col].to_numpy())
+    return x
+
+
+# --- the chart -----------------------------------------------------------------------------------
+def _by_group(x: pd.DataFrame, xs, col: str) -> tuple[list, list]:
+    """x and y with a gap between rebase groups, so the limits break where a new group starts."""
+    ox, oy = [], []
+    for _, rows in x.groupby("group", sort=True):
+        idx = rows.index
+        ox += list(pd.Series(xs)[idx]) + [None]
+        oy += list(rows[col]) + [None]
+    return ox, oy
+
+
+def xmr_figure(x: pd.DataFrame, xs, title: str, y_title: str, value_name: str, *, target: float | None = None,
+               benchmarks: tuple[str, ...] = (), rebases: list[tuple[int, str]] = (), hover_n: str | None = None,
+               suffix: str = "") -> go.Figure:
+    """An XmR chart: the series, centre, limits, the near-limit zones shaded, points coloured (and shaped) by
+    their special cause, target and benchmark reference lines, and a marker where each new group starts."""
+    xs = list(xs)
+    fig = go.Figure()
+    # Zones between each near-limit and its limit, where the 2-in-3 rule looks.
+    for lo, hi, show in (("near_upper", "upper", True), ("lower", "near_lower", False)):
+        for g, rows in x.groupby("group", sort=True):
+            px = [xs[i] for i in rows.index]
+            fig.add_scatter(x=px, y=list(rows[hi]), mode="lines", line=dict(width=0), hoverinfo="skip",
+                            showlegend=False, legendgroup="zone")
+            fig.add_scatter(x=px, y=list(rows[lo]), mode="lines", line=dict(width=0), fill="tonexty",
+                            fillcolor="rgba(140,140,140,0.15)", hoverinfo="skip", legendgroup="zone",
+                            name="Near a limit (2 to 3 sigma)", showlegend=bool(show and g == x["group"].min()))
+    gx, gy = _by_group(x, xs, "upper")
+    fig.add_scatter(x=gx, y=gy, mode="lines", name="Process limits", line=dict(color=MUTED, dash="dash", width=1.5),
+                    legendgroup="limits", hovertemplate="Upper limit %{y:.1f}" + suffix + "<extra></extra>")
+    gx, gy = _by_group(x, xs, "lower")
+    fig.add_scatter(x=gx, y=gy, mode="lines", showlegend=False, line=dict(color=MUTED, dash="dash", width=1.5),
+                    legendgroup="limits", hovertemplate="Lower limit %{y:.1f}" + suffix + "<extra></extra>")
+    gx, gy = _by_group(x, xs, "centre")
+    fig.add_scatter(x=gx, y=gy, mode="lines", name="Centre (mean)", line=dict(color=INK, width=1.5),
+                    hovertemplate="Centre %{y:.1f}" + suffix + "<extra></extra>")
+    fig.add_scatter(x=xs, y=list(x["value"]), mode="lines", line=dict(color="#b0b0b0", width=1.5),
+                    showlegend=False, hoverinfo="skip")
+    for cause in ("common_cause", "improvement", "concern", "neutral_high", "neutral_low"):
+        rows = x[x["special_cause"] == cause]
+        if rows.empty:
+            continue
+        custom = pd.DataFrame({"rule": [RULE_NAMES[r] for r in rows["rule"]],
+                               "n": rows[hover_n] if hover_n else ""}).to_numpy()
+        extra = " (%{customdata[1]} audits)" if hover_n else ""
+        fig.add_scatter(x=[xs[i] for i in rows.index], y=list(rows["value"]), mode="markers",
+                        name=CAUSE_NAMES[cause], customdata=custom,
+                        marker=dict(color=SPC_COLOURS[cause], size=9 if cause == "common_cause" else 12,
+                                    symbol=SYMBOLS[cause], line=dict(color="white", width=1)),
+                        hovertemplate="%{x}: %{y:.1f}" + suffix + extra + "<br>" + CAUSE_NAMES[cause]
+                                      + " %{customdata[0]}<extra></extra>")
+    if target is not None and len(xs):
+        fig.add_scatter(x=[xs[0], xs[-1]], y=[target, target], mode="lines", name=f"Target {target:g}{suffix}",
+                        line=dict(color="#0b3c73", dash="dot", width=2),
+                        hovertemplate="Target %{y:.1f}" + suffix + "<extra></extra>")
+    for comp, dash in zip(benchmarks, ("dashdot", "longdash")):
+        if comp in x and x[comp].notna().any():
+            fig.add_scatter(x=xs, y=list(x[comp]), mode="lines", name=comp, line=dict(color="#4d4d4d", dash=dash,
+                            width=1.5, shape="hv"), hovertemplate=comp + " %{y:.1f}" + suffix + "<extra></extra>")
+    for pos, label in rebases:
+        fig.add_vline(x=xs[pos], line=dict(color=INK, width=1, dash="dot"))
+        fig.add_annotation(x=xs[pos], y=1, yref="paper", text=f"New limits: {label}", showarrow=False,
+                           xanchor="left", yanchor="top", font=dict(size=12, color=INK), bgcolor="white")
+    fig.update_layout(template=TEMPLATE, title=title, xaxis_title="Period", yaxis_title=y_title,
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
+                      margin=dict(b=120), height=480)
+    return fig
+
+
+def chart_table(x: pd.DataFrame, period_col: str, extra: list[str] = ()) -> pd.DataFrame:
+    """The chart's data-table alternative, with readable names."""
+    cols = [period_col, *extra, "value", "centre", "lower", "upper", "near_lower", "near_upper", "special_cause",
+            "rule", "assurance", "group", *COMPARATORS]
+    t = x[[c for c in cols if c in x.columns]].copy()
+    t["special_cause"] = t["special_cause"].map(CAUSE_NAMES)
+    t["rule"] = t["rule"].map(RULE_NAMES)
+    if period_col == "period_end":
+        t[period_col] = pd.to_datetime(t[period_col]).dt.date
+    return t.rename(columns={"period_end": "period end", "near_lower": "near lower", "near_upper": "near upper",
+                             "special_cause": "special cause", "group": "limits group"})
+
