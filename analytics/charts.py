@@ -67,7 +67,8 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
     services = [s for s in config.service_codes if s in set(series["service"])]
     rows = max(1, (len(services) + columns - 1) // columns)
     fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True,
-                        subplot_titles=[f"{s} · {config.service_names[s]}"[:40] for s in services],
+                        subplot_titles=[(s if config.service_names[s] == s else f"{s} · {config.service_names[s]}")[:40]
+                                        for s in services],
                         vertical_spacing=0.16, horizontal_spacing=0.04)
     for i, s in enumerate(services):
         part = series[series["service"] == s]

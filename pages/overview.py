@@ -36,7 +36,7 @@ for col, fig_ in zip(cols, head["figures"]):
     delta = fig_.change_previous
     col.metric(fig_.label, fmt(fig_.value),
                delta=None if delta is None else (f"{delta:+.1f} pts" if fig_.unit == "pct" else f"{delta:+,.0f}")
-               + f" on {head['previous']}", delta_color="off",
+               + f" on {head['previous']}", delta_color="off", delta_arrow="off" if not delta else "auto",
                help=f"n = {fig_.n}. 12 months before ({head['year'][0]} to {head['year'][1]}): "
                     f"{fmt(fig_.average_12)}" + (" (monthly mean)" if fig_.unit == "count" else " (pooled)"))
     if fig_.change_average is not None:
@@ -60,7 +60,7 @@ with left:
                     customdata=[[row["n"], row["grade"]]],
                     hovertemplate=row["grade"] + ": %{x:.1f}% (%{customdata[0]} audits)<extra></extra>")
     fig.update_layout(template=TEMPLATE, barmode="stack", height=300, title="Final grades in the period",
-                      legend=dict(orientation="h", yanchor="top", y=-0.35, x=0),
+                      legend=dict(orientation="h", yanchor="top", y=-0.6, x=0), margin=dict(b=120),
                       xaxis_title="% of audits", yaxis_visible=False, xaxis_range=[0, 100])
     state = ui.show_chart(fig, dist, f"Audits {f.month_from} to {f.month_to} by final grade "
                           f"(n = {period['count']}). Click a grade to see its audits.", "overview_grades",
