@@ -1028,6 +1028,8 @@ class _Demo:
         rows = []   # (code, period_end, service, value, numerator, denominator)
         for k in DEFAULTS["kpis"]:
             code = k["kpi_code"]
+            if code not in design:   # a KPI configured later than this design: defined, no values
+                continue
             p = np.clip(design[code], 0.5, 99.5) / 100
             den = np.round(KPI_DENOMINATOR[code] * rng.uniform(0.93, 1.07, N_MONTHS)).astype(int)
             num = rng.binomial(den, p) if code == "CP2YEARS" else np.round(p * den).astype(int)

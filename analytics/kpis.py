@@ -44,7 +44,9 @@ CAUSE_NAMES = {"common_cause": "Common cause", "improvement": "Special cause: im
                "neutral_low": "Special cause: neutral (low)"}
 RULE_NAMES = {"outside": "outside the limits", "trend": "7-point trend", "two_in_three": "2 of 3 near a limit",
               "shift": "7 points one side of the centre", "": ""}
+BENCHMARK_COLOURS = ("#01665e", "#8c510a")   # England teal, statistical neighbours brown: apart from the SPC colours
 UNIT_SUFFIX = {"percent": "%", "days": " days", "count": "", "rate": ""}
+AXIS_TITLES = {"percent": "Per cent (%)", "count": "Count", "days": "Days", "rate": "Rate"}
 
 
 # --- definitions ---------------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def summary(con, config: Config, f: Filters | None = None, service: str = ALL, r
         rows.append({
             "kpi_code": defn["kpi_code"], "kpi_name": defn["kpi_name"], "unit": defn["unit"],
             "polarity": defn["polarity"], "points": len(x),
-            "latest_period": None if last is None else last["period_end"].date(),
+            "latest_period": DASH if last is None else last["period_end"].date().isoformat(),
             "latest_value": None if last is None else float(last["value"]),
             "target": defn["target"], "special_cause": cause, "rule": "" if last is None else last["rule"],
             "variation": variation_label(cause, 0 if last is None else last["direction"]),
@@ -199,9 +201,9 @@ def _by_group(x: pd.DataFrame, xs, col: str) -> tuple[list, list]:
     return ox, oy
 
 
-def xmr_figure(x: pd.DataFrame, xs, title: str, y_title: str, value_name: str, *, target: float | None = None,
+def xmr_figure(x: pd.DataFrame, xs, title: str, y_title: str, *, target: float | None = None,
                benchmarks: tuple[str, ...] = (), rebases: list[tuple[int, str]] = (), hover_n: str | None = None,
-               suffix: str = "") -> go.Figure:
+               suffix: str = "", x_title: str = "Period", percent: bool = False) -> go.Figure:
     """An XmR chart: the series, centre, limits, the near-limit zones shaded, points coloured (and shaped) by
     their special cause, target and benchmark reference lines, and a marker where each new group starts."""
     xs = list(xs)
@@ -231,8 +233,9 @@ def xmr_figure(x: pd.DataFrame, xs, title: str, y_title: str, value_name: str, *
         if rows.empty:
             continue
         custom = pd.DataFrame({"rule": [RULE_NAMES[r] for r in rows["rule"]],
-                               "n": rows[hover_n] if hover_n else ""}).to_numpy()
-        extra = " (%{customdata[1]} audits)" if hover_n else ""
+                               "n": rows[hover_n] if hover_n else "",
+                               "prov": rows["provisional"] if "provisional" in rows else 0}).to_numpy()
+        extra = " (%{customdata[1]} audits, %{customdata[2]} provisional)" if hover_n else ""
         fig.add_scatter(x=[xs[i] for i in rows.index], y=list(rows["value"]), mode="markers",
                         name=CAUSE_NAMES[cause], customdata=custom,
                         marker=dict(color=SPC_COLOURS[cause], size=9 if cause == "common_cause" else 12,
@@ -241,17 +244,25 @@ def xmr_figure(x: pd.DataFrame, xs, title: str, y_title: str, value_name: str, *
                                       + " %{customdata[0]}<extra></extra>")
     if target is not None and len(xs):
         fig.add_scatter(x=[xs[0], xs[-1]], y=[target, target], mode="lines", name=f"Target {target:g}{suffix}",
-                        line=dict(color="#0b3c73", dash="dot", width=2),
+                        line=dict(color=INK, dash="dot", width=2.5),
                         hovertemplate="Target %{y:.1f}" + suffix + "<extra></extra>")
-    for comp, dash in zip(benchmarks, ("dashdot", "longdash")):
+    for comp, dash, colour in zip(benchmarks, ("dashdot", "longdashdot"), BENCHMARK_COLOURS):
         if comp in x and x[comp].notna().any():
-            fig.add_scatter(x=xs, y=list(x[comp]), mode="lines", name=comp, line=dict(color="#4d4d4d", dash=dash,
-                            width=1.5, shape="hv"), hovertemplate=comp + " %{y:.1f}" + suffix + "<extra></extra>")
+            fig.add_scatter(x=xs, y=list(x[comp]), mode="lines", name=comp, line=dict(color=colour, dash=dash,
+                            width=2, shape="hv"), hovertemplate=comp + " %{y:.1f}" + suffix + "<extra></extra>")
     for pos, label in rebases:
         fig.add_vline(x=xs[pos], line=dict(color=INK, width=1, dash="dot"))
         fig.add_annotation(x=xs[pos], y=1, yref="paper", text=f"New limits: {label}", showarrow=False,
                            xanchor="left", yanchor="top", font=dict(size=12, color=INK), bgcolor="white")
-    fig.update_layout(template=TEMPLATE, title=title, xaxis_title="Period", yaxis_title=y_title,
+    if percent and len(x):
+        # a percentage cannot leave 0-100: keep the axis there even when a limit does (the table keeps it)
+        seen = pd.concat([x[c] for c in ("value", "lower", "upper", *[b for b in benchmarks if b in x])])
+        seen = pd.concat([seen, pd.Series([target], dtype=float)]).dropna()
+        lo, hi = max(0.0, float(seen.min())), min(100.0, float(seen.max()))
+        pad = max((hi - lo) * 0.05, 0.5)
+        fig.update_yaxes(range=[max(0.0, lo - pad) if lo > 0 else -pad / 2, min(100.0, hi + pad) if hi < 100
+                                else 100 + pad / 2])
+    fig.update_layout(template=TEMPLATE, title=title, xaxis_title=x_title, yaxis_title=y_title,
                       legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
                       margin=dict(b=120), height=480)
     return fig

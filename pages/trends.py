@@ -95,12 +95,13 @@ else:
                    "months are in. Widen the period for firmer limits.", icon=":material/warning:")
     spc_label = "all services in the filter" if spc_service is None else spc_service
     fig = kpis.xmr_figure(spc_frame, spc_frame["period"], f"Audits graded good or better, monthly XmR chart "
-                          f"({spc_label})", "% good or better (of audits)", "% good or better", hover_n="n",
-                          suffix="%")
+                          f"({spc_label})", "% good or better (of audits)", hover_n="n", suffix="%",
+                          x_title="Month", percent=True)
     ui.show_chart(fig, kpis.chart_table(spc_frame, "period", ["n", "good", "provisional"]),
                   "Monthly % of audits whose final grade is good or better, on an XmR chart (higher is better): "
                   "centre = mean of the months shown; limits = centre ± 2.66 × mean moving range. A coloured "
                   "point is a signal (outside the limits, 7 rising or falling, 2 of 3 near a limit, or 7 on one "
                   "side of the centre); grey points are the month-to-month noise. Months without audits are left "
-                  "out. A month resting on few audits moves a lot: read its n in the hover and table.",
+                  "out. A month resting on few audits moves a lot: read its n (and how many are provisional, not "
+                  "yet moderated) in the hover and table.",
                   "trend_spc")

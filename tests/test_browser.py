@@ -121,3 +121,23 @@ def test_clicking_a_bar_opens_the_explorer_filtered_to_it_and_the_csv_downloads(
     text = open(path, encoding="utf-8-sig").read().splitlines()
     assert text[0].startswith("Audit,Audit date,Final grade")
     assert len(text) > 1 and all(",CF," in line and "Outstanding" in line for line in text[1:])
+
+
+def test_the_theme_explorer_shows_a_demo_theme_in_at_least_four_strands(server, browser_page):
+    page = browser_page
+    page.goto(f"{server}/themes?theme=Voice+of+the+child", timeout=180_000)
+    wait_for_run(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    headline = page.get_by_text("appears in", exact=False).first.inner_text()
+    assert headline.startswith("Voice of the child appears in"), headline
+    tabs = page.get_by_role("tab")
+    labels = [t.inner_text() for t in tabs.all()]
+    strands = [label for label in labels if label.rstrip(")").split("(")[-1].replace(",", "").isdigit()]
+    assert len(strands) >= 4, labels
+    # Each of four strands' evidence tables opens and holds rows.
+    for k in range(4):
+        tabs.nth(k).click()
+        panel = page.locator('[role="tabpanel"]:visible').first
+        panel.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible", timeout=30_000)
+        assert int(labels[k].rstrip(")").split("(")[-1].replace(",", "")) > 0
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1

@@ -1,0 +1,151 @@
+"""Thematic dip samples: the year's schedule, repeat cycles of a theme (metrics.md "Repeat dip sample cycle"),
+and the findings (strengths and learning) by theme tag.
+
+A cycle is one ``dip_sample_id``; the cycles of a theme are ordered by their earliest ``sample_date``.
+The service filter narrows the records a cycle is measured on; the period picks the cycles shown.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .audits import SMALL_N
+from .filters import Filters, add_months, where
+from .impact import wilson_interval
+from .metrics import pct
+from .presentation import format_pct, round_half_away
+
+EVER = dt.date(1900, 1, 1)   # "from the beginning": a cycle's change needs its theme's earlier cycles
+
+
+def financial_year_start(day: dt.date) -> dt.date:
+    return dt.date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
+def financial_year_label(day: dt.date) -> str:
+    start = financial_year_start(day).year
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _span(f: Filters, start: dt.date, end: dt.date) -> Filters:
+    """The viewer's services and scope over other months (the schedule looks at whole financial years)."""
+    return Filters(start.strftime("%Y-%m"), end.strftime("%Y-%m"), services=f.services, scope=f.scope)
+
+
+def schedule(con, f: Filters) -> pd.DataFrame:
+    """The schedule of the financial year that holds D: one row per month and theme, as it stood on D.
+
+    A theme sampled in a month is 'Done' (with its cycle, day and records). A month of the year with no
+    sample at all shows as 'Due' the themes sampled in the same month of the previous financial year
+    (the schedule repeats yearly; the council's own schedule is not a dataset).
+    """
+    fy = financial_year_start(f.end)
+    # Samples after D are not known yet on D: a past period's schedule shows what was due then.
+    g = _span(f, add_months(fy, -12), f.end)
+    cond, params = where(g, "sample_date")
+    rows = con.execute(
+        f"SELECT strftime(sample_date, '%Y-%m') AS month, theme, dip_sample_id, min(sample_date) AS sample_date, "
+        f"count(*) AS n FROM dip_samples WHERE {cond} GROUP BY ALL ORDER BY month, sample_date, dip_sample_id",
+        params).df()
+    out = []
+    for k in range(12):
+        month = add_months(fy, k)
+        label, last_year = month.strftime("%Y-%m"), add_months(month, -12).strftime("%Y-%m")
+        done = rows[rows["month"] == label]
+        if len(done):
+            for r in done.itertuples(index=False):
+                out.append((label, month.strftime("%b %Y"), r.theme, "Done", r.dip_sample_id,
+                            r.sample_date.date() if hasattr(r.sample_date, "date") else r.sample_date, int(r.n)))
+        else:
+            for theme in dict.fromkeys(rows.loc[rows["month"] == last_year, "theme"]):
+                out.append((label, month.strftime("%b %Y"), theme, "Due", None, None, 0))
+    df = pd.DataFrame(out, columns=["month", "month_label", "theme", "status", "dip_sample_id", "sample_date",
+                                    "records"], dtype=object)
+    return df.where(df.notna(), None)
+
+
+def cycles(con, f: Filters) -> pd.DataFrame:
+    """Every cycle up to D of the themes sampled in the period, numbered within its theme, with its measures
+    and the change (percentage points) from the theme's previous cycle; ``in_period`` marks the period's."""
+    cond, params = where(_span(f, EVER, f.end), "sample_date")
+    df = con.execute(
+        f"SELECT dip_sample_id, min(theme) AS theme, min(sample_date) AS first_date, count(*) AS n, "
+        f"count(g.rank) AS graded, count(*) FILTER (g.rank <= 2) AS good, "
+        f"sum(criteria_met) FILTER (criteria_met IS NOT NULL AND criteria_total IS NOT NULL) AS criteria_met, "
+        f"sum(criteria_total) FILTER (criteria_met IS NOT NULL AND criteria_total IS NOT NULL) AS criteria_total "
+        # Ranks from the configured grade scale (1 best), as every audit figure does; ungraded records have none.
+        f"FROM dip_samples LEFT JOIN grade_scale g ON g.label = grade WHERE {cond} "
+        f"GROUP BY dip_sample_id ORDER BY theme, first_date, dip_sample_id",
+        params).df()
+    columns = ["theme", "cycle", "dip_sample_id", "first_date", "n", "graded", "good", "good_pct", "good_ci_low",
+               "good_ci_high", "criteria_met", "criteria_total", "criteria_pct", "good_change_pts",
+               "criteria_change_pts", "in_period"]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    df["first_date"] = pd.to_datetime(df["first_date"]).dt.date
+    for col in ("n", "graded", "good", "criteria_met", "criteria_total"):
+        df[col] = df[col].fillna(0).astype(int)
+    df["cycle"] = df.groupby("theme").cumcount() + 1
+    df["good_pct"] = [pct(g_, n) for g_, n in zip(df["good"], df["graded"])]
+    cis = [wilson_interval(int(g_), int(n)) for g_, n in zip(df["good"], df["graded"])]
+    df["good_ci_low"] = [c[0] for c in cis]
+    df["good_ci_high"] = [c[1] for c in cis]
+    df["criteria_pct"] = [pct(m, t) for m, t in zip(df["criteria_met"], df["criteria_total"])]
+    for measure in ("good", "criteria"):
+        prev = df.groupby("theme")[f"{measure}_pct"].shift(1)
+        df[f"{measure}_change_pts"] = [None if a is None or pd.isna(a) or b is None or pd.isna(b) else a - b
+                                       for a, b in zip(df[f"{measure}_pct"], prev)]
+    df["in_period"] = [f.start <= d <= f.end for d in df["first_date"]]
+    shown = set(df.loc[df["in_period"], "theme"])
+    df = df[df["theme"].isin(shown)]
+    return df[columns].astype(object).where(df[columns].notna(), None).reset_index(drop=True)
+
+
+def findings(con, f: Filters) -> pd.DataFrame:
+    """Strengths and areas of learning by theme tag, from the cycles that began in the period (and, with a
+    service filter, sampled at least one record of those services)."""
+    cond, params = where(_span(f, EVER, dt.date(9999, 12, 1)), "sample_date")
+    df = con.execute(
+        f"WITH c AS (SELECT dip_sample_id FROM dip_samples GROUP BY 1 HAVING min(sample_date) BETWEEN ? AND ?), "
+        f"s AS (SELECT DISTINCT dip_sample_id FROM dip_samples WHERE "
+        f"{cond}) "
+        f"SELECT theme_tag, count(*) FILTER (finding_type = 'Strength') AS strengths, "
+        f"count(*) FILTER (finding_type = 'Learning') AS learning, count(*) AS findings, "
+        f"count(DISTINCT dip_sample_id) AS cycles "
+        f"FROM dip_sample_findings WHERE dip_sample_id IN (SELECT * FROM c) AND dip_sample_id IN (SELECT * FROM s) "
+        f"GROUP BY theme_tag ORDER BY findings DESC, theme_tag",
+        [f.start, f.end, *params]).df()
+    for col in ("strengths", "learning", "findings", "cycles"):
+        df[col] = df[col].astype(int)
+    df["strength_pct"] = [pct(s, n) for s, n in zip(df["strengths"], df["findings"])]
+    return df
+
+
+def pct_text(value, low, high, n) -> str:
+    """A percentage for a table, with its 95% Wilson range where it rests on fewer than 20 records."""
+    if value is None or pd.isna(value):
+        return format_pct(None)
+    if n < SMALL_N and low is not None:
+        return f"{format_pct(value)} ({format_pct(low)}–{format_pct(high)})"
+    return format_pct(value)
+
+
+def change_text(value) -> str:
+    if value is None or pd.isna(value):
+        return format_pct(None)
+    return f"{round_half_away(value):+.1f} pts"
+
+
+def cycle_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The cycles for reading: one row per cycle, percentages written out (with ranges under 20 records)."""
+    return pd.DataFrame({
+        "Theme": df["theme"], "Cycle": df["cycle"], "Dip sample": df["dip_sample_id"], "First sampled": df["first_date"],
+        "Records (n)": df["n"], "Graded": df["graded"], "Good or better": df["good"],
+        "% good or better": [pct_text(v, lo, hi, n) for v, lo, hi, n in
+                             zip(df["good_pct"], df["good_ci_low"], df["good_ci_high"], df["graded"])],
+        "Change (good or better)": [change_text(v) for v in df["good_change_pts"]],
+        "Criteria met": df["criteria_met"], "Criteria assessed": df["criteria_total"],
+        "Criteria met %": [format_pct(v) for v in df["criteria_pct"]],
+        "Change (criteria met)": [change_text(v) for v in df["criteria_change_pts"]],
+        "In period": df["in_period"]})

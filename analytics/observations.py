@@ -1,0 +1,188 @@
+"""Practice observations: compliance on a day (metrics.md), who falls due next, observation types and grades.
+
+**Compliance on D**, for staff in post on D (roster: ``start_date`` blank or ≤ D, ``end_date`` blank or ≥ D),
+over the observations of the 12 months to D (``observed_date`` after D − 12 months, up to D):
+Family Practitioners and Social Workers need at least 2 observations, one of them Direct work with child;
+Team Managers at least 2, one of them Supervision; Service Managers at least one Supervision. The roster
+holds each person's current role and service, and history uses them (not the observation's own role).
+
+**Due within N days**: a person in post on D who is compliant on D but, judged on D + N with only the
+observations made by D, would not be (an observation drops out of the 12-month window). Someone whose
+roster end date falls before D + N is not listed as due: they will have left.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .filters import Filters, add_months, where
+from .impact import wilson_interval
+
+DIRECT = "Direct work with child"
+SUPERVISION = "Supervision"
+# role -> (observations needed in 12 months, the type one of them must be)
+RULES: dict[str, tuple[int, str]] = {
+    "Family Practitioner": (2, DIRECT),
+    "Social Worker": (2, DIRECT),
+    "Team Manager": (2, SUPERVISION),
+    "Service Manager": (1, SUPERVISION),
+}
+ROLES = list(RULES)
+ALL = "All services"
+NOT_GRADED = "Not graded"
+
+
+def _rules_sql() -> tuple[str, list]:
+    values = ", ".join("(?, ?, ?)" for _ in RULES)
+    params = [x for role, (n, kind) in RULES.items() for x in (role, n, kind)]
+    return f"(VALUES {values}) AS r(role, needed, kind)", params
+
+
+def loaded(con) -> bool:
+    """Whether any observation is stored (without any, every person in post would show as overdue)."""
+    return con.execute("SELECT count(*) FROM observations").fetchone()[0] > 0
+
+
+def staff_status(con, judged: dt.date, known: dt.date, services=None) -> pd.DataFrame:
+    """One row per person in post on ``known`` with an observed role: their observations in the 12 months to
+    ``judged`` (only those made by ``known``) and whether that makes them compliant on ``judged``.
+
+    With ``judged`` = ``known`` = D this is compliance on D; with ``judged`` = D + N it is the look-ahead.
+    """
+    rules, params = _rules_sql()
+    svc = "" if services is None else "AND list_contains(?, s.service)"
+    sql = f"""
+        WITH r AS (SELECT * FROM {rules}),
+        people AS (
+            SELECT s.staff_id, s.role, s.service, s.team, s.start_date, s.end_date, r.needed, r.kind
+            FROM staff s JOIN r ON r.role = s.role
+            WHERE (s.start_date IS NULL OR s.start_date <= ?) AND (s.end_date IS NULL OR s.end_date >= ?) {svc}),
+        seen AS (
+            SELECT p.staff_id, count(o.observation_id) AS observations,
+                   count(o.observation_id) FILTER (o.observation_type = p.kind) AS of_kind,
+                   max(o.observed_date) AS last_observed
+            FROM people p LEFT JOIN observations o
+              ON o.staff_id = p.staff_id AND o.observed_date > ? AND o.observed_date <= ? AND o.observed_date <= ?
+            GROUP BY p.staff_id)
+        SELECT p.staff_id, p.role, p.service, p.team, p.start_date, p.end_date, p.needed, p.kind AS required_type,
+               seen.observations, seen.of_kind, seen.last_observed,
+               seen.observations >= p.needed AND seen.of_kind >= 1 AS compliant
+        FROM people p JOIN seen USING (staff_id)
+        ORDER BY p.service, p.role, p.staff_id"""
+    args = [*params, known, known] + ([list(services)] if services is not None else []) + \
+        [add_months(judged, -12), judged, known]
+    return con.execute(sql, args).df()
+
+
+def compliance(con, f: Filters, config) -> pd.DataFrame:
+    """Compliance on D by service and role, plus an "All services" row per role and an "All roles" total per
+    service: n in post, compliant, % compliant with its 95% Wilson interval."""
+    people = staff_status(con, f.end, f.end, f.effective_services())
+    rows = []
+    order = [s for s in config.service_codes if s in set(people["service"])] + \
+        sorted(set(people["service"]) - set(config.service_codes))
+    for service in order + [ALL]:
+        sub = people if service == ALL else people[people["service"] == service]
+        for role in ROLES + ["All roles"]:
+            cell = sub if role == "All roles" else sub[sub["role"] == role]
+            if cell.empty:
+                continue
+            n, ok = len(cell), int(cell["compliant"].sum())
+            low, high = wilson_interval(ok, n)
+            rows.append({"service": service, "role": role, "n": n, "compliant": ok,
+                         "compliant_pct": ok / n * 100, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows, columns=["service", "role", "n", "compliant", "compliant_pct", "ci_low", "ci_high"])
+
+
+def due(con, f: Filters, horizons=(30, 60)) -> pd.DataFrame:
+    """Staff overdue on D or falling due within each horizon: staff_id (pseudonymous), role, service, status,
+    due_by (the first day they stop being compliant; blank when already overdue), the observations in
+    the window and what is missing. Sorted overdue first, then by due_by."""
+    d = f.end
+    horizons = sorted(horizons)
+    people = staff_status(con, d, d, f.effective_services())
+    seen = con.execute(
+        "SELECT staff_id, observed_date, observation_type FROM observations WHERE observed_date > ? "
+        "AND observed_date <= ?", [add_months(d, -12), d]).df()
+    dates = {sid: list(zip(g["observed_date"].dt.date, g["observation_type"])) for sid, g in seen.groupby("staff_id")}
+    rows = []
+    for p in people.itertuples(index=False):
+        if not p.compliant:
+            rows.append((p, "Overdue", d))
+            continue
+        day = _first_failure(dates.get(p.staff_id, []), p.needed, p.required_type, d, horizons[-1])
+        if day is None or (pd.notna(p.end_date) and p.end_date.date() < day):
+            continue   # compliant for the whole look-ahead, or leaving before it matters
+        horizon = next(n for n in horizons if day <= d + dt.timedelta(days=n))
+        rows.append((p, f"Due within {horizon} days", day))
+    cols = ["staff_id", "role", "service", "team", "status", "due_by", "observations", "of_kind",
+            "required_type", "last_observed", "missing"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame([{**p._asdict(), "status": status, "due_by": day} for p, status, day in rows])
+    out["missing"] = [_missing(r) for r in out.itertuples()]
+    out["last_observed"] = pd.to_datetime(out["last_observed"]).dt.date
+    out = out.assign(_r=(out["status"] != "Overdue").astype(int)).sort_values(
+        ["_r", "due_by", "service", "staff_id"], kind="stable")
+    out["due_by"] = out["due_by"].where(out["status"] != "Overdue", None)   # overdue already: no date to meet
+    return out[cols].reset_index(drop=True)
+
+
+def compliant_on(observations: list[tuple[dt.date, str]], needed: int, kind: str, day: dt.date) -> bool:
+    """The rule of metrics.md for one person on ``day``, from their (date, type) observations."""
+    window = [t for o, t in observations if add_months(day, -12) < o <= day]
+    return len(window) >= needed and kind in window
+
+
+def _first_failure(observations, needed: int, kind: str, d: dt.date, upto: int) -> dt.date | None:
+    """The first day in (D, D + upto] on which the person stops being compliant with the observations made by
+    D (compliance can only lapse as the window moves on), or None."""
+    for k in range(1, upto + 1):
+        day = d + dt.timedelta(days=k)
+        if not compliant_on(observations, needed, kind, day):
+            return day
+    return None
+
+
+def _missing(r) -> str:
+    needs = []
+    if r.observations < r.needed:
+        short = r.needed - r.observations
+        needs.append(f"{short} more observation{'s' if short > 1 else ''}")
+    if r.of_kind < 1:
+        needs.append(f"a {r.required_type.lower()} observation")
+    return "; ".join(needs) if needs else "an observation before the oldest drops out of the 12 months"
+
+
+def by_type_and_grade(con, f: Filters, config) -> pd.DataFrame:
+    """Observations made in the period by type and grade (the observation's own service): type, grade, rank
+    (5 = not graded), n."""
+    cond, params = where(f, "observed_date")
+    df = con.execute(
+        f"SELECT observation_type, coalesce(o.grade, ?) AS grade, coalesce(g.rank, 5) AS rank, count(*) AS n "
+        f"FROM observations o LEFT JOIN grade_scale g ON g.label = o.grade WHERE {cond} "
+        "GROUP BY ALL ORDER BY observation_type, rank", [NOT_GRADED, *params]).df()
+    return df
+
+
+def grades_by_type(con, f: Filters) -> pd.DataFrame:
+    """Per observation type: observations, graded, good or better, % good or better (over graded) and its
+    Wilson interval."""
+    cond, params = where(f, "observed_date")
+    df = con.execute(
+        f"SELECT observation_type, count(*) AS n, count(g.rank) AS graded, count(*) FILTER (g.rank <= 2) AS good "
+        f"FROM observations o LEFT JOIN grade_scale g ON g.label = o.grade WHERE {cond} GROUP BY ALL "
+        "ORDER BY observation_type", params).df()
+    df["good_pct"] = [g / n * 100 if n else None for g, n in zip(df["good"], df["graded"])]
+    cis = [wilson_interval(int(g), int(n)) for g, n in zip(df["good"], df["graded"])]
+    df["ci_low"] = [c[0] for c in cis]
+    df["ci_high"] = [c[1] for c in cis]
+    return df
+
+
+def monthly(con, f: Filters) -> pd.DataFrame:
+    """Observations made per month by type."""
+    cond, params = where(f, "observed_date")
+    return con.execute(f"SELECT strftime(observed_date, '%Y-%m') AS month, observation_type, count(*) AS n "
+                       f"FROM observations WHERE {cond} GROUP BY ALL ORDER BY ALL", params).df()

@@ -1,0 +1,307 @@
+"""Impact of interventions: audit grades, a target KPI and a target theme before and after what the service did."""
+import datetime as dt
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import impact, impact_evidence as ev, ui
+from analytics.audits import SMALL_N
+from analytics.charts import GRADE_COLOURS, SPC_COLOURS, TEMPLATE
+from analytics.filters import audit_months
+from analytics.presentation import format_pct
+
+NEW = "new"
+# Window shading: light, distinct in greyscale, never read as a grade colour.
+SHADES = {"before": "rgba(140,140,140,0.16)", "during": "rgba(245,166,35,0.20)", "after": "rgba(108,178,230,0.22)"}
+
+
+def with_range(pct, low, high, n) -> str:
+    """A percentage with its 95% Wilson interval (always: a before/after comparison is about how sure we are)."""
+    if pct is None or pct != pct:
+        return format_pct(None)
+    return f"{format_pct(pct)} ({format_pct(low)} to {format_pct(high)})"
+
+
+def shade(fig, w: impact.Windows) -> None:
+    for name, x0, x1, label in (("before", w.before_start, w.start, "Before"),
+                                ("during", w.start, w.end + dt.timedelta(days=1), "Intervention"),
+                                ("after", w.end + dt.timedelta(days=1), w.after_end + dt.timedelta(days=1), "After")):
+        # The intervention's label sits at the bottom: a short intervention leaves no room beside "After".
+        fig.add_vrect(x0=x0, x1=x1, fillcolor=SHADES[name], line_width=0, layer="below", annotation_text=label,
+                      annotation_position="bottom left" if name == "during" else "top left")
+
+
+source = ui.source()
+config = ui.config()
+ui.presentation_toggle()
+f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
+st.title("Impact of interventions")
+st.caption("What changed after the service's training, briefings and process changes, and how sure the data is. "
+           "A before/after comparison cannot show that the intervention caused a change: other things change "
+           "at the same time.")
+if f.month_from is None:
+    ui.empty("No audits are loaded yet: the impact view compares audit grades before and after each intervention. "
+             "Load audits and interventions on the Data page.")
+    st.stop()
+
+with source.db.read() as con:
+    stored = impact.interventions(con)
+    months = audit_months(con)
+    kpi_codes = ev.kpi_codes(con, config)
+
+by_id = {r["intervention_id"]: r for r in stored}
+left, right = st.columns([3, 1])
+choice = left.selectbox(
+    "Intervention", [*by_id, NEW], key="impact_intervention",
+    format_func=lambda i: "A new intervention: type its target and dates" if i == NEW else
+    f"{i} · {by_id[i]['name']} ({by_id[i]['start_date']:%b %Y})")
+window = int(right.number_input("Window (months either side)", min_value=1, max_value=36,
+                                value=int(config["impact_window_months"]), step=1, key="impact_window",
+                                help="Before = the W months up to the start; after = the W months after the end."))
+if choice == NEW:
+    c1, c2, c3 = st.columns(3)
+    start = c1.date_input("Start date", value=dt.date.fromisoformat(months[-1] + "-01") - dt.timedelta(days=180),
+                          key="impact_new_start", format="YYYY-MM-DD")
+    end = c2.date_input("End date (blank = the start date)", value=None, key="impact_new_end", format="YYYY-MM-DD")
+    service = c3.selectbox("Service", ["ALL", *config.service_codes], key="impact_new_service",
+                           help="; ".join(f"{c}: {n}" for c, n in config.service_names.items()))
+    c1, c2, c3 = st.columns(3)
+    pillar = c1.selectbox("Target pillar", ["(overall grade)", *config.pillars], key="impact_new_pillar")
+    theme = c2.text_input("Target theme (optional)", key="impact_new_theme", max_chars=100)
+    kpi = c3.selectbox("Target KPI (optional)", ["(none)", *kpi_codes], key="impact_new_kpi")
+    if end is not None and end < start:
+        st.error("The end date is before the start date.")
+        st.stop()
+    row = {"intervention_id": NEW, "name": "New intervention", "kind": None, "start_date": start, "end_date": end,
+           "service": service, "target_pillar": None if pillar.startswith("(") else pillar,
+           "target_theme": theme.strip() or None, "target_kpi": None if kpi == "(none)" else kpi}
+else:
+    row = by_id[choice]
+
+with source.db.read() as con:
+    comp = impact.measure(con, row, window, f)
+    series = impact.monthly_series(con, row, window, f, months)
+    kpi_cmp = ev.kpi_comparison(con, config, row, window, f) if row.get("target_kpi") else None
+    volumes = ev.theme_volumes(con, row["target_theme"], row, window, f) if row.get("target_theme") else None
+    themes_on_offer = ev.dip_themes(con)
+    all_effects = ev.all_effects(con, config, window, f)
+w = comp.windows
+scope = None if comp.services is None else ", ".join(comp.services) or "no service"
+
+# --- audit grades before and after ------------------------------------------------------------------
+subject = "overall audit grades" if comp.target == "overall" else f"the {comp.target} pillar"
+st.header(f"Audit grades: {subject}")
+st.markdown(impact.describe(comp, row.get("kind"), scope))
+if comp.services == []:
+    st.info(f"The intervention's service ({row['service']}) is not among the services selected in the sidebar.")
+elif comp.too_little_evidence:
+    st.warning(f"**Too little evidence.** {comp.n_before} before and {comp.n_after} after: at least "
+               f"{impact.MIN_EVIDENCE} on each side are needed before a difference says anything.", icon="⚠️")
+cols = st.columns(4)
+cols[0].metric(f"Before (n = {comp.n_before})", format_pct(comp.before["good_or_better_pct"]),
+               help=f"{w.before_label}." + ("" if not comp.n_before else
+               f" 95% Wilson interval {format_pct(comp.before['ci_low'])} to {format_pct(comp.before['ci_high'])}."))
+cols[1].metric(f"After (n = {comp.n_after})", format_pct(comp.after["good_or_better_pct"]),
+               help=f"{w.after_label}." + ("" if not comp.n_after else
+               f" 95% Wilson interval {format_pct(comp.after['ci_low'])} to {format_pct(comp.after['ci_high'])}."))
+cols[2].metric("Difference", impact.format_points(comp.difference_pts), help="After minus before, in percentage "
+               "points of % good or better.")
+cols[3].metric("Two-proportion test", impact.format_p(comp.p_value), help="Two-sided z-test with the pooled "
+               "proportion: how often a difference at least this large would arise by chance if nothing changed.")
+table = comp.table()
+table["95% interval"] = [with_range(p, lo, hi, n) for p, lo, hi, n in
+                         zip(table["good_or_better_pct"], table["ci_low"], table["ci_high"], table["n"])]
+st.dataframe(table[["side", "window", "n", "good_or_better", "good_or_better_pct", "95% interval"]], hide_index=True,
+             column_config={"side": "Side", "window": "Window", "n": "n (grades)",
+                            "good_or_better": "Good or better (count)",
+                            "good_or_better_pct": st.column_config.NumberColumn("% good or better", format="%.1f"),
+                            "95% interval": "% good or better (95% Wilson interval)"})
+st.caption(f"Before: {w.before_label}; intervention: {w.during_label}; after: {w.after_label} "
+           f"({window}-month windows; grades during the intervention are in neither). Services: "
+           f"{scope or 'all'}. Final grade (benchmarked, else moderated, else the auditor's); for a pillar, "
+           "its moderated grade, else the auditor's. The sidebar period does not change the windows.")
+
+if not series.empty:
+    fig = go.Figure()
+    small = series["n"] < SMALL_N
+    fig.add_scatter(x=series["mid"], y=series["good_pct"], mode="lines+markers", name="% good or better",
+                    line_color=GRADE_COLOURS[1], customdata=series[["month", "n", "good"]],
+                    hovertemplate="%{customdata[0]}: %{y:.1f}% (%{customdata[2]} of %{customdata[1]})<extra></extra>",
+                    error_y=dict(type="data", symmetric=False,
+                                 array=(series["ci_high"] - series["good_pct"]).where(small),
+                                 arrayminus=(series["good_pct"] - series["ci_low"]).where(small), thickness=1, width=3))
+    for label, s in (("before", comp.before), ("after", comp.after)):
+        if s["n"]:
+            x0, x1 = (w.before_start, w.start) if label == "before" else (w.end, w.after_end)
+            fig.add_scatter(x=[x0, x1], y=[s["good_or_better_pct"]] * 2, mode="lines", name=f"{label.title()} "
+                            f"window: {format_pct(s['good_or_better_pct'])}", line=dict(color="#4d4d4d", dash="dash"),
+                            hoverinfo="skip")
+    shade(fig, w)
+    noun = "pillar grades" if comp.target != "overall" else "audits"
+    fig.update_layout(template=TEMPLATE, title=("Audits" if comp.target == "overall" else comp.target)
+                      + ": % good or better by month",
+                      xaxis_title="Month", yaxis_title=f"% good or better (of {noun})", yaxis_range=[0, 105])
+    ui.show_chart(fig, series[["month", "n", "good", "good_pct", "ci_low", "ci_high"]],
+                  f"Each point is a month's % good or better of {noun} in scope (n in the hover and the table); "
+                  f"error bars are the 95% Wilson interval where a month has fewer than {SMALL_N}. Dashed lines: "
+                  "the % over each whole window. Shaded: grey the before window, orange the intervention, blue the "
+                  "after window.",
+                  "impact_series")
+
+# --- target KPI -------------------------------------------------------------------------------------
+if kpi_cmp is not None:
+    d = kpi_cmp.definition or {}
+    st.header(f"Target KPI: {d.get('kpi_name') or kpi_cmp.code}")
+    if kpi_cmp.note:
+        st.info(kpi_cmp.note)
+    k_series = kpi_cmp.series
+    if k_series.empty:
+        ui.empty(f"No values of {kpi_cmp.code} are loaded for this service.")
+    else:
+        unit = "%" if d.get("unit") == "percent" else ""
+        st.markdown(ev.describe_kpi(kpi_cmp, window))
+        cols = st.columns(3)
+        cols[0].metric(f"Mean before ({kpi_cmp.n_before} periods)", ev.format_number(kpi_cmp.mean_before, unit))
+        cols[1].metric(f"Mean after ({kpi_cmp.n_after} periods)", ev.format_number(kpi_cmp.mean_after, unit))
+        cols[2].metric("Change in the mean", ev.format_signed(kpi_cmp.difference, " points" if unit else ""))
+        st.markdown(ev.describe_signals(kpi_cmp))
+        fig = go.Figure()
+        if kpi_cmp.spc_available:
+            for col, name, dash in (("centre", "Centre", "solid"), ("upper", "Upper limit", "dash"),
+                                    ("lower", "Lower limit", "dash")):
+                fig.add_scatter(x=k_series["period_end"], y=k_series[col], mode="lines", name=name,
+                                line=dict(color="#4d4d4d", dash=dash, width=1), hoverinfo="skip")
+        fig.add_scatter(x=k_series["period_end"], y=k_series["value"], mode="lines", name=kpi_cmp.code,
+                        line_color="#8c8c8c", hoverinfo="skip", showlegend=False)
+        causes = k_series["special_cause"] if "special_cause" in k_series else ["common_cause"] * len(k_series)
+        fig.add_scatter(x=k_series["period_end"], y=k_series["value"], mode="markers", name="Values",
+                        marker=dict(size=9, color=[SPC_COLOURS.get(c, "#8c8c8c") for c in causes]),
+                        customdata=list(zip(k_series["timing"], causes)),
+                        hovertemplate="%{x|%b %Y}: %{y:.1f} (%{customdata[0]}; %{customdata[1]})<extra></extra>")
+        if d.get("target") is not None and d.get("target") == d.get("target"):
+            fig.add_hline(y=float(d["target"]), line=dict(color="#0b3c73", dash="dot"), annotation_text="Target")
+        shade(fig, w)
+        fig.update_layout(template=TEMPLATE, title=f"{d.get('kpi_name') or kpi_cmp.code} ({kpi_cmp.service})",
+                          xaxis_title="Period end",
+                          yaxis_title=f"{kpi_cmp.code} ({'%' if unit else d.get('unit') or 'value'})")
+        if kpi_cmp.spc_available:
+            how = ("XmR chart: centre line and limits from the "
+                   + (f"{kpi_cmp.baseline_points} periods before the intervention" if kpi_cmp.baseline_points
+                      else "whole series (fewer than 12 periods before the intervention)")
+                   + "; blue points special-cause improvement, orange concern, purple neutral, grey common cause.")
+        else:
+            how = "KPI values (no SPC limits: the XmR calculation is not available)."
+        ui.show_chart(fig, k_series, how + f" Shaded: the {window} months before (grey), the intervention (orange) "
+                      f"and the {window} months after (blue), whose means are compared above.", "impact_kpi")
+        if kpi_cmp.spc_available and not kpi_cmp.signals_after.empty:
+            with st.expander(f"SPC signals since the intervention ended ({len(kpi_cmp.signals_after)})"):
+                st.dataframe(kpi_cmp.signals_after, hide_index=True,
+                             column_config={"period_end": "Period end",
+                                            "value": st.column_config.NumberColumn("Value", format="%.1f"),
+                                            "special_cause": "Variation", "rule": "Rule"})
+
+# --- target theme -------------------------------------------------------------------------------------
+if volumes is not None:
+    theme = row["target_theme"]
+    st.header(f"Target theme: {theme}")
+    st.markdown(ev.describe_themes(volumes, theme))
+    if volumes["before"].sum() + volumes["after"].sum() > 0:  # an all-zero chart says nothing the sentence does not
+        fig = go.Figure()
+        for label, col, colour in (("Before", "before", "#8c8c8c"), ("After", "after", "#0b3c73")):
+            fig.add_bar(x=volumes["source"], y=volumes[col], name=label, marker_color=colour,
+                        customdata=volumes[[f"{col}_total", f"{col}_share_pct"]],
+                        hovertemplate="%{x}: %{y} of %{customdata[0]} records (%{customdata[1]:.1f}%)<extra>"
+                                      + label + "</extra>")
+        fig.update_layout(template=TEMPLATE, barmode="group", title=f"Records naming '{theme}', {window} months "
+                          "before and after", xaxis_title="Source", yaxis_title="Records naming the theme (count)",
+                          yaxis_rangemode="tozero")
+        ui.show_chart(fig, volumes, f"Feedback, complaints and escalations whose themes include '{theme}' (any case), "
+                      f"received or raised in the before window ({w.before_label}) and the after window "
+                      f"({w.after_label}); totals are all records in each window. Services: {scope or 'all'}.",
+                      "impact_theme")
+
+    st.subheader("Repeat dip samples on the theme")
+    matched = ev.match_theme(theme, themes_on_offer)
+    if not themes_on_offer:
+        ui.empty("No dip samples are loaded.")
+    else:
+        if matched is None:
+            st.caption(f"No dip sample has the theme '{theme}'. Choose a related dip-sample theme to see its cycles.")
+        options = ["(none)", *themes_on_offer]
+        dip_theme = st.selectbox("Dip-sample theme", options, index=options.index(matched) if matched else 0,
+                                 key=f"impact_dip_theme_{choice}")
+        if dip_theme != "(none)":
+            with source.db.read() as con:
+                cycles = ev.dip_cycles(con, dip_theme, row, window, f)
+            if cycles.empty:
+                ui.empty("No dip-sample records on this theme in the services selected.")
+            else:
+                fig = go.Figure()
+                small = cycles["graded"] < SMALL_N
+                fig.add_scatter(x=cycles["first_date"], y=cycles["good_pct"], mode="lines+markers",
+                                name="% good or better", line_color=GRADE_COLOURS[1],
+                                customdata=cycles[["dip_sample_id", "graded", "timing"]],
+                                hovertemplate="%{customdata[0]} (%{customdata[2]}): %{y:.1f}% of %{customdata[1]} "
+                                              "graded records<extra></extra>",
+                                error_y=dict(type="data", symmetric=False,
+                                             array=(cycles["ci_high"] - cycles["good_pct"]).where(small),
+                                             arrayminus=(cycles["good_pct"] - cycles["ci_low"]).where(small),
+                                             thickness=1, width=3))
+                fig.add_scatter(x=cycles["first_date"], y=cycles["criteria_pct"], mode="lines+markers",
+                                name="Criteria met %", line=dict(color="#f5a623", dash="dot"),
+                                hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of criteria met<extra></extra>")
+                shade(fig, w)
+                fig.update_layout(template=TEMPLATE, title=f"Dip-sample cycles on '{dip_theme}'",
+                                  xaxis_title="Cycle (earliest sample date)", yaxis_title="% of records",
+                                  yaxis_range=[0, 105])
+                ui.show_chart(fig, cycles, "Each dip_sample_id is one cycle, placed at its earliest sample date. "
+                              "% good or better over records with a grade (error bars: 95% Wilson interval under "
+                              f"{SMALL_N}); criteria met % = criteria met ÷ criteria checked. The table gives the "
+                              "change from the previous cycle and whether each cycle came before, during or after "
+                              "the intervention.", "impact_dip")
+
+# --- every intervention -------------------------------------------------------------------------------
+st.header("All interventions and their measured effect")
+if all_effects.empty:
+    ui.empty("No interventions are loaded: add them on the Data page (dataset 'interventions').")
+else:
+    shown = all_effects.copy()
+    fig = go.Figure()
+    labels = [f"{i} · {n}" for i, n in zip(shown["intervention_id"], shown["name"])]
+    for side, colour in (("before", "#8c8c8c"), ("after", "#0b3c73")):
+        pct = shown[f"pct_{side}"]
+        lows, highs = shown[f"ci_{side}_low"], shown[f"ci_{side}_high"]
+        fig.add_scatter(y=labels, x=pct, mode="markers", name=side.title(), marker=dict(color=colour, size=10),
+                        customdata=shown[[f"n_{side}", f"ci_{side}"]],
+                        hovertemplate="%{y}: %{x:.1f}% of %{customdata[0]} (%{customdata[1]})<extra>" + side
+                                      + "</extra>",
+                        error_x=dict(type="data", symmetric=False, array=highs - pct, arrayminus=pct - lows,
+                                     thickness=1, width=3))
+    fig.update_layout(template=TEMPLATE, title="Before and after each intervention: % good or better",
+                      xaxis_title="% good or better (target pillar, else overall grade)",
+                      xaxis_range=[0, 105], height=160 + 40 * len(shown),
+                      yaxis=dict(autorange="reversed", automargin=True, title=dict(text="Intervention")))
+    ui.show_chart(fig, shown, f"Each intervention's target pillar (else the overall grade) in its service, "
+                  f"in the {window} months before and after; bars are 95% Wilson intervals. The evidence column says "
+                  "how sure the data is; "
+                  "none of it shows the intervention caused the change.", "impact_all")
+    st.dataframe(shown[["intervention_id", "name", "kind", "start_date", "service", "target", "n_before",
+                        "pct_before", "n_after", "pct_after", "difference_pts", "p_value", "evidence", "target_kpi",
+                        "kpi_mean_before", "kpi_mean_after", "kpi_change", "target_theme", "theme_records_before",
+                        "theme_records_after"]],
+                 hide_index=True,
+                 column_config={"intervention_id": "Id", "name": "Intervention", "kind": "Kind",
+                                "start_date": "Start", "service": "Service", "target": "Target (pillar or overall)",
+                                "n_before": "n before", "n_after": "n after", "evidence": "How sure",
+                                "target_kpi": "Target KPI", "target_theme": "Target theme",
+                                "pct_before": st.column_config.NumberColumn("% before", format="%.1f"),
+                                "pct_after": st.column_config.NumberColumn("% after", format="%.1f"),
+                                "difference_pts": st.column_config.NumberColumn("Difference (points)", format="%+.1f"),
+                                "p_value": st.column_config.NumberColumn("p-value", format="%.3f"),
+                                "kpi_mean_before": st.column_config.NumberColumn("KPI mean before", format="%.1f"),
+                                "kpi_mean_after": st.column_config.NumberColumn("KPI mean after", format="%.1f"),
+                                "kpi_change": st.column_config.NumberColumn("KPI change", format="%+.1f"),
+                                "theme_records_before": "Theme records before",
+                                "theme_records_after": "Theme records after"})
+    st.caption("KPI: mean of the target KPI's values in each window. Theme records: feedback, complaints and "
+               "escalations naming the target theme in each window (details above for the chosen intervention).")

@@ -1,0 +1,77 @@
+"""KPIs with statistical process control (Making Data Count): a summary table, then an XmR chart per KPI."""
+import streamlit as st
+
+from analytics import kpis, ui
+from analytics.exports import csv_bytes
+
+source = ui.source()
+config = ui.config()
+ui.presentation_toggle()
+f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
+st.title("KPIs: signal or noise")
+
+with source.db.read() as con:
+    options = kpis.series_services(con, f)
+if not options:
+    ui.empty("No KPI values in this period and service selection: load KPI values on the Data page, or widen "
+             "the period or clear the service filter.")
+    st.stop()
+
+names = config.service_names
+c1, c2 = st.columns([2, 3])
+service = c1.selectbox("Series", options, key="kpi_series",
+                       format_func=lambda s: "All services (organisation-wide)" if s == kpis.ALL else
+                       f"{s}: {names.get(s, s)}")
+rebase = c2.checkbox("Start new limits at interventions that target a KPI", key="kpi_rebase",
+                     help="Each intervention with a target KPI (Data page, interventions) starts a new set of "
+                          "limits from the first period ending on or after its start date.")
+
+with source.db.read() as con:
+    table = kpis.summary(con, config, f, service, rebase)
+    charts = []
+    for defn in kpis.definitions(con, config).to_dict("records"):
+        defn["target"] = None if defn["target"] != defn["target"] else float(defn["target"])
+        x, marks = kpis.chart_frame(con, defn, service, f, rebase)
+        charts.append((defn, x, marks))
+
+st.subheader("Summary")
+shown = table.assign(
+    latest=[kpis.format_value(v, u) for v, u in zip(table["latest_value"], table["unit"])],
+    target_text=[kpis.format_value(v, u) for v, u in zip(table["target"], table["unit"])],
+)[["kpi_name", "latest_period", "latest", "target_text", "variation", "assurance_label", "points", "polarity"]]
+shown.columns = ["KPI", "Latest period", "Latest value", "Target", "Variation", "Assurance", "Points", "Polarity"]
+shown.insert(0, "Priority", range(1, len(shown) + 1))   # sorting on it restores concerns-first after other sorts
+colour_of = {label: kpis.SPC_COLOURS[cause] for (cause, _), label in kpis.VARIATION.items()}
+colour_of.update({kpis.ASSURANCE[a]: c for a, c in kpis.ASSURANCE_COLOURS.items()})
+st.dataframe(shown.style.map(lambda v: f"color: {colour_of[v]}; font-weight: 600" if v in colour_of else "",
+                             subset=["Variation", "Assurance"]), hide_index=True, key="kpi_summary")
+st.download_button("Download CSV", csv_bytes(shown), file_name="kpi_summary.csv", mime="text/csv",
+                   key="kpi_summary_csv")
+st.caption("Concerns first. Variation: the latest point's signal on its XmR chart (▲ high / ▼ low; improvement or "
+           "concern by the KPI's polarity; neutral for a KPI where both directions need a look; ● common cause: "
+           "no signal). Assurance: where the target lies against the latest limits (P consistently passes, "
+           "F consistently fails, ? hit and miss). Click a column heading to sort; Priority restores this order.")
+
+for defn, x, marks in charts:
+    st.subheader(defn["kpi_name"])
+    if x.empty:
+        st.info("No values for this series in the period.")
+        continue
+    if len(x) < 12:
+        st.warning(f"Only {len(x)} points: the limits are trial limits, to be firmed up once 12 or more points "
+                   "are in.", icon=":material/warning:")
+    suffix = kpis.UNIT_SUFFIX.get(defn["unit"], "")
+    fig = kpis.xmr_figure(
+        x, x["period_end"], f"{defn['kpi_name']} ({'all services' if service == kpis.ALL else service})",
+        kpis.AXIS_TITLES.get(defn["unit"], defn["unit"]), target=defn["target"], benchmarks=kpis.COMPARATORS,
+        rebases=marks, suffix=suffix if suffix == "%" else "", x_title="Period ending",
+        percent=defn["unit"] == "percent")
+    ui.show_chart(
+        fig, kpis.chart_table(x, "period_end", ["numerator", "denominator"]),
+        f"Polarity: {defn['polarity']}. XmR chart: centre = mean; limits = centre ± 2.66 × mean moving range "
+        "(moving ranges of 3.267 × the mean or more screened out); shaded = between a near-limit (2/3 of the way) "
+        "and the limit. Signals: a point outside the limits, 7 rising or falling in a row, 2 of 3 near a limit "
+        "on one side, or 7 on one side of the centre. Reference lines: target and the latest published England "
+        "and statistical-neighbour figures." + (" Dotted vertical lines: new limits from an intervention." if marks
+                                                 else ""),
+        f"kpi_{defn['kpi_code']}")

@@ -1,0 +1,207 @@
+"""Voice of children and families: feedback by channel and sentiment, themes, complaints, the quarterly view."""
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import ui, voice
+from analytics.charts import TEMPLATE
+
+# Sentiment is not a grade: blue positive, grey mixed, vermilion negative (distinct in greyscale too).
+SENTIMENT_COLOURS = {"Positive": "#0b3c73", "Mixed": "#b8bec6", "Negative": "#b03a12"}
+CHANNEL_COLOURS = dict(zip(voice.CHANNELS, ["#0b3c73", "#6cb2e6", "#f5a623", "#8c6bb1", "#8c8c8c"]))
+
+
+def error_bars(df, key, n_col):
+    small = df[n_col] < voice.SMALL_N
+    return dict(type="data", symmetric=False, array=(df[f"{key}_ci_high"] - df[f"{key}_pct"]).where(small),
+                arrayminus=(df[f"{key}_pct"] - df[f"{key}_ci_low"]).where(small), thickness=1, width=3)
+
+
+source = ui.source()
+ui.presentation_toggle()
+f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
+st.title("Voice of children and families")
+if f.month_from is None:
+    ui.empty("No period to show yet: the period runs over the months with audits. Load audits on the Data page.")
+    st.stop()
+with source.db.read() as con:
+    fb = voice.feedback_headline(con, f)
+    volume = voice.feedback_volume(con, f)
+    shares = voice.feedback_shares(con, f)
+    fb_themes = voice.feedback_themes(con, f)
+    theme_trend = voice.feedback_theme_trend(con, f)
+    comp = voice.complaint_headline(con, f)
+    by_stage = voice.complaints_by(con, f, "stage")
+    by_theme = voice.complaints_by(con, f, "theme")
+    by_outcome = voice.complaints_by(con, f, "outcome")
+    quarterly = voice.quarterly(con, f)
+
+st.caption(f"Feedback and complaints received from {f.month_from} to {f.month_to}. With a service chosen, "
+           "feedback not attributed to one service is left out. Percentages over fewer than 20 records show "
+           "their 95% Wilson interval.")
+
+# --- feedback ------------------------------------------------------------------------------------
+st.header("Feedback")
+if fb["received"] == 0:
+    ui.empty("No feedback (single feedback forms, emails, MOMO statements) received in this period and service.")
+else:
+    cols = st.columns(5)
+    cols[0].metric("Feedback received", fb["received"])
+    cols[1].metric("Positive", fb["positive"], help="Records whose sentiment is Positive (compliments).")
+    cols[2].metric("Negative", fb["negative"], help=f"Mixed: {fb['mixed']}.")
+    c = fb["conversation"]
+    cols[3].metric("Asked for a conversation", voice.pct_text(c["pct"], c["ci_low"], c["ci_high"], c["n"]),
+                   help=f"{c['yes']} of {c['n']} records where the question was answered (yes or no).")
+    c = fb["complaint"]
+    cols[4].metric("Became a complaint", voice.pct_text(c["pct"], c["ci_low"], c["ci_high"], c["n"]),
+                   help=f"{c['yes']} of {c['n']} records where it was recorded (yes or no).")
+
+    st.subheader("Feedback per month by channel")
+    by_channel = volume.groupby(["period", "channel"], sort=False)["n"].sum().reset_index()
+    fig = go.Figure()
+    for channel in voice.CHANNELS:
+        rows = by_channel[by_channel["channel"] == channel]
+        fig.add_bar(x=rows["period"], y=rows["n"], name=channel, marker_color=CHANNEL_COLOURS[channel],
+                    hovertemplate="%{x}: %{y} " + channel + "<extra></extra>")
+    fig.update_layout(template=TEMPLATE, barmode="stack", title="Feedback received per month, by channel",
+                      xaxis_title="Month received", xaxis_type="category", yaxis_title="Feedback records (count)")
+    ui.show_chart(fig, by_channel.pivot(index="period", columns="channel", values="n")
+                  .reindex(columns=list(voice.CHANNELS)).reset_index().rename(columns={"period": "month"}),
+                  "Each feedback record counted once in the month of its received date. SFF: single feedback "
+                  "form; MOMO: Mind Of My Own statements.", "voice_channel")
+
+    st.subheader("Feedback per month by sentiment")
+    by_sent = volume.groupby(["period", "sentiment"], sort=False)["n"].sum().reset_index()
+    fig = go.Figure()
+    for s in voice.SENTIMENTS:
+        rows = by_sent[by_sent["sentiment"] == s]
+        fig.add_bar(x=rows["period"], y=rows["n"], name=s, marker_color=SENTIMENT_COLOURS[s],
+                    hovertemplate="%{x}: %{y} " + s.lower() + "<extra></extra>")
+    fig.update_layout(template=TEMPLATE, barmode="stack", title="Feedback received per month, by sentiment",
+                      xaxis_title="Month received", xaxis_type="category", yaxis_title="Feedback records (count)")
+    ui.show_chart(fig, volume.rename(columns={"period": "month"}),
+                  "Sentiment as recorded on the form (Positive, Mixed, Negative). The table splits each month "
+                  "by channel and sentiment.", "voice_sentiment")
+
+    st.subheader("Conversations asked for and complaints")
+    fig = go.Figure()
+    for key, label, colour in (("conversation", "Asked for a conversation", "#0b3c73"),
+                               ("complaint", "Became a complaint", "#b03a12")):
+        fig.add_scatter(x=shares["period"], y=shares[f"{key}_pct"], mode="lines+markers", name=label,
+                        marker_color=colour, customdata=shares[[f"{key}_yes", f"{key}_n"]],
+                        error_y=error_bars(shares, key, f"{key}_n"),
+                        hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<extra>" + label
+                                      + "</extra>")
+    fig.update_layout(template=TEMPLATE, title="Share of feedback asking for a conversation or becoming a complaint",
+                      xaxis_title="Month received", xaxis_type="category", yaxis_title="% of feedback where recorded",
+                      yaxis_range=[0, 100])
+    ui.show_chart(fig, shares, "Over the records where the question was answered (yes or no; blank is unknown and "
+                  "left out). Error bars: 95% Wilson interval, where a month rests on fewer than 20 records.",
+                  "voice_shares")
+
+    st.subheader("Feedback themes")
+    if fb_themes.empty:
+        ui.empty("No themes recorded on the feedback in this period.")
+    else:
+        top = fb_themes.head(12).iloc[::-1]
+        fig = go.Figure()
+        for s in voice.SENTIMENTS:
+            fig.add_bar(y=top["theme"], x=top[s.lower()], name=s, orientation="h", marker_color=SENTIMENT_COLOURS[s],
+                        hovertemplate="%{y}: %{x} " + s.lower() + "<extra></extra>")
+        fig.update_layout(template=TEMPLATE, barmode="stack", title="Feedback themes ranked, by sentiment",
+                          xaxis_title="Feedback records naming the theme (count)", yaxis_title=None,
+                          yaxis_automargin=True)
+        ui.show_chart(fig, fb_themes, "A record naming several themes counts once under each. pct: share of the "
+                      "period's feedback naming the theme; change_pts: its share in the period's last financial "
+                      "quarter minus the quarter before, in percentage points.", "voice_themes")
+        fig = go.Figure()
+        for theme, rows in theme_trend.groupby("theme", sort=False):
+            fig.add_scatter(x=rows["quarter"], y=rows["pct"], mode="lines+markers", name=theme,
+                            customdata=rows[["mentions", "feedback"]],
+                            hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<extra>" + theme
+                                          + "</extra>")
+        fig.update_layout(template=TEMPLATE, title="Leading feedback themes by financial quarter",
+                          xaxis_title="Financial quarter", yaxis_title="% of the quarter's feedback",
+                          xaxis_type="category")
+        ui.show_chart(fig, theme_trend, "The six themes named most often in the period: the share of each quarter's "
+                      "feedback naming them (n = the quarter's feedback).", "voice_theme_trend")
+
+# --- complaints ----------------------------------------------------------------------------------
+st.header("Complaints")
+if comp["received"] == 0:
+    ui.empty("No complaints received in this period and service.")
+else:
+    cols = st.columns(4)
+    cols[0].metric("Complaints received", comp["received"])
+    cols[1].metric("Upheld", voice.pct_text(comp["upheld_pct"], comp["upheld_ci_low"], comp["upheld_ci_high"],
+                                        comp["decided"]),
+                   help=f"{comp['upheld']} Upheld of {comp['decided']} complaints with a decided outcome (Upheld, "
+                        "Partly upheld, Not upheld). Partly upheld is NOT included here; Withdrawn and undecided "
+                        "complaints are left out.")
+    cols[2].metric("Upheld or partly upheld", voice.pct_text(comp["upheld_or_partly_pct"], comp["upheld_or_partly_ci_low"],
+                                                         comp["upheld_or_partly_ci_high"], comp["decided"]),
+                   help=f"{comp['upheld'] + comp['partly_upheld']} of {comp['decided']} decided complaints.")
+    cols[3].metric("Answered on time", voice.pct_text(comp["on_time_pct"], comp["on_time_ci_low"], comp["on_time_ci_high"],
+                                                  comp["closed_with_due_date"]),
+                   help=f"{comp['on_time']} of {comp['closed_with_due_date']} closed complaints with a response due "
+                        "date, closed on or before it.")
+
+    st.subheader("Complaints by stage")
+    fig = go.Figure()
+    fig.add_bar(x=by_stage["stage"], y=by_stage["received"], marker_color="#0b3c73", name="Received",
+                hovertemplate="%{x}: %{y} complaints<extra></extra>")
+    fig.update_layout(template=TEMPLATE, title="Complaints received by stage", xaxis_title="Stage",
+                      yaxis_title="Complaints (count)")
+    ui.show_chart(fig, by_stage, "Complaints received in the period by their stage. Upheld % and upheld or partly "
+                  "upheld % are over complaints with a decided outcome; on time % over closed complaints with a "
+                  "due date.", "voice_complaint_stage")
+
+    st.subheader("Upheld and on time, by stage")
+    fig = go.Figure()
+    for key, label, n_col, colour in (("upheld", "Upheld", "decided", "#b03a12"),
+                                      ("upheld_or_partly", "Upheld or partly upheld", "decided", "#f5a623"),
+                                      ("on_time", "Answered on time", "closed_with_due_date", "#0b3c73")):
+        fig.add_bar(x=by_stage["stage"], y=by_stage[f"{key}_pct"], name=label, marker_color=colour,
+                    customdata=by_stage[[n_col]], error_y=error_bars(by_stage, key, n_col),
+                    hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]}<extra>" + label + "</extra>")
+    fig.update_layout(template=TEMPLATE, barmode="group", title="Complaints upheld and answered on time, by stage",
+                      xaxis_title="Stage", yaxis_title="% of complaints (see n)", yaxis_range=[0, 105])
+    ui.show_chart(fig, by_stage, "Error bars: 95% Wilson interval where a stage rests on fewer than 20 complaints.",
+                  "voice_complaint_rates")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Complaints by outcome")
+        fig = go.Figure(go.Bar(x=by_outcome["outcome"], y=by_outcome["n"], marker_color="#6cb2e6",
+                               hovertemplate="%{x}: %{y} complaints<extra></extra>"))
+        fig.update_layout(template=TEMPLATE, title="Complaints by outcome", xaxis_title="Outcome",
+                          yaxis_title="Complaints (count)")
+        ui.show_chart(fig, by_outcome, "Outcome as recorded; blank is shown as No outcome yet.", "voice_outcome")
+    with right:
+        st.subheader("Complaint themes")
+        top = by_theme.head(12).iloc[::-1]
+        fig = go.Figure(go.Bar(y=top["theme"], x=top["received"], orientation="h", marker_color="#0b3c73",
+                               hovertemplate="%{y}: %{x} complaints<extra></extra>"))
+        fig.update_layout(template=TEMPLATE, title="Complaint themes ranked", xaxis_title="Complaints (count)",
+                          yaxis_title=None, yaxis_automargin=True)
+        ui.show_chart(fig, by_theme, "A complaint naming several themes counts once under each.", "voice_complaint_themes")
+
+# --- the quarterly view --------------------------------------------------------------------------
+st.header("Quarterly view")
+if fb["received"] == 0 and comp["received"] == 0:
+    ui.empty("No feedback or complaints in this period and service: nothing for the quarterly view.")
+    st.stop()
+st.caption("Financial quarters (April to March) of the period, as in the quarterly complaint and feedback reports. "
+           "A quarter only partly inside the period counts only its months in the period.")
+view = voice.quarterly_view(quarterly)
+fig = go.Figure()
+fig.add_bar(x=quarterly["quarter"], y=quarterly["feedback"], name="Feedback", marker_color="#6cb2e6",
+            hovertemplate="%{x}: %{y} feedback<extra></extra>")
+fig.add_bar(x=quarterly["quarter"], y=quarterly["complaints"], name="Complaints", marker_color="#b03a12",
+            hovertemplate="%{x}: %{y} complaints<extra></extra>")
+fig.update_layout(template=TEMPLATE, barmode="group", title="Feedback and complaints by financial quarter",
+                  xaxis_title="Financial quarter", yaxis_title="Records received (count)")
+ui.show_chart(fig, view, "Counts by the date received. The table gives each quarter's figures as the quarterly "
+              "report shows them.", "voice_quarterly")
+# The report's layout: one column per quarter.
+st.dataframe(view.set_index("Quarter").T.astype(str).rename_axis("Measure").reset_index(), hide_index=True,
+             height="content")
