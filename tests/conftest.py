@@ -40,3 +40,33 @@ def run_cli(*args):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# --- helpers shared by the page tests ----------------------------------------------------------
+def use_council_db(db, tmp_path, monkeypatch):
+    """Serve a copy of ``db`` as the council's database to AppTest runs from the project root."""
+    import shutil
+    d = tmp_path / "appdata"
+    d.mkdir(exist_ok=True)
+    shutil.copy(db, d / "qa.duckdb")
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
+    monkeypatch.chdir(ROOT)
+    return d
+
+
+def open_app_page(page, **query):
+    """Run the app, switch to ``page`` with ``query`` in the address; the URL's filters apply from the
+    run after switch_page under AppTest, hence the second run."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page).run()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown_metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)

@@ -16,7 +16,7 @@ from analytics.database import Database
 from analytics.filters import Filters
 from analytics.impact import wilson_interval
 from analytics.presentation import format_pct
-from conftest import ROOT
+from conftest import open_app_page, shown_metric, use_council_db, ROOT
 from test_impact import wilson
 from test_metrics import load_fixture
 
@@ -310,28 +310,14 @@ def test_rates_table_shows_the_range_under_twenty():
 # --- the page ------------------------------------------------------------------------------------
 @pytest.fixture
 def page_dir(tmp_path, monkeypatch, db):
-    d = tmp_path / "appdata"
-    d.mkdir(exist_ok=True)
-    shutil.copy(db, d / "qa.duckdb")
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
-    return d
+    return use_council_db(db, tmp_path, monkeypatch)
 
 
 def open_page(**query):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/followup.py").run()
-    # Under AppTest the first run after switch_page shows the default period; the URL's applies from the next.
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/followup.py", **query)
 
 
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+metric = shown_metric
 
 
 def frame(at, column):

@@ -12,7 +12,7 @@ from analytics import inspection as ins
 from analytics.config import Config, load_config
 from analytics.database import Database
 from analytics.filters import Filters
-from conftest import ROOT
+from conftest import open_app_page, shown_metric, use_council_db, ROOT
 from test_metrics import load_fixture
 
 # id   date        svc   child cohort age    final (how)             exemplar   in the pool?
@@ -156,24 +156,11 @@ def test_exemplars_in_the_period(con):
 # --- the page ------------------------------------------------------------------------------------
 @pytest.fixture
 def page_dir(tmp_path, monkeypatch, db):
-    d = tmp_path / "appdata"
-    d.mkdir(exist_ok=True)
-    shutil.copy(db, d / "qa.duckdb")
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
-    return d
+    return use_council_db(db, tmp_path, monkeypatch)
 
 
 def open_page(**query):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/inspection.py").run()
-    # Under AppTest the first run after switch_page shows the default period; the URL's applies from the next.
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/inspection.py", **query)
 
 
 def metric(at, label):

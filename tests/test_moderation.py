@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, run_cli
+from conftest import open_app_page, shown_metric, use_council_db, ROOT, run_cli
 
 from analytics import metrics, moderation as md
 from analytics.config import Config
@@ -348,30 +348,14 @@ def test_display_formats():
 # --- the page ------------------------------------------------------------------------------------
 @pytest.fixture
 def page_dir(tmp_path, monkeypatch, db):
-    d = tmp_path / "appdata"
-    d.mkdir(exist_ok=True)
-    shutil.copy(db, d / "qa.duckdb")
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
-    return d
+    return use_council_db(db, tmp_path, monkeypatch)
 
 
 def open_page(**query):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/moderation.py").run()
-    if query:
-        # AppTest applies URL-bound widget values from the second run after switch_page (a browser
-        # opening the link applies them at once).
-        at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/moderation.py", **query)
 
 
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+metric = shown_metric
 
 
 def frame(at, first_column):

@@ -13,7 +13,7 @@ from analytics import voice
 from analytics.database import Database
 from analytics.filters import Filters, financial_quarter
 from analytics.presentation import format_pct
-from conftest import ROOT
+from conftest import open_app_page, shown_metric, use_council_db, ROOT
 from test_impact import wilson
 from test_metrics import load_fixture
 
@@ -208,27 +208,14 @@ def test_pct_text():
 # --- the page ------------------------------------------------------------------------------------
 @pytest.fixture
 def page_dir(tmp_path, monkeypatch, db):
-    d = tmp_path / "appdata"
-    d.mkdir(exist_ok=True)
-    shutil.copy(db, d / "qa.duckdb")
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
-    return d
+    return use_council_db(db, tmp_path, monkeypatch)
 
 
 def open_page(**query):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/voice.py").run()
-    at.run()      # the URL's filters apply from the run after switch_page
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/voice.py", **query)
 
 
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+metric = shown_metric
 
 
 def test_page_shows_the_hand_worked_figures(page_dir, db):
