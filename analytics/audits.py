@@ -47,19 +47,28 @@ def grade_series(con, f: Filters, grain: str = "month", by: str | None = None) -
     group = f", {by}" if by else ""
     counts = ("count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, "
               "count(*) FILTER (final_rank = 4) AS inadequate, count(*) FILTER (provisional) AS provisional")
-    if grain == "rolling3":
-        # Each month stands for itself and the two months before it.
-        cond, params = where(_widen(f, -2), "audit_date", audit_columns=True)
-        sql = (f"WITH months AS (SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH)) AS m) "
-               f"SELECT strftime(m, '%Y-%m') AS period{group}, {counts} FROM months "
-               f"JOIN audits_final a ON a.audit_date >= m - INTERVAL 2 MONTH AND a.audit_date < m + INTERVAL 1 MONTH "
-               f"WHERE {cond} GROUP BY ALL ORDER BY ALL")
-        params = [f.start, month_start(f.month_to), *params]
-    else:
-        cond, params = where(f, "audit_date", audit_columns=True)
-        sql = (f"SELECT {period_sql(grain)} AS period{group}, {counts} FROM audits_final WHERE {cond} "
-               f"GROUP BY ALL ORDER BY ALL")
+    sql, params = per_period_sql(f, grain, "audits_final", f"period{group}", counts)
     return with_intervals(con.execute(sql, params).df())
+
+
+def per_period_sql(f: Filters, grain: str, source: str, keys: str, counts: str) -> tuple[str, list]:
+    """SELECT <keys>, <counts> FROM <source> grouped per period of the grain.
+
+    ``keys`` starts with the period. For rolling 3 months each month stands for itself and the two
+    months before it, so the rows reach two months back before the period's start.
+    """
+    if grain == "rolling3":
+        cond, params = where(_widen(f, -2), "audit_date", audit_columns=True)
+        select = keys.replace("period", "strftime(m, '%Y-%m') AS period", 1)
+        return (f"WITH months AS (SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), "
+                f"INTERVAL 1 MONTH)) AS m) SELECT {select}, "
+                f"{counts} FROM months JOIN {source} r ON r.audit_date >= m - INTERVAL 2 MONTH "
+                f"AND r.audit_date < m + INTERVAL 1 MONTH WHERE {cond} GROUP BY ALL ORDER BY ALL",
+                [f.start, month_start(f.month_to), *params])
+    cond, params = where(f, "audit_date", audit_columns=True)
+    select = keys.replace("period", period_sql(grain) + " AS period", 1)
+    return (f"SELECT {select}, {counts} FROM {source} "
+            f"WHERE {cond} GROUP BY ALL ORDER BY ALL", params)
 
 
 def _widen(f: Filters, months: int) -> Filters:

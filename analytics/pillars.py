@@ -11,7 +11,7 @@ import dataclasses
 
 import pandas as pd
 
-from .audits import period_sql, with_intervals
+from .audits import per_period_sql, period_sql, with_intervals
 from .config import Config
 from .filters import Filters, add_months, month_start, where
 
@@ -90,18 +90,7 @@ def distribution(con, f: Filters, config: Config) -> pd.DataFrame:
 
 def trend(con, f: Filters, config: Config, grain: str = "month") -> pd.DataFrame:
     """% good or better per pillar per period (month, financial quarter, or rolling 3 months to each month)."""
-    if grain == "rolling3":
-        # As audits.grade_series: each month stands for itself and the two months before it.
-        wide = dataclasses.replace(f, month_from=add_months(f.start, -2).strftime("%Y-%m"))
-        cond, params = where(wide, "audit_date", audit_columns=True)
-        sql = (f"WITH months AS (SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH)) "
-               f"AS m) SELECT strftime(m, '%Y-%m') AS period, pillar, {COUNTS} FROM months "
-               f"JOIN {PILLAR_ROWS} r ON r.audit_date >= m - INTERVAL 2 MONTH AND r.audit_date < m + INTERVAL 1 MONTH "
-               f"WHERE {cond} GROUP BY ALL")
-        params = [f.start, month_start(f.month_to), *params]
-    else:
-        cond, params = where(f, "audit_date", audit_columns=True)
-        sql = f"SELECT {period_sql(grain)} AS period, pillar, {COUNTS} FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL"
+    sql, params = per_period_sql(f, grain, PILLAR_ROWS, "period, pillar", COUNTS)
     return _sort(with_intervals(con.execute(sql, params).df()), config)
 
 
