@@ -73,10 +73,11 @@ def definition(con, config: Config, kpi_code: str) -> dict:
 
 # --- values --------------------------------------------------------------------------------------
 def _period(f: Filters | None, col: str = "period_end") -> tuple[str, list]:
-    """The period of the filter (all dates when it has none: a database with KPIs and no audits)."""
-    if f is None or f.month_from is None:
+    """Every period up to the filter's end: an XmR chart needs the series' history for its limits and
+    signals, so the start of the period does not cut it (all dates with no filter: KPIs and no audits)."""
+    if f is None or f.month_to is None:
         return "TRUE", []
-    return f"{col} BETWEEN ? AND ?", [f.start, f.end]
+    return f"{col} <= ?", [f.end]
 
 
 def series_services(con, f: Filters | None) -> list[str]:
