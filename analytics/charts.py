@@ -60,6 +60,14 @@ def presentation_layout(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def wilson_error_bars(df, value: str, low: str, high: str, n: str = "n", small_n: int = 20) -> dict:
+    """Plotly error bars from a Wilson interval, drawn only where the percentage rests on fewer than
+    ``small_n`` records (metrics: such percentages carry their interval)."""
+    small = df[n] < small_n
+    return dict(type="data", symmetric=False, array=(df[high] - df[value]).where(small),
+                arrayminus=(df[value] - df[low]).where(small), thickness=1, width=3)
+
+
 def service_small_multiples(series, config, value: str, title: str, y_title: str, *, columns: int = 3,
                             y_range=(-3, 103)) -> go.Figure:
     """One panel per service (configured order) of ``value`` over ``period``, with n in the hover."""
@@ -72,12 +80,8 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
                         vertical_spacing=0.16, horizontal_spacing=0.04)
     for i, s in enumerate(services):
         part = series[series["service"] == s]
-        error = None
-        if value == "good_pct" and "good_ci_low" in part:
-            small = part["n"] < 20  # metrics: a percentage over fewer than 20 records shows its interval
-            error = dict(type="data", symmetric=False, thickness=1, width=2,
-                         array=(part["good_ci_high"] - part[value]).where(small),
-                         arrayminus=(part[value] - part["good_ci_low"]).where(small))
+        error = (wilson_error_bars(part, value, "good_ci_low", "good_ci_high")
+                 if value == "good_pct" and "good_ci_low" in part else None)
         fig.add_scatter(x=part["period"], y=part[value], mode="lines+markers", name=s, showlegend=False,
                         error_y=error,
                         line_color=GRADE_COLOURS[1], customdata=part[["n", "period", "service"]],

@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import audits, heatmap, pillars, ui
-from analytics.charts import GRADE_COLOURS, TEMPLATE
+from analytics.charts import GRADE_COLOURS, TEMPLATE, wilson_error_bars
 from analytics.filters import GRAINS
 from analytics.presentation import format_pct
 
@@ -37,9 +37,7 @@ def interval(low, high, n) -> str:
 
 
 def error_bars(rows, value="good_pct", low="good_ci_low", high="good_ci_high"):
-    small = rows["n"] < audits.SMALL_N
-    return dict(type="data", symmetric=False, array=(rows[high] - rows[value]).where(small),
-                arrayminus=(rows[value] - rows[low]).where(small), thickness=1, width=3)
+    return wilson_error_bars(rows, value, low, high, small_n=audits.SMALL_N)
 
 
 # --- heatmap: service x pillar --------------------------------------------------------------

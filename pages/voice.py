@@ -3,17 +3,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import ui, voice
-from analytics.charts import TEMPLATE
+from analytics.charts import TEMPLATE, CATEGORY_COLOURS, wilson_error_bars
 
 # Sentiment is not a grade: blue positive, grey mixed, vermilion negative (distinct in greyscale too).
 SENTIMENT_COLOURS = {"Positive": "#0b3c73", "Mixed": "#b8bec6", "Negative": "#b03a12"}
-CHANNEL_COLOURS = dict(zip(voice.CHANNELS, ["#0b3c73", "#6cb2e6", "#f5a623", "#8c6bb1", "#8c8c8c"]))
+# Channels are categories, not grades: never the grade colours.
+CHANNEL_COLOURS = dict(zip(voice.CHANNELS, CATEGORY_COLOURS))
 
 
 def error_bars(df, key, n_col):
-    small = df[n_col] < voice.SMALL_N
-    return dict(type="data", symmetric=False, array=(df[f"{key}_ci_high"] - df[f"{key}_pct"]).where(small),
-                arrayminus=(df[f"{key}_pct"] - df[f"{key}_ci_low"]).where(small), thickness=1, width=3)
+    return wilson_error_bars(df, f"{key}_pct", f"{key}_ci_low", f"{key}_ci_high", n_col, voice.SMALL_N)
 
 
 source = ui.source()

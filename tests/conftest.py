@@ -70,3 +70,14 @@ def open_app_page(page, **query):
 
 def shown_metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
+
+
+def load_csv_texts(path, files: dict):
+    """Write each {file name: CSV text} beside ``path`` and load them all in one command into ``path``."""
+    folder = path.parent / "csv"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    code, _, err = run_cli("load", "--db", path, *[folder / n for n in files])
+    assert code == 0, err
+    return path

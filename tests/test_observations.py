@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, run_cli
+from conftest import load_csv_texts, use_council_db, ROOT, run_cli
 
 # id   role                 service  start       end          on 2025-03-31   on 2025-04-30
 # S01  Social Worker        AI       2023-01-01  -            in post         in post
@@ -184,13 +184,7 @@ def test_types_and_grades_in_the_period(con):
 
 @pytest.fixture
 def page_dir(db, tmp_path, monkeypatch):
-    import shutil
-    d = tmp_path / "page"
-    d.mkdir()
-    shutil.copy(db, d / "qa.duckdb")
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
-    return d
+    return use_council_db(db, tmp_path, monkeypatch)
 
 
 def test_page_shows_the_same_figures(page_dir, con):

@@ -6,7 +6,7 @@ Period January-March 2025; D = 2025-03-31.
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, run_cli
+from conftest import load_csv_texts, use_council_db, ROOT, run_cli
 
 # R4 is before the period; R2 and R5 are authority-wide (blank service = ALL); R5 names no theme.
 REVIEWS = """\
@@ -47,14 +47,7 @@ X2,2025-03-10,CF,C2,CIN,Team Manager,Good
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("reviews") / "qa.duckdb"
-    folder = path.parent / "csv"
-    folder.mkdir()
-    files = {"reviews.csv": REVIEWS, "learning_actions.csv": ACTIONS, "audits.csv": AUDITS}
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    code, _, err = run_cli("load", "--db", path, *[folder / n for n in files])
-    assert code == 0, err
-    return path
+    return load_csv_texts(path, {"reviews.csv": REVIEWS, "learning_actions.csv": ACTIONS, "audits.csv": AUDITS})
 
 
 @pytest.fixture
@@ -114,13 +107,7 @@ def test_review_themes_meet_through_synonyms(con):
 
 @pytest.fixture
 def page_dir(db, tmp_path, monkeypatch):
-    import shutil
-    d = tmp_path / "page"
-    d.mkdir()
-    shutil.copy(db, d / "qa.duckdb")
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
-    return d
+    return use_council_db(db, tmp_path, monkeypatch)
 
 
 def test_page_shows_the_same_figures(page_dir, con):

@@ -6,7 +6,7 @@ Period January-March 2025 (the audits' months); D = 2025-03-31.
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, run_cli
+from conftest import load_csv_texts, use_council_db, ROOT, run_cli
 
 VOICE = "Voice and lived experience of the child"    # configured pillar 1
 AS = "Assessment and analysis"
@@ -99,13 +99,7 @@ VOICE_BY_HAND = {
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("themes") / "qa.duckdb"
-    folder = path.parent / "csv"
-    folder.mkdir()
-    for name, text in FILES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    code, _, err = run_cli("load", "--db", path, *[folder / n for n in FILES])
-    assert code == 0, err
-    return path
+    return load_csv_texts(path, FILES)
 
 
 @pytest.fixture
@@ -228,13 +222,7 @@ def test_evidence_shows_no_child_reference(con):
 
 @pytest.fixture
 def page_dir(db, tmp_path, monkeypatch):
-    import shutil
-    d = tmp_path / "page"
-    d.mkdir()
-    shutil.copy(db, d / "qa.duckdb")
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
-    return d
+    return use_council_db(db, tmp_path, monkeypatch)
 
 
 def test_page_shows_the_theme_everywhere(page_dir, con):
