@@ -2,8 +2,9 @@
 
 Figures follow metrics.md (final grade; good or better = Outstanding or Good; pillar rows by their final
 pillar grade). This view is marked for circulation, so every table passes through ``suppression``:
-counts of 1 to threshold - 1 show as "<5", a count that would give one away is hidden too ("*"), and a
-percentage over fewer than threshold records, or over a hidden count, shows as "–". The numbers behind
+counts of 1 to threshold - 1 show as "<5", the next smallest group's count is hidden too ("*") where the
+total would give a lone "<5" away, and a percentage over fewer than threshold records, or over a hidden
+count, shows as "–". The numbers behind
 a hidden cell never leave this module: the page receives display strings, and chart values only
 where they may be shown.
 
@@ -33,8 +34,8 @@ CHARACTERISTICS = {
 NOT_RECORDED = "Not recorded"
 DISABLED, NOT_DISABLED = "Disabled", "Not disabled"
 ALL = "All audits"
-GOOD, NOT_GOOD = "Good or better", "Not good or better"
 PCT, INTERVAL, PROVISIONAL = "% good or better", f"95% interval (n < {SMALL_N})", "Provisional"
+NOTE = "Note"
 
 CHART_COLUMNS = ["label", "n_text", "good_pct", "ci_low", "ci_high", "text"]
 
@@ -109,37 +110,42 @@ class Rates:
 def rates(counts: pd.DataFrame, threshold: int, label: str = "group", denominator: str = "Audits") -> Rates:
     """Suppress one characteristic's counts (group, n, good, provisional) and work out what may be shown.
 
-    The published table shows each group's good and not-good counts, their total (n) and an all-audits
-    row, so rows and columns are both equations a reader could solve: both get secondary suppression.
-    A percentage is shown only when its denominator is at least the threshold and neither count behind
-    it is hidden. Provisional counts are suppressed the same way in their own column (with its total).
+    The published table gives each group's count (n) and its % good or better, and the all-audits row;
+    the counts are a column that adds up to its total, so a group's count from 1 to threshold - 1 is
+    "<5" and, when it is the only one hidden, the next smallest group's count is hidden too ("*"), as
+    metrics.md asks. A percentage is shown only over at least threshold records and when its count is
+    not hidden (with the total and the other groups' percentages it would give the hidden count back).
+    Provisional counts are suppressed the same way in their own column. A note says why a row is hidden.
     """
     counts = counts.reset_index(drop=True)
     if counts.empty:
         return Rates(pd.DataFrame(), pd.DataFrame(columns=CHART_COLUMNS))
     groups = list(counts["group"])
-    grid = pd.DataFrame({GOOD: counts["good"].to_numpy("int64"),
-                         NOT_GOOD: (counts["n"] - counts["good"]).to_numpy("int64")}, index=groups)
-    shown = suppression.suppress(grid, threshold, row_totals=True, column_totals=True, total_label=ALL)
-    marks = suppression.suppression_mask(grid, threshold, row_totals=True, column_totals=True, total_label=ALL)
-    full = suppression.with_totals(grid, row_totals=True, column_totals=True, total_label=ALL)
+    records = pd.DataFrame({denominator: counts["n"].to_numpy("int64")}, index=groups)
+    shown = suppression.suppress(records, threshold, column_totals=True, total_label=ALL)
+    marks = suppression.suppression_mask(records, threshold, column_totals=True, total_label=ALL)
     prov = pd.DataFrame({PROVISIONAL: counts["provisional"].to_numpy("int64")}, index=groups)
     prov_shown = suppression.suppress(prov, threshold, column_totals=True, total_label=ALL)
+    totals = {"n": int(counts["n"].sum()), "good": int(counts["good"].sum())}
+    by_group = counts.set_index("group")
 
     table_rows, chart_rows = [], []
     for key in [*groups, ALL]:
-        n, good = int(full.loc[key, ALL]), int(full.loc[key, GOOD])
-        hidden = bool(marks.loc[key, GOOD] or marks.loc[key, ALL])
-        pct_text = suppression.pct_display(good, n, threshold, hidden=hidden)
+        n, good = (totals["n"], totals["good"]) if key == ALL else (int(by_group.loc[key, "n"]),
+                                                                    int(by_group.loc[key, "good"]))
+        mark = marks.loc[key, denominator]
+        pct_text = suppression.pct_display(good, n, threshold, hidden=bool(mark))
         visible = pct_text != suppression.DASH
         low, high = wilson_interval(good, n) if visible and n < SMALL_N else (None, None)
         interval = f"{format_pct(low)[:-1]}–{format_pct(high)}" if low is not None else ""
-        table_rows.append({label: key, denominator: shown.loc[key, ALL], GOOD: shown.loc[key, GOOD],
-                           NOT_GOOD: shown.loc[key, NOT_GOOD], PCT: pct_text, INTERVAL: interval,
-                           PROVISIONAL: prov_shown.loc[key, PROVISIONAL]})
-        chart_rows.append({"label": key, "n_text": shown.loc[key, ALL],
+        why = (f"Fewer than {threshold} {denominator.lower()}: suppressed" if mark == suppression.PRIMARY
+               else "Hidden so that a suppressed group cannot be worked out from the total"
+               if mark == suppression.SECONDARY_KIND else "")
+        table_rows.append({label: key, denominator: shown.loc[key, denominator], PCT: pct_text, INTERVAL: interval,
+                           PROVISIONAL: prov_shown.loc[key, PROVISIONAL], NOTE: why})
+        chart_rows.append({"label": key, "n_text": shown.loc[key, denominator],
                            "good_pct": good / n * 100 if visible else None, "ci_low": low, "ci_high": high,
-                           "text": f"{pct_text} (n={shown.loc[key, ALL]})"})
+                           "text": f"{pct_text} (n={shown.loc[key, denominator]})"})
     return Rates(pd.DataFrame(table_rows), pd.DataFrame(chart_rows))
 
 

@@ -3,6 +3,8 @@
 The fixture is built from blocks of identical audits so that each table can be counted on paper.
 Good = final grade Good (rank 2); not good = Requires Improvement (rank 3). A provisional audit has no
 moderated grade. Threshold 5 (the default): "<5" = 1..4, "*" = hidden to protect a "<5", "–" = no %.
+The published table gives each group's count and % good or better, so the counts column (with its total)
+is the only line a reader could solve.
 """
 import copy
 
@@ -80,8 +82,9 @@ def F(**kw):
     return Filters("2025-03", "2025-03", **kw)
 
 
-COLUMNS = ["Audits", "Good or better", "Not good or better", "% good or better", "95% interval (n < 20)",
-           "Provisional"]
+COLUMNS = ["Audits", "% good or better", "95% interval (n < 20)", "Provisional", "Note"]
+SMALL = "Fewer than 5 audits: suppressed"
+PROTECT = "Hidden so that a suppressed group cannot be worked out from the total"
 
 
 def table(rates, label):
@@ -111,60 +114,58 @@ def test_counts_and_labels(con):
 # --- suppressed tables ------------------------------------------------------------------------------------
 def test_age_band(con, config):
     from analytics import equality
-    # interior [good, not good | audits]:
-    #   0-4 [9, 3 | 12]  5-9 [6, 4 | 10]  10-15 [12, 8 | 20]  16-17 [7, 8 | 15]  NR [1, 1 | 2]  All [35, 24 | 59]
-    # rows: 0-4 has 3 alone -> hide 9; 5-9 has 4 alone -> hide 6; NR all small.
-    # Audits column (12, 10, 20, 15, 2, 59): 2 alone -> hide the smallest other, 10 (5-9).
+    # audits (12, 10, 20, 15, 2 | 59), good (9, 6, 12, 7, 1 | 35)
+    # Audits column: 2 is "<5" and alone -> the smallest other count, 10 (5-9), is hidden too; no more.
     # Provisional (0, 2, 5, 6, 0 | 13): 2 alone -> hide 5 (the zeros are never hidden).
-    # 16-17: 7 of 15 = 46.7%, n < 20 so the Wilson interval 24.8-69.9%; All: 35 of 59 = 59.3%.
+    # 0-4: 9 of 12 = 75.0%, n < 20 so the Wilson interval 46.8-91.1%; 10-15: 12 of 20 = 60.0%, no interval;
+    # 16-17: 7 of 15 = 46.7%, 24.8-69.9%; All: 35 of 59 = 59.3%.
     assert table(equality.audit_rates(con, F(), "child_age_band", config), "Age band") == {
-        "0-4": ("12", "*", "<5", "–", "", "0"),
-        "5-9": ("*", "*", "<5", "–", "", "<5"),
-        "10-15": ("20", "12", "8", "60.0%", "", "*"),
-        "16-17": ("15", "7", "8", "46.7%", "24.8–69.9%", "6"),
-        "Not recorded": ("<5", "<5", "<5", "–", "", "0"),
-        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+        "0-4": ("12", "75.0%", "46.8–91.1%", "0", ""),
+        "5-9": ("*", "–", "", "<5", PROTECT),
+        "10-15": ("20", "60.0%", "", "*", ""),
+        "16-17": ("15", "46.7%", "24.8–69.9%", "6", ""),
+        "Not recorded": ("<5", "–", "", "0", SMALL),
+        "All audits": ("59", "59.3%", "", "13", ""),
     }
 
 
 def test_gender_nothing_small(con, config):
     from analytics import equality
-    # Female B1 B3 B5 B8 B10: good 9+6+12 = 27, not 8+1 = 9; Male B2 B4 B6 B7 B9: good 7+1 = 8, not 3+4+8 = 15
+    # Female B1 B3 B5 B8 B10: good 9+6+12 = 27 of 36; Male B2 B4 B6 B7 B9: good 7+1 = 8 of 23
     # provisional Female 2+5 = 7, Male 6
     assert table(equality.audit_rates(con, F(), "child_gender", config), "Gender") == {
-        "Female": ("36", "27", "9", "75.0%", "", "7"),
-        "Male": ("23", "8", "15", "34.8%", "", "6"),          # 8/23 = 34.78
-        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+        "Female": ("36", "75.0%", "", "7", ""),
+        "Male": ("23", "34.8%", "", "6", ""),          # 8/23 = 34.78
+        "All audits": ("59", "59.3%", "", "13", ""),
     }
 
 
 def test_ethnicity_zero_cells_shown(con, config):
     from analytics import equality
-    # Black [0, 8 | 8]  Mixed [6, 0 | 6]  White British [28, 16 | 44]  NR [1, 0 | 1]
-    # NR row: 1 and its total 1 hidden (two in the row). Good column (0, 6, 28, 1): 1 alone -> hide 6
-    # (0 is never hidden). Audits column (8, 6, 44, 1): 1 alone -> hide 6 (Mixed).
+    # Black 0 of 8, Mixed 6 of 6, White British 28 of 44, NR 1 of 1.
+    # Audits column (8, 6, 44, 1 | 59): 1 alone -> hide 6 (Mixed).
     # Black: 0 of 8 = 0.0% is shown, with the interval 0.0-32.4% (n < 20).
     # Provisional (0, 2, 11, 0 | 13): 2 alone -> hide 11.
     assert table(equality.audit_rates(con, F(), "child_ethnicity_group", config), "Ethnicity group") == {
-        "Black or Black British": ("8", "0", "8", "0.0%", "0.0–32.4%", "0"),
-        "Mixed": ("*", "*", "0", "–", "", "<5"),
-        "White British": ("44", "28", "16", "63.6%", "", "*"),
-        "Not recorded": ("<5", "<5", "0", "–", "", "0"),
-        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+        "Black or Black British": ("8", "0.0%", "0.0–32.4%", "0", ""),
+        "Mixed": ("*", "–", "", "<5", PROTECT),
+        "White British": ("44", "63.6%", "", "*", ""),
+        "Not recorded": ("<5", "–", "", "0", SMALL),
+        "All audits": ("59", "59.3%", "", "13", ""),
     }
 
 
-def test_disability_secondary_reaches_the_totals(con, config):
+def test_disability_a_small_share_of_a_large_group_is_shown(con, config):
     from analytics import equality
-    # Disabled [9, 0 | 9]  Not disabled [25, 20 | 45]  NR [1, 4 | 5]  All [35, 24 | 59]
-    # columns: Good (9, 25, 1) -> hide 9; Not good (0, 20, 4) -> hide 20.
-    # rows: Disabled (9*, 0 | 9) -> only its total can protect it: hide 9; Not disabled (25, 20* | 45) -> hide 25.
-    # Audits column (9*, 45, 5 | 59) -> hide 5.
+    # Disabled 9 of 9; Not disabled B2 B3 B5 B6 B7 B8 B10: good 6+12+7 = 25 of 45; NR B4 B9: 1 of 5.
+    # No count is below 5, so nothing is hidden: metrics.md suppresses small counts and percentages over
+    # small denominators, not small percentages (NR's 1 good of 5 shows as 20.0%).
+    # Wilson: 9/9 -> 70.1-100.0%; 1/5 -> 3.6-62.4%.
     assert table(equality.audit_rates(con, F(), "child_disability", config), "Disability") == {
-        "Disabled": ("*", "*", "0", "–", "", "0"),
-        "Not disabled": ("45", "*", "*", "–", "", "13"),
-        "Not recorded": ("*", "<5", "<5", "–", "", "0"),
-        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+        "Disabled": ("9", "100.0%", "70.1–100.0%", "0", ""),
+        "Not disabled": ("45", "55.6%", "", "13", ""),
+        "Not recorded": ("5", "20.0%", "3.6–62.4%", "0", ""),
+        "All audits": ("59", "59.3%", "", "13", ""),
     }
 
 
@@ -173,13 +174,17 @@ def test_threshold_is_read_from_the_configuration(con):
     from analytics.config import DEFAULTS, Config
     raw = copy.deepcopy(DEFAULTS)
     raw["small_number_threshold"] = 10
-    # Female [27, 9 | 36] -> 9 < 10, hide 27; Male [8, 15 | 23] -> 8 < 10, hide 15; provisional 7 and 6 < 10.
+    # audits 36 and 23 stay; provisional 7 and 6 are both < 10 (two hidden: the total 13 gives neither away).
     got = table(equality.audit_rates(con, F(), "child_gender", Config(raw)), "Gender")
     assert got == {
-        "Female": ("36", "*", "<10", "–", "", "<10"),
-        "Male": ("23", "<10", "*", "–", "", "<10"),
-        "All audits": ("59", "35", "24", "59.3%", "", "13"),
+        "Female": ("36", "75.0%", "", "<10", ""),
+        "Male": ("23", "34.8%", "", "<10", ""),
+        "All audits": ("59", "59.3%", "", "13", ""),
     }
+    raw["small_number_threshold"] = 13
+    # age band audits (12, 10, 20, 15, 2): 12, 10 and 2 are below 13 -> three "<13", no "*"
+    age = table(equality.audit_rates(con, F(), "child_age_band", Config(raw)), "Age band")
+    assert [age[g][0] for g in ("0-4", "5-9", "10-15", "16-17", "Not recorded")] == ["<13", "<13", "20", "15", "<13"]
 
 
 def test_pillar_grades_by_age_band(con, config):
@@ -190,21 +195,21 @@ def test_pillar_grades_by_age_band(con, config):
     # Voice: one row per audit with the audit's grade -> the same table as the audits'
     voice = t[t["Pillar"] == V].drop(columns="Pillar").rename(columns={"Pillar grades": "Audits"})
     audits = equality.audit_rates(con, F(), "child_age_band", config).table
-    assert voice.reset_index(drop=True).equals(audits)
+    assert voice.reset_index(drop=True).drop(columns="Note").equals(audits.drop(columns="Note"))
     # Assessment: B5 Good x12 and B6 Outstanding x8 (10-15: 20 good of 20); B7 Inadequate x7 (16-17: 0 of 7)
     # provisional: B5 5, B7 6
     assessment = t[t["Pillar"] == AS]
     assert [tuple(x) for x in assessment.drop(columns="Pillar").values] == [
-        ("10-15", "20", "20", "0", "100.0%", "", "5"),
-        ("16-17", "7", "0", "7", "0.0%", "0.0–35.4%", "6"),
-        ("All audits", "27", "20", "7", "74.1%", "", "11"),   # 20/27 = 74.07
+        ("10-15", "20", "100.0%", "", "5", ""),
+        ("16-17", "7", "0.0%", "0.0–35.4%", "6", ""),
+        ("All audits", "27", "74.1%", "", "11", ""),   # 20/27 = 74.07
     ]
     # the heatmap's values: only what may be shown
     chart = r.chart.set_index(["pillar", "label"])
     assert chart.loc[(AS, "10-15"), "good_pct"] == 100.0
     assert chart.loc[(AS, "16-17"), "text"] == "0.0% (n=7)"
-    assert chart.loc[(V, "0-4"), "text"] == "– (n=12)"
-    assert chart.loc[(V, "0-4"), "good_pct"] != chart.loc[(V, "0-4"), "good_pct"]   # NaN: nothing to draw
+    assert chart.loc[(V, "5-9"), "text"] == "– (n=*)"
+    assert chart.loc[(V, "5-9"), "good_pct"] != chart.loc[(V, "5-9"), "good_pct"]   # NaN: nothing to draw
 
 
 def test_chart_values_never_carry_a_hidden_figure(con, config):
@@ -213,7 +218,8 @@ def test_chart_values_never_carry_a_hidden_figure(con, config):
     assert chart.loc["16-17", "good_pct"] == pytest.approx(700 / 15)
     assert (chart.loc["16-17", "ci_low"], chart.loc["16-17", "ci_high"]) == pytest.approx((24.8095, 69.8830), abs=1e-3)
     assert chart.loc["16-17", "text"] == "46.7% (n=15)"
-    for hidden in ("0-4", "5-9", "Not recorded"):
+    assert chart.loc["0-4", "text"] == "75.0% (n=12)"
+    for hidden in ("5-9", "Not recorded"):
         assert chart.loc[hidden, "good_pct"] != chart.loc[hidden, "good_pct"]    # NaN
         assert chart.loc[hidden, "ci_low"] != chart.loc[hidden, "ci_low"]
     assert chart.loc["5-9", "text"] == "– (n=*)"
@@ -255,7 +261,7 @@ def test_page_shows_the_suppressed_tables(page_dir, con, config):
     assert age.loc["All audits", "Audits"] == str(s["count"])
     assert age.loc["All audits", "% good or better"] == format_pct(s["good_or_better_pct"])
     # no figure behind a suppressed cell reaches the page, not even in the CSV
-    assert not {"9", "6"} & set(frames[0]["Good or better"])     # 0-4 and 5-9 are hidden
+    assert not {"10", "2"} & set(frames[0]["Audits"])             # 5-9 and Not recorded are hidden
     assert any("<5 is a count from 1 to 4" in c.value for c in at.caption)
 
 
