@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Config
-from .filters import Filters, add_months, month_start, where
+from .filters import Filters, add_months, mark_part_quarters, month_start, where
 from .impact import wilson_interval
 
 SMALL_N = 20
@@ -30,13 +30,13 @@ def period_sql(grain: str, date_col: str = "audit_date") -> str:
 
 
 def with_intervals(df: pd.DataFrame, n: str = "n", good: str = "good", inadequate: str = "inadequate") -> pd.DataFrame:
-    """Add % good or better, % inadequate and the Wilson interval of % good or better."""
+    """Add % good or better and % inadequate, each with its Wilson interval (good_ci_*, inadequate_ci_*)."""
     df = df.copy()
-    df["good_pct"] = [g / c * 100 if c else None for g, c in zip(df[good], df[n])]
-    df["inadequate_pct"] = [i / c * 100 if c else None for i, c in zip(df[inadequate], df[n])]
-    cis = [wilson_interval(int(g), int(c)) for g, c in zip(df[good], df[n])]
-    df["good_ci_low"] = [c[0] for c in cis]
-    df["good_ci_high"] = [c[1] for c in cis]
+    for name, count in (("good", good), ("inadequate", inadequate)):
+        df[f"{name}_pct"] = [k / c * 100 if c else None for k, c in zip(df[count], df[n])]
+        cis = [wilson_interval(int(k), int(c)) for k, c in zip(df[count], df[n])]
+        df[f"{name}_ci_low"] = [c[0] for c in cis]
+        df[f"{name}_ci_high"] = [c[1] for c in cis]
     return df
 
 
@@ -48,7 +48,7 @@ def grade_series(con, f: Filters, grain: str = "month", by: str | None = None) -
     counts = ("count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, "
               "count(*) FILTER (final_rank = 4) AS inadequate, count(*) FILTER (provisional) AS provisional")
     sql, params = per_period_sql(f, grain, "audits_final", f"period{group}", counts)
-    return with_intervals(con.execute(sql, params).df())
+    return mark_part_quarters(with_intervals(con.execute(sql, params).df()), f, grain)
 
 
 def per_period_sql(f: Filters, grain: str, source: str, keys: str, counts: str) -> tuple[str, list]:
@@ -90,26 +90,36 @@ def grades_by(con, f: Filters, by: str) -> pd.DataFrame:
 
 
 def grade_distribution(con, f: Filters, config: Config, grain: str | None = None) -> pd.DataFrame:
-    """Audits per final grade (and per period): columns [period,] grade, rank, n, share_pct."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    period = f"{period_sql(grain)} AS period, " if grain else ""
-    df = con.execute(
-        f"SELECT {period}final_grade AS grade, final_rank AS rank, count(*) AS n FROM audits_final "
-        f"WHERE {cond} GROUP BY ALL ORDER BY {'period, ' if grain else ''}rank", params).df()
+    """Audits per final grade (and per period of the grain): columns [period,] grade, rank, n, share_pct.
+
+    With the rolling grain a period counts the audits of its month and the two before it.
+    """
+    if grain:
+        sql, params = per_period_sql(f, grain, "audits_final", "period, final_grade AS grade, final_rank AS rank",
+                                     "count(*) AS n")
+        df = mark_part_quarters(con.execute(sql, params).df(), f, grain)
+    else:
+        cond, params = where(f, "audit_date", audit_columns=True)
+        df = con.execute(
+            f"SELECT final_grade AS grade, final_rank AS rank, count(*) AS n FROM audits_final "
+            f"WHERE {cond} GROUP BY ALL ORDER BY rank", params).df()
     keys = ["period"] if grain else []
-    total = df.groupby(keys)["n"].transform("sum") if keys else df["n"].sum()
+    total = df.groupby(keys, sort=False)["n"].transform("sum") if keys else df["n"].sum()
     df["share_pct"] = df["n"] / total * 100
     return df
 
 
-def completion(con, f: Filters, config: Config) -> pd.DataFrame:
-    """Audit completion per service and month (metrics.md).
+def completion(con, f: Filters, config: Config, grain: str = "month") -> pd.DataFrame:
+    """Audit completion per service and period (metrics.md), columns period, service, expected, completed,
+    completion_pct.
 
-    Distinct auditors with an audit that month among staff in post on the month's last day with an
-    auditing role in that service, over those staff.
+    Per month: distinct auditors with an audit that month among staff in post on the month's last day
+    with an auditing role in that service, over those staff. A quarter or a rolling 3 months adds up its
+    months' manager-months (completed over expected), so a month with more managers weighs more.
     """
     services = f.effective_services() or tuple(config.service_codes)
-    return con.execute(
+    first = add_months(f.start, -2) if grain == "rolling3" else f.start
+    monthly = con.execute(
         """WITH months AS (
                SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH)) AS m),
            expected AS (
@@ -119,12 +129,30 @@ def completion(con, f: Filters, config: Config) -> pd.DataFrame:
                WHERE list_contains(?, s.role) AND list_contains(?, s.service)),
            done AS (
                SELECT DISTINCT date_trunc('month', audit_date) AS m, auditor_id FROM audits)
-           SELECT strftime(e.m, '%Y-%m') AS month, e.service, count(*) AS expected,
-                  count(done.auditor_id) AS completed,
-                  count(done.auditor_id) * 100.0 / count(*) AS completion_pct
+           SELECT strftime(e.m, '%Y-%m') AS period, e.service, count(*) AS expected,
+                  count(done.auditor_id) AS completed
            FROM expected e LEFT JOIN done ON done.m = e.m AND done.auditor_id = e.staff_id
            GROUP BY ALL ORDER BY ALL""",
-        [f.start, month_start(f.month_to), list(config["auditor_roles"]), list(services)]).df()
+        [first, month_start(f.month_to), list(config["auditor_roles"]), list(services)]).df()
+    if grain == "quarter":
+        from .filters import financial_quarter
+        monthly["period"] = [financial_quarter(month_start(m)) for m in monthly["period"]]
+        monthly = monthly.groupby(["period", "service"], as_index=False, sort=False)[["expected", "completed"]].sum()
+        monthly = mark_part_quarters(monthly, f, grain)
+    elif grain == "rolling3":
+        monthly = monthly.sort_values(["service", "period"])
+        rolled = (monthly.groupby("service", sort=False)[["expected", "completed"]]
+                  .rolling(3, min_periods=1).sum().reset_index(level=0, drop=True))
+        monthly[["expected", "completed"]] = rolled.astype("int64")
+        monthly = monthly[monthly["period"] >= f.month_from].sort_values(["period", "service"])
+    elif grain != "month":
+        raise ValueError(grain)
+    monthly = monthly.reset_index(drop=True)
+    monthly["completion_pct"] = monthly["completed"] * 100.0 / monthly["expected"]
+    cis = [wilson_interval(int(k), int(c)) for k, c in zip(monthly["completed"], monthly["expected"])]
+    monthly["completion_ci_low"] = [c[0] for c in cis]
+    monthly["completion_ci_high"] = [c[1] for c in cis]
+    return monthly
 
 
 def latest_month(con, f: Filters) -> str | None:

@@ -36,7 +36,7 @@ pio.templates["qa"] = go.layout.Template(layout=go.Layout(
     paper_bgcolor="white", plot_bgcolor="white",
     xaxis=dict(showgrid=False, linecolor="#9ca3af", ticks="outside", title=dict(standoff=8)),
     yaxis=dict(gridcolor="#e5e7eb", zeroline=False, linecolor="#9ca3af", title=dict(standoff=8)),
-    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, traceorder="normal"),
     margin=dict(l=60, r=20, t=70, b=50),
     colorway=CATEGORY_COLOURS,
 ))
@@ -69,28 +69,39 @@ def wilson_error_bars(df, value: str, low: str, high: str, n: str = "n", small_n
 
 
 def service_small_multiples(series, config, value: str, title: str, y_title: str, *, columns: int = 3,
-                            y_range=(-3, 103)) -> go.Figure:
-    """One panel per service (configured order) of ``value`` over ``period``, with n in the hover."""
+                            y_range=(-3, 103), n: str = "n", unit: str = "audits") -> go.Figure:
+    """One panel per service (configured order) of the percentage ``value`` over ``period``.
+
+    Each point is labelled with its n (``n`` column, counted in ``unit``) and carries its Wilson interval
+    as error bars where n < 20, read from ``<value without _pct>_ci_low/_high`` when the frame has them.
+    """
     from plotly.subplots import make_subplots
     services = [s for s in config.service_codes if s in set(series["service"])]
     rows = max(1, (len(services) + columns - 1) // columns)
+    totals = series.groupby("service")[n].sum()
+
+    def panel_title(s: str) -> str:
+        name = s if config.service_names[s] == s else f"{s} · {config.service_names[s]}"
+        return name[:34] + (f" (n={int(totals[s]):,})" if unit == "audits" else "")
+
     fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True,
-                        subplot_titles=[(s if config.service_names[s] == s else f"{s} · {config.service_names[s]}")[:40]
-                                        for s in services],
-                        vertical_spacing=0.16, horizontal_spacing=0.04)
+                        subplot_titles=[panel_title(s) for s in services],
+                        vertical_spacing=0.18, horizontal_spacing=0.04)
+    stem = value.removesuffix("_pct")
     for i, s in enumerate(services):
         part = series[series["service"] == s]
-        error = (wilson_error_bars(part, value, "good_ci_low", "good_ci_high")
-                 if value == "good_pct" and "good_ci_low" in part else None)
-        fig.add_scatter(x=part["period"], y=part[value], mode="lines+markers", name=s, showlegend=False,
-                        error_y=error,
-                        line_color=GRADE_COLOURS[1], customdata=part[["n", "period", "service"]],
-                        hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + s + "</extra>",
+        error = (wilson_error_bars(part, value, f"{stem}_ci_low", f"{stem}_ci_high", n)
+                 if f"{stem}_ci_low" in part else None)
+        fig.add_scatter(x=part["period"], y=part[value], mode="lines+markers+text", name=s, showlegend=False,
+                        error_y=error, text=[f"{int(k)}" for k in part[n]], textposition="bottom center",
+                        textfont=dict(size=10, color=MUTED), cliponaxis=False,
+                        line_color=GRADE_COLOURS[1], customdata=part[[n, "period", "service"]],
+                        hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} " + unit + "<extra>" + s + "</extra>",
                         row=i // columns + 1, col=i % columns + 1)
     fig.update_yaxes(range=list(y_range))
     fig.update_yaxes(title_text=y_title, col=1)
     fig.update_xaxes(tickangle=0, nticks=4)
-    fig.update_layout(template=TEMPLATE, height=230 * rows + 90, title=title)
+    fig.update_layout(template=TEMPLATE, height=240 * rows + 100, title=title)
     for ann in fig.layout.annotations:
         ann.font.size = 13
     return fig

@@ -122,12 +122,56 @@ def default_period(months: list[str], length: int = 12) -> tuple[str, str] | Non
     return months[max(0, len(months) - length)], months[-1]
 
 
+QUARTER_LABEL = re.compile(r"^(\d{4})-\d{2} Q([1-4])(?: \((\w{3})(?:–(\w{3}))? only\))?$")
+
+
+def _quarter_start(day: dt.date) -> dt.date:
+    # Financial quarters (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar) are calendar quarters with other numbers.
+    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def part_quarter_labels(f: Filters) -> dict[str, str]:
+    """Quarters the period covers only in part, each with a label that says which months are in:
+    {'2025-26 Q1': '2025-26 Q1 (May–Jun only)'}; a quarter's figures must not pass for the whole quarter's."""
+    if f.month_from is None or f.month_to is None:
+        return {}
+    first, last = f.start, month_start(f.month_to)
+    out = {}
+    for day, edge in ((first, "start"), (last, "end")):
+        q_first = _quarter_start(day)
+        q_last = add_months(q_first, 2)
+        lo, hi = max(q_first, first), min(q_last, last)
+        if (lo, hi) == (q_first, q_last):
+            continue
+        months = lo.strftime("%b") if lo == hi else f"{lo.strftime('%b')}–{hi.strftime('%b')}"
+        out[financial_quarter(day)] = f"{financial_quarter(day)} ({months} only)"
+    return out
+
+
+def mark_part_quarters(df, f: Filters, grain: str | None, column: str = "period"):
+    """Relabel the periods of a per-quarter frame whose quarter the filter period covers only in part."""
+    if grain != "quarter" or df.empty or column not in df:
+        return df
+    df = df.copy()
+    df[column] = df[column].replace(part_quarter_labels(f))
+    return df
+
+
 def period_months(label: str, grain: str) -> tuple[str, str]:
-    """The first and last month behind a period label of a chart ('2025-03', '2025-26 Q1')."""
+    """The first and last month behind a period label of a chart ('2025-03', '2025-26 Q1', '2025-26 Q1 (May–Jun only)')."""
     if grain == "quarter":
-        start_year, q = int(label[:4]), int(label[-1])
+        match = QUARTER_LABEL.match(label)
+        if not match:
+            raise ValueError(f"{label!r} is not a financial quarter")
+        start_year, q = int(match[1]), int(match[2])
         first = add_months(dt.date(start_year, 4, 1), 3 * (q - 1))
-        return first.strftime("%Y-%m"), add_months(first, 2).strftime("%Y-%m")
+        months = [add_months(first, i) for i in range(3)]
+        if match[3]:   # a part quarter: only the months its label names
+            names = [m.strftime("%b") for m in months]
+            lo = names.index(match[3])
+            hi = names.index(match[4]) if match[4] else lo
+            months = months[lo:hi + 1]
+        return months[0].strftime("%Y-%m"), months[-1].strftime("%Y-%m")
     if grain == "rolling3":
         return add_months(month_start(label), -2).strftime("%Y-%m"), label
     return label, label

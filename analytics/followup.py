@@ -27,7 +27,7 @@ import pandas as pd
 
 from .audits import QUARTER_SQL, SMALL_N
 from .config import Config
-from .filters import Filters, add_months, month_start, where
+from .filters import Filters, add_months, mark_part_quarters, month_start, where
 from .impact import wilson_interval
 from .presentation import format_pct
 
@@ -193,7 +193,7 @@ def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by:
         period = {None: "", "month": "audit_month AS period, ",
                   "quarter": QUARTER_SQL.format(d="audit_date") + " AS period, "}[grain]
         query = f"WITH {sql} SELECT {period}{by}, step, any_value(step_no) AS step_no, {counts} FROM steps GROUP BY ALL"
-    df = con.execute(f"SELECT * FROM ({query}) WHERE judged > 0", params).df()
+    df = mark_part_quarters(con.execute(f"SELECT * FROM ({query}) WHERE judged > 0", params).df(), f, grain)
     keys = (["period"] if grain else []) + [by]
     # Services in their configured order, as everywhere else.
     rank = {c: i for i, c in enumerate(config.service_codes)} if by == "service" else {}

@@ -16,7 +16,7 @@ import pandas as pd
 from . import metrics
 from .audits import SMALL_N
 from .config import Config
-from .filters import Filters, add_months, financial_quarter, month_start, where
+from .filters import Filters, add_months, financial_quarter, month_start, part_quarter_labels, where
 from .impact import wilson_interval
 from .presentation import DASH, format_pct, round_half_away
 
@@ -213,7 +213,9 @@ def _periods(f: Filters, grain: str) -> list[tuple[str, Filters]]:
         quarters: dict[str, list] = {}
         for m in months:
             quarters.setdefault(financial_quarter(m), []).append(m)
-        return [(q, dataclasses.replace(f, month_from=ms[0].strftime("%Y-%m"), month_to=ms[-1].strftime("%Y-%m")))
+        part = part_quarter_labels(f)
+        return [(part.get(q, q), dataclasses.replace(f, month_from=ms[0].strftime("%Y-%m"),
+                                                     month_to=ms[-1].strftime("%Y-%m")))
                 for q, ms in quarters.items()]
     raise ValueError(grain)
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .audits import per_period_sql, period_sql, with_intervals
 from .config import Config
-from .filters import Filters, add_months, month_start, where
+from .filters import Filters, add_months, mark_part_quarters, month_start, where
 
 ALL_SERVICES = "All services"
 
@@ -91,7 +91,7 @@ def distribution(con, f: Filters, config: Config) -> pd.DataFrame:
 def trend(con, f: Filters, config: Config, grain: str = "month") -> pd.DataFrame:
     """% good or better per pillar per period (month, financial quarter, or rolling 3 months to each month)."""
     sql, params = per_period_sql(f, grain, PILLAR_ROWS, "period, pillar", COUNTS)
-    return _sort(with_intervals(con.execute(sql, params).df()), config)
+    return mark_part_quarters(_sort(with_intervals(con.execute(sql, params).df()), config), f, grain)
 
 
 def strongest_weakest(cells: pd.DataFrame, config: Config) -> pd.DataFrame:

@@ -16,8 +16,8 @@ if f.month_from is None:
     st.stop()
 with source.db.read() as con:
     series = audits.grade_series(con, f, grain, by="service")
-    dist = audits.grade_distribution(con, f, config, grain if grain != "rolling3" else "month")
-    done = audits.completion(con, f, config)
+    dist = audits.grade_distribution(con, f, config, grain)
+    done = audits.completion(con, f, config, grain)
     cohorts = audits.grades_by(con, f, "cohort")
 if series.empty:
     ui.empty()
@@ -30,20 +30,17 @@ fig = service_small_multiples(series, config, "good_pct",
 state = ui.show_chart(
     fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high", "inadequate",
                  "inadequate_pct", "provisional"]],
-    "Final grade (benchmarked, else moderated, else the auditor's). Error bars: 95% Wilson interval, shown where "
-    "a point rests on fewer than 20 audits. Click a point to see its audits.", "trend_good", on_select="rerun")
+    "Final grade (benchmarked, else moderated, else the auditor's). Numbers under the points: audits (n). Error "
+    "bars: 95% Wilson interval, shown where a point rests on fewer than 20 audits. Click a point to see its audits.", "trend_good", on_select="rerun")
 ui.drill_to_explorer(state, grain, period_at=1, service_at=2)
 
 st.subheader("% inadequate by service")
-fig = go.Figure()
-for service, rows in series.groupby("service", sort=False):
-    fig.add_scatter(x=rows["period"], y=rows["inadequate_pct"], mode="lines+markers", name=service,
-                    customdata=rows[["n"]],
-                    hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} audits<extra>" + service + "</extra>")
-fig.update_layout(template=TEMPLATE, title=f"Audits graded inadequate, by service and {grain_label}",
-                  xaxis_title=GRAINS[grain], yaxis_title="% inadequate (of audits)", yaxis_rangemode="tozero")
-ui.show_chart(fig, series[["period", "service", "n", "inadequate", "inadequate_pct"]],
-              "Share of audits whose final grade is Inadequate.", "trend_inadequate")
+fig = service_small_multiples(series, config, "inadequate_pct",
+                              f"Audits graded inadequate, by service and {grain_label}", "% inadequate")
+ui.show_chart(fig, series[["period", "service", "n", "inadequate", "inadequate_pct", "inadequate_ci_low",
+                           "inadequate_ci_high"]],
+              "Share of audits whose final grade is Inadequate. Numbers under the points: audits (n). Error bars: "
+              "95% Wilson interval where a point rests on fewer than 20 audits.", "trend_inadequate")
 
 st.subheader("Grade distribution")
 fig = go.Figure()
@@ -52,23 +49,23 @@ for rank, label in enumerate(config.grade_labels, start=1):
     fig.add_bar(x=rows["period"], y=rows["n"], name=label, marker_color=GRADE_COLOURS[rank],
                 customdata=rows[["period", "grade"]],
                 hovertemplate="%{x}: %{y} audits " + label + "<extra></extra>")
-fig.update_layout(template=TEMPLATE, barmode="stack", title="Audits by final grade",
-                  xaxis_title="Month" if grain != "quarter" else "Financial quarter", yaxis_title="Audits (count)")
-state = ui.show_chart(fig, dist, "Count of audits per final grade. Click a bar to see its audits.", "trend_grades",
-                     on_select="rerun")
-ui.drill_to_explorer(state, grain if grain == "quarter" else "month", period_at=0, grade_at=1)
+fig.update_layout(template=TEMPLATE, barmode="stack", title=f"Audits by final grade and {grain_label}",
+                  xaxis_title=GRAINS[grain],
+                  yaxis_title="Audits in the 3 months to each month (count)" if grain == "rolling3"
+                  else "Audits (count)")
+state = ui.show_chart(fig, dist, "Count of audits per final grade" + (
+    ", each month with the two before it (an audit counts in three bars)" if grain == "rolling3" else "")
+    + ". Click a bar to see its audits.", "trend_grades", on_select="rerun")
+ui.drill_to_explorer(state, grain, period_at=0, grade_at=1)
 
 st.subheader("Audit completion")
-fig = go.Figure()
-for service, rows in done.groupby("service", sort=False):
-    fig.add_scatter(x=rows["month"], y=rows["completion_pct"], mode="lines+markers", name=service,
-                    customdata=rows[["completed", "expected"]],
-                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} managers (%{y:.0f}%)<extra>"
-                                  + service + "</extra>")
-fig.update_layout(template=TEMPLATE, title="Managers who completed their monthly audit, by service",
-                  xaxis_title="Month", yaxis_title="% of managers in post", yaxis_range=[0, 105])
-ui.show_chart(fig, done, "Distinct auditors with an audit that month, over Team and Service Managers in post on "
-              "the month's last day in the service (staff roster).", "trend_completion")
+fig = service_small_multiples(done, config, "completion_pct",
+                              f"Managers who completed their monthly audit, by service and {grain_label}",
+                              "% of managers in post", n="expected", unit="manager-months")
+ui.show_chart(fig, done, "Distinct auditors with an audit in a month, over Team and Service Managers in post on "
+              "the month's last day in the service (staff roster); a quarter or rolling 3 months adds up its "
+              "months. Numbers under the points: manager-months expected (n). Error bars: 95% Wilson interval "
+              "where n < 20.", "trend_completion")
 
 st.subheader("Cohort mix of the audited records")
 fig = go.Figure(go.Bar(x=cohorts["cohort"], y=cohorts["n"], marker_color="#0b3c73",

@@ -250,9 +250,9 @@ def test_trend_by_month_quarter_and_rolling(con):
     assert df.loc["2025-02", "net_drift"] == pytest.approx(2 / 14)
     assert (df.loc["2025-01", "agreement_ci_low"], df.loc["2025-01", "agreement_ci_high"]) == \
         pytest.approx(wilson_interval(7, 10))
-    # both months are in 2024-25 Q4: the quarter is everything
+    # both months are in 2024-25 Q4: which the period covers only in part: the label says so
     q = md.trend(con, FULL, "quarter")
-    assert list(q["period"]) == ["2024-25 Q4"]
+    assert list(q["period"]) == ["2024-25 Q4 (Jan–Feb only)"]
     assert q["agreement_pct"][0] == pytest.approx(ALL["agreement_pct"])
     # rolling: January covers Nov-Jan (January only), February Dec-Feb (everything)
     r = md.trend(con, FULL, "rolling3").set_index("period")

@@ -204,7 +204,9 @@ def test_trend_by_financial_quarter(con, config):
     assert trend(con, config, "quarter") == {
         # January-March 2025 is 2024-25 Q4: V G I O R G G; AS R R G I O; P G R G
         ("2024-25 Q4", V): (4, 6), ("2024-25 Q4", AS): (2, 5), ("2024-25 Q4", P): (2, 3),
-        ("2025-26 Q1", V): (1, 1), ("2025-26 Q1", AS): (0, 1), ("2025-26 Q1", P): (0, 1),
+        # the period ends in April: Q1 2025-26 is in only in part, and its label says so
+        ("2025-26 Q1 (Apr only)", V): (1, 1), ("2025-26 Q1 (Apr only)", AS): (0, 1),
+        ("2025-26 Q1 (Apr only)", P): (0, 1),
     }
 
 
@@ -311,7 +313,7 @@ def test_page_follows_the_grain_and_service_filters(page_dir):
     # AI by quarter: 2024-25 Q4 (A03 A04 A05) V O R G -> 2/3; 2025-26 Q1 (A07) V G -> 1/1
     t = trend_table.set_index(["period", "pillar"])
     assert (t.loc[("2024-25 Q4", V), "good"], t.loc[("2024-25 Q4", V), "n"]) == (2, 3)
-    assert (t.loc[("2025-26 Q1", V), "good"], t.loc[("2025-26 Q1", V), "n"]) == (1, 1)
+    assert (t.loc[("2025-26 Q1 (Apr only)", V), "good"], t.loc[("2025-26 Q1 (Apr only)", V), "n"]) == (1, 1)
 
 
 def test_page_on_an_empty_database(tmp_path, monkeypatch):
