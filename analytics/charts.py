@@ -6,6 +6,8 @@ NHS England's Making Data Count.
 """
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -69,11 +71,12 @@ def wilson_error_bars(df, value: str, low: str, high: str, n: str = "n", small_n
 
 
 def service_small_multiples(series, config, value: str, title: str, y_title: str, *, columns: int = 3,
-                            y_range=(-3, 103), n: str = "n", unit: str = "audits") -> go.Figure:
+                            n: str = "n", unit: str = "audits") -> go.Figure:
     """One panel per service (configured order) of the percentage ``value`` over ``period``.
 
-    Each point is labelled with its n (``n`` column, counted in ``unit``) and carries its Wilson interval
-    as error bars where n < 20, read from ``<value without _pct>_ci_low/_high`` when the frame has them.
+    Each panel has a row of n values along its foot (``n`` column, counted in ``unit``), and each point
+    carries its Wilson interval as error bars where n < 20, read from ``<value without _pct>_ci_low/_high``
+    when the frame has them. Part-quarter labels break onto a second line so they do not collide.
     """
     from plotly.subplots import make_subplots
     services = [s for s in config.service_codes if s in set(series["service"])]
@@ -86,22 +89,46 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
 
     fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True,
                         subplot_titles=[panel_title(s) for s in services],
-                        vertical_spacing=0.18, horizontal_spacing=0.04)
+                        vertical_spacing=0.2, horizontal_spacing=0.04)
     stem = value.removesuffix("_pct")
     for i, s in enumerate(services):
         part = series[series["service"] == s]
+        where = dict(row=i // columns + 1, col=i % columns + 1)
         error = (wilson_error_bars(part, value, f"{stem}_ci_low", f"{stem}_ci_high", n)
                  if f"{stem}_ci_low" in part else None)
-        fig.add_scatter(x=part["period"], y=part[value], mode="lines+markers+text", name=s, showlegend=False,
-                        error_y=error, text=[f"{int(k)}" for k in part[n]], textposition="bottom center",
-                        textfont=dict(size=10, color=MUTED), cliponaxis=False,
-                        line_color=GRADE_COLOURS[1], customdata=part[[n, "period", "service"]],
+        fig.add_scatter(x=part["period"], y=part[value], mode="lines+markers", name=s, showlegend=False,
+                        error_y=error, line_color=GRADE_COLOURS[1], customdata=part[[n, "period", "service"]],
                         hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} " + unit + "<extra>" + s + "</extra>",
-                        row=i // columns + 1, col=i % columns + 1)
-    fig.update_yaxes(range=list(y_range))
+                        **where)
+        fig.add_scatter(x=part["period"], y=[N_ROW_Y] * len(part), mode="text", showlegend=False,
+                        text=[f"{int(k)}" for k in part[n]], textfont=dict(size=11, color=MUTED),
+                        customdata=part[[n, "period", "service"]], hoverinfo="skip", **where)
+    fig.update_yaxes(range=[N_ROW_Y - 8, 104], tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_yaxes(title_text=y_title, col=1)
+    periods = list(dict.fromkeys(series["period"]))
+    if any(QUARTER_TICK.match(str(p)) for p in periods):
+        fig.update_xaxes(tickvals=periods, ticktext=[quarter_tick(p) for p in periods])
     fig.update_xaxes(tickangle=0, nticks=4)
-    fig.update_layout(template=TEMPLATE, height=240 * rows + 100, title=title)
+    fig.update_layout(template=TEMPLATE, height=260 * rows + 110, title=title)
     for ann in fig.layout.annotations:
         ann.font.size = 13
     return fig
+
+
+def n_in_ticks(fig: go.Figure, periods, ns) -> go.Figure:
+    """Put each period's n under its tick label (category x axis), so n is read wherever the % is."""
+    fig.update_xaxes(type="category", tickvals=list(periods),
+                     ticktext=[f"{quarter_tick(p)}<br>n={int(k):,}" for p, k in zip(periods, ns)])
+    return fig
+
+
+def quarter_tick(label: str) -> str:
+    """'2025-26 Q3 (Nov–Dec only)' as a narrow tick: 'Q3<br>2025-26<br>(Nov–Dec only)'."""
+    m = QUARTER_TICK.match(str(label))
+    if not m:
+        return str(label)
+    return f"{m[2]}<br>{m[1]}" + (f"<br>{m[3]}" if m[3] else "")
+
+
+QUARTER_TICK = re.compile(r"^(\d{4}-\d{2}) (Q[1-4])(?: (\(.*\)))?$")
+N_ROW_Y = -12   # where the small multiples print their n values, below the 0% line

@@ -38,3 +38,21 @@ def months_without_audits(con, config: Config) -> pd.DataFrame:
         "WHERE NOT EXISTS (SELECT 1 FROM audits a WHERE a.service = s.service "
         "AND date_trunc('month', a.audit_date) = m.m) ORDER BY list_position(?, s.service), month",
         [config.service_codes, config.service_codes]).df()
+
+
+LABELS = {"dataset": "Dataset", "rows": "Rows", "last_loaded": "Last loaded", "last_file": "Last file",
+          "service": "Service", "month": "Month", "load_id": "Load", "loaded_at": "Loaded at",
+          "loaded_by": "Loaded by", "file_name": "File", "sheet": "Sheet", "inserted": "Inserted",
+          "updated": "Updated", "unchanged": "Unchanged", "removed": "Removed", "warnings": "Warnings",
+          "sha256": "File fingerprint (SHA-256)"}
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """A status table for people: plain column names, blanks instead of None, times to the second."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M:%S")
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].fillna("")
+    return out.rename(columns=LABELS)

@@ -7,13 +7,11 @@ Pillars come in the configured order, services in the configured order.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 
-from .audits import per_period_sql, period_sql, with_intervals
+from .audits import per_period_sql, with_intervals
 from .config import Config
-from .filters import Filters, add_months, mark_part_quarters, month_start, where
+from .filters import Filters, mark_part_quarters, where
 
 ALL_SERVICES = "All services"
 

@@ -1,7 +1,6 @@
 """Which database the dashboard shows: the council's once anything is loaded, else the demo."""
 from __future__ import annotations
 
-import contextlib
 import fcntl
 from dataclasses import dataclass
 

@@ -69,15 +69,15 @@ with source.db.read() as con:
 left, right = st.columns(2)
 with left:
     st.subheader("Rows per dataset")
-    st.dataframe(counts.merge(last, on="dataset"), hide_index=True)
+    st.dataframe(data_status.readable(counts.merge(last, on="dataset")), hide_index=True)
 with right:
     st.subheader("Months in which a service has no audits")
     if gaps.empty:
         st.caption("None: every service has audits in every month of the audit period.")
     else:
-        st.dataframe(gaps, hide_index=True)
+        st.dataframe(data_status.readable(gaps), hide_index=True)
 st.subheader("Load history")
-st.dataframe(history, hide_index=True)
+st.dataframe(data_status.readable(history), hide_index=True)
 
 st.header("Template and column reference")
 st.download_button("Download the template workbook (one sheet per dataset)", template_bytes(config),

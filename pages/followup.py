@@ -1,11 +1,10 @@
 """Inadequate and Requires Improvement follow-up: the state of each step on D, overdue first; on-time rates."""
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 import streamlit as st
 
 from analytics import followup, ui
 from analytics.audits import SMALL_N
-from analytics.charts import TEMPLATE
+from analytics.charts import TEMPLATE, service_small_multiples
 from analytics.exports import csv_bytes
 from analytics.filters import GRAINS
 
@@ -94,6 +93,7 @@ for step, label in followup.STEPS.items():
     rows = overall[overall["step"] == step]
     small = rows["judged"] < SMALL_N
     fig.add_bar(x=rows["service"], y=rows["on_time_pct"], name=label, customdata=rows[["on_time", "judged"]],
+                text=rows["judged"], textposition="inside", insidetextanchor="start", textangle=0,
                 hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]} steps)<extra>" + label
                               + "</extra>",
                 error_y=dict(type="data", symmetric=False, array=(rows["ci_high"] - rows["on_time_pct"]).where(small),
@@ -105,7 +105,7 @@ fig.update_layout(template=TEMPLATE, barmode="group", title="Follow-up steps don
                   legend=dict(y=-0.25, yanchor="top"), margin=dict(b=130))
 ui.show_chart(fig, followup.rates_table(overall),
               "Done on time ÷ (done on time + done late + overdue) on the period's last day; steps not yet due are "
-              "left out. Error bars (and ranges in the table): 95% Wilson interval where a bar rests on fewer than "
+              "left out. Number at the foot of each bar: steps due (n). Error bars (and ranges in the table): 95% Wilson interval where a bar rests on fewer than "
               "20 steps.", "followup_on_time")
 
 grain_label = GRAINS[grain]
@@ -115,34 +115,11 @@ if rows_all.empty:
     ui.empty(f"No “{followup.STEPS[step]}” step has fallen due for these audits.")
     st.stop()
 # One small panel per service: six overlaid noisy lines with error bars are unreadable.
-services = [s for s in config.service_codes if s in set(rows_all["service"])]
-ncols = min(3, len(services))
-nrows = -(-len(services) // ncols)
-fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=services, shared_yaxes=True,
-                    shared_xaxes=True, vertical_spacing=0.14, horizontal_spacing=0.04)
-periods = sorted(series["period"].unique())
-for i, service in enumerate(services):
-    rows = rows_all[rows_all["service"] == service]
-    # Every panel gets the same periods on its axis, so the panels line up.
-    fig.add_scatter(x=periods, y=[None] * len(periods), showlegend=False, hoverinfo="skip",
-                    row=i // ncols + 1, col=i % ncols + 1)
-    small = rows["judged"] < SMALL_N
-    fig.add_scatter(x=rows["period"], y=rows["on_time_pct"], mode="lines+markers", name=service, showlegend=False,
-                    marker_color="#0b3c73", line_color="#0b3c73", customdata=rows[["on_time", "judged"]],
-                    hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]} steps)<extra>" + service
-                                  + "</extra>",
-                    error_y=dict(type="data", symmetric=False,
-                                 array=(rows["ci_high"] - rows["on_time_pct"]).where(small),
-                                 arrayminus=(rows["on_time_pct"] - rows["ci_low"]).where(small), thickness=1,
-                                 width=3, color="#6b7280"),
-                    row=i // ncols + 1, col=i % ncols + 1)
-fig.update_layout(template=TEMPLATE, height=240 * nrows + 170, margin=dict(b=110),
-                  title=f"{followup.STEPS[step]} on time, by service and {grain_label.lower()} of the audit")
-fig.update_yaxes(range=[0, 105])
-fig.update_yaxes(title_text="% on time", col=1)
-fig.update_xaxes(type="category", categoryorder="array", categoryarray=periods, tickangle=-45, nticks=8)
-fig.add_annotation(text=f"{grain_label} of the audit", xref="paper", yref="paper", x=0.5, y=0, yshift=-95,
-                   showarrow=False, font=dict(size=14))
+fig = service_small_multiples(
+    rows_all.rename(columns={"ci_low": "on_time_ci_low", "ci_high": "on_time_ci_high"}), config, "on_time_pct",
+    f"{followup.STEPS[step]} on time, by service and {grain_label.lower()} of the audit", "% on time",
+    n="judged", unit="steps")
 ui.show_chart(fig, followup.rates_table(series),
-              "Each point: the steps of audits in that period, judged on the period's last day; n in the hover and the table. Error bars (and ranges in the table): 95% Wilson interval where a point "
-              "rests on fewer than 20 steps. The table lists every step.", "followup_on_time_trend")
+              "Each point: the steps of audits in that period, judged on the period's last day. Numbers along the "
+              "foot of each panel: steps due (n). Error bars (and ranges in the table): 95% Wilson interval where a "
+              "point rests on fewer than 20 steps. The table lists every step.", "followup_on_time_trend")

@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import metrics, moderation as md, ui
-from analytics.charts import INK, MUTED, TEMPLATE
+from analytics.charts import INK, MUTED, TEMPLATE, n_in_ticks
 from analytics.filters import GRAINS
 from analytics.presentation import format_pct
 
@@ -168,10 +168,12 @@ else:
                       xaxis_title=GRAINS[grain], yaxis_title="Agreement (% of moderated audits)",
                       yaxis_range=[0, 105], xaxis_type="category",
                       xaxis_automargin=True, yaxis_automargin=True)
+    n_in_ticks(fig, series["period"], series["moderated"])
     trend_table = md.rounded(series.drop(columns=["too_few"]))
     ui.show_chart(fig, trend_table,
                   "Agreement: moderated grade equals the auditor's, over moderated audits in the period (by audit "
-                  f"month). Error bars: 95% Wilson interval, shown where a point rests on fewer than {md.SMALL_N} "
+                  f"month); n under each period: moderated audits. Error bars: 95% Wilson interval, shown where a "
+                  f"point rests on fewer than {md.SMALL_N} "
                   "moderated audits." + (" Rolling: each month with the two before it." if grain == "rolling3" else ""),
                   "mod_trend_agreement")
     fig = go.Figure(go.Scatter(
@@ -184,6 +186,7 @@ else:
     fig.update_layout(template=TEMPLATE, title=f"Net drift of moderated grades from auditor grades, by {grain_label}",
                       xaxis_title=GRAINS[grain], yaxis_title="Net drift (grades)", xaxis_type="category",
                       xaxis_automargin=True, yaxis_automargin=True, yaxis_tickformat="+.2f")
+    n_in_ticks(fig, series["period"], series["moderated"])
     ui.show_chart(fig, trend_table,
                   "Net drift: mean of (moderated rank − auditor rank) over the period's moderated audits, ranks 1 "
                   "Outstanding to 4 Inadequate. Above 0 the QA team graded lower: auditors grade more generously than "

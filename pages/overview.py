@@ -70,6 +70,7 @@ with right:
     fig = service_small_multiples(series, config, "good_pct",
                                   f"% good or better by service, by {GRAINS[grain].lower()}", "% good or better")
     ui.show_chart(fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high"]],
-                  "One panel per service: % of its audits whose final grade is Outstanding or Good; error bars "
+                  "One panel per service: % of its audits whose final grade is Outstanding or Good; numbers along "
+                  "the foot: audits (n); error bars "
                   "show the 95% Wilson interval where a point rests on fewer than 20 audits.",
                   "overview_services")

@@ -1,5 +1,4 @@
 """Theme explorer: pick a theme and see everywhere it appears across the strands of evidence, over time."""
-import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 

@@ -30,8 +30,8 @@ fig = service_small_multiples(series, config, "good_pct",
 state = ui.show_chart(
     fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high", "inadequate",
                  "inadequate_pct", "provisional"]],
-    "Final grade (benchmarked, else moderated, else the auditor's). Numbers under the points: audits (n). Error "
-    "bars: 95% Wilson interval, shown where a point rests on fewer than 20 audits. Click a point to see its audits.", "trend_good", on_select="rerun")
+    "Final grade (benchmarked, else moderated, else the auditor's). Numbers along the foot of each panel: "
+    "audits (n). Error bars: 95% Wilson interval, shown where a point rests on fewer than 20 audits. Click a point to see its audits.", "trend_good", on_select="rerun")
 ui.drill_to_explorer(state, grain, period_at=1, service_at=2)
 
 st.subheader("% inadequate by service")
@@ -39,8 +39,8 @@ fig = service_small_multiples(series, config, "inadequate_pct",
                               f"Audits graded inadequate, by service and {grain_label}", "% inadequate")
 ui.show_chart(fig, series[["period", "service", "n", "inadequate", "inadequate_pct", "inadequate_ci_low",
                            "inadequate_ci_high"]],
-              "Share of audits whose final grade is Inadequate. Numbers under the points: audits (n). Error bars: "
-              "95% Wilson interval where a point rests on fewer than 20 audits.", "trend_inadequate")
+              "Share of audits whose final grade is Inadequate. Numbers along the foot of each panel: audits (n). "
+              "Error bars: 95% Wilson interval where a point rests on fewer than 20 audits.", "trend_inadequate")
 
 st.subheader("Grade distribution")
 fig = go.Figure()
@@ -64,8 +64,8 @@ fig = service_small_multiples(done, config, "completion_pct",
                               "% of managers in post", n="expected", unit="manager-months")
 ui.show_chart(fig, done, "Distinct auditors with an audit in a month, over Team and Service Managers in post on "
               "the month's last day in the service (staff roster); a quarter or rolling 3 months adds up its "
-              "months. Numbers under the points: manager-months expected (n). Error bars: 95% Wilson interval "
-              "where n < 20.", "trend_completion")
+              "months. Numbers along the foot of each panel: manager-months expected (n). Error bars: 95% Wilson "
+              "interval where n < 20.", "trend_completion")
 
 st.subheader("Cohort mix of the audited records")
 fig = go.Figure(go.Bar(x=cohorts["cohort"], y=cohorts["n"], marker_color="#0b3c73",

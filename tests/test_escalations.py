@@ -4,11 +4,9 @@ Period 2025-01 to 2025-06, so D = 2025-06-30. metrics.md: open on D = raised <= 
 resolved > D); days to resolve = resolved - raised, median over those raised in the period and resolved.
 """
 import json
-import shutil
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import escalations as esc
 from analytics import metrics

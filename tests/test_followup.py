@@ -5,10 +5,8 @@ review_due_date), Head of Service notified 5 after a review that still grades th
 Period 2025-01 to 2025-03, so D = 2025-03-31. A step is overdue when not done by D and due before D.
 Grade letters: O Outstanding, G Good, R Requires Improvement, I Inadequate.
 """
-import shutil
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import followup as fu
 from analytics.config import Config, load_config

@@ -3,16 +3,14 @@
 Period 2025-01 to 2025-09: D = 2025-09-30, so the default 6-month pool window is 2025-04-01 to 2025-09-30.
 Grade letters: O Outstanding, G Good, R Requires Improvement, I Inadequate.
 """
-import shutil
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import inspection as ins
 from analytics.config import Config, load_config
 from analytics.database import Database
 from analytics.filters import Filters
-from conftest import open_app_page, shown_metric, use_council_db, ROOT
+from conftest import open_app_page, use_council_db, ROOT
 from test_metrics import load_fixture
 
 # id   date        svc   child cohort age    final (how)             exemplar   in the pool?

@@ -5,12 +5,10 @@ A pair (a, m) is (auditor rank, moderated rank).
 """
 import json
 import math
-import shutil
 import time
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from conftest import open_app_page, shown_metric, use_council_db, ROOT, run_cli
 

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import load_csv_texts, use_council_db, ROOT, run_cli
+from conftest import use_council_db, ROOT, run_cli
 
 # id   role                 service  start       end          on 2025-03-31   on 2025-04-30
 # S01  Social Worker        AI       2023-01-01  -            in post         in post

@@ -1,5 +1,4 @@
 """Every page renders (AppTest), on the demo and on the council's data; the Data page loads uploads."""
-import os
 import shutil
 
 import pytest
@@ -71,7 +70,7 @@ def test_every_page_renders_on_an_empty_council_database(data_dir, demo_file):
 
 def counts(at) -> dict:
     frame = at.dataframe[0].value
-    return dict(zip(frame["dataset"], frame["rows"]))
+    return dict(zip(frame["Dataset"], frame["Rows"]))
 
 
 def test_uploading_a_bad_file_shows_the_report_and_stores_nothing(data_dir, demo_file):
@@ -103,12 +102,13 @@ def test_uploading_a_good_file_updates_counts_and_history(data_dir, demo_file):
     assert (data_dir / "qa.duckdb").exists()
     assert "Demo data" not in texts(at)
     frames = [df.value for df in at.dataframe]
-    assert counts_from(next(f for f in frames if "rows" in f.columns))["audits"] == 2
-    history = next(f for f in frames if "load_id" in f.columns)
-    assert list(history["file_name"]) == ["audits.csv"] and list(history["inserted"]) == [2]
+    assert counts_from(next(f for f in frames if "Rows" in f.columns))["audits"] == 2
+    history = next(f for f in frames if "Load" in f.columns)
+    assert list(history["File"]) == ["audits.csv"] and list(history["Inserted"]) == [2]
+    assert list(history["Sheet"]) == [""]           # a CSV has no sheet: blank, not "None"
     with Database(data_dir / "qa.duckdb").read() as con:
         assert con.execute("SELECT count(*) FROM audits").fetchone()[0] == 2
 
 
 def counts_from(frame) -> dict:
-    return dict(zip(frame["dataset"], frame["rows"]))
+    return dict(zip(frame["Dataset"], frame["Rows"]))

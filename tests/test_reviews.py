@@ -6,7 +6,7 @@ Period January-March 2025; D = 2025-03-31.
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import load_csv_texts, use_council_db, ROOT, run_cli
+from conftest import load_csv_texts, use_council_db, ROOT
 
 # R4 is before the period; R2 and R5 are authority-wide (blank service = ALL); R5 names no theme.
 REVIEWS = """\

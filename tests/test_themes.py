@@ -6,7 +6,7 @@ Period January-March 2025 (the audits' months); D = 2025-03-31.
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import load_csv_texts, use_council_db, ROOT, run_cli
+from conftest import load_csv_texts, use_council_db, ROOT
 
 VOICE = "Voice and lived experience of the child"    # configured pillar 1
 AS = "Assessment and analysis"

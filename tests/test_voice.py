@@ -3,11 +3,9 @@
 Period 2025-01 to 2025-06: financial quarters 2024-25 Q4 (January-March) and 2025-26 Q1 (April-June).
 FB0 and C0 (December 2024) lie before the period. Yes/no: Y, N or blank (unknown, left out of the share).
 """
-import shutil
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import voice
 from analytics.database import Database
