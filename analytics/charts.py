@@ -51,7 +51,7 @@ def grade_colour(config, label: str) -> str:
 
 def presentation_layout(fig: go.Figure) -> go.Figure:
     """Larger type for the projector, with room for it: legend under the plot, wider margins."""
-    height = max(560, (fig.layout.height or 450) * 1.25)
+    height = fig.layout.height * 1.25 if fig.layout.height else 560   # a short chart (one bar) stays short
     fig.update_layout(font=dict(size=20), title=dict(font=dict(size=28)), height=height,
                       legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, font=dict(size=18)),
                       margin=dict(l=90, r=30, t=90, b=150))
@@ -71,12 +71,12 @@ def wilson_error_bars(df, value: str, low: str, high: str, n: str = "n", small_n
 
 
 def service_small_multiples(series, config, value: str, title: str, y_title: str, *, columns: int = 3,
-                            n: str = "n", unit: str = "audits") -> go.Figure:
+                            n: str = "n", unit: str = "audits", names: bool = True) -> go.Figure:
     """One panel per service (configured order) of the percentage ``value`` over ``period``.
 
     Each panel has a row of n values along its foot (``n`` column, counted in ``unit``), and each point
     carries its Wilson interval as error bars where n < 20, read from ``<value without _pct>_ci_low/_high``
-    when the frame has them. Part-quarter labels break onto a second line so they do not collide.
+    when the frame has them. ``names=False`` titles panels with service codes only (narrow layouts). Part-quarter labels break onto a second line so they do not collide.
     """
     from plotly.subplots import make_subplots
     services = [s for s in config.service_codes if s in set(series["service"])]
@@ -84,7 +84,7 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
     totals = series.groupby("service")[n].sum()
 
     def panel_title(s: str) -> str:
-        name = s if config.service_names[s] == s else f"{s} · {config.service_names[s]}"
+        name = s if not names or config.service_names[s] == s else f"{s} · {config.service_names[s]}"
         return name[:34] + (f" (n={int(totals[s]):,})" if unit == "audits" else "")
 
     fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True,

@@ -147,6 +147,7 @@ PRESENTATION_CSS = """<style>
 .stApp, .stMarkdown p, .stMarkdown li, [data-testid="stCaptionContainer"] {font-size: 1.45rem !important;}
 [data-testid="stMetricValue"] {font-size: 3.6rem;}
 [data-testid="stMetricLabel"] p {font-size: 1.4rem; white-space: normal;}
+[data-testid="stMetricDelta"] div {font-size: 1.2rem;}
 [data-testid="stAlert"] p {font-size: 1.5rem;}
 h1 {font-size: 3rem !important;} h2 {font-size: 2.3rem !important;} h3 {font-size: 2rem !important;}
 button p {font-size: 1.3rem;}

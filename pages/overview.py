@@ -68,7 +68,8 @@ with left:
     ui.drill_to_explorer(state, grade_at=1, fixed={"period": [f.month_from, f.month_to]})
 with right:
     fig = service_small_multiples(series, config, "good_pct",
-                                  f"% good or better by service, by {GRAINS[grain].lower()}", "% good or better")
+                                  f"% good or better by service, by {GRAINS[grain].lower()}", "% good or better",
+                                  names=False)
     ui.show_chart(fig, series[["period", "service", "n", "good", "good_pct", "good_ci_low", "good_ci_high"]],
                   "One panel per service: % of its audits whose final grade is Outstanding or Good; numbers along "
                   "the foot: audits (n); error bars "
