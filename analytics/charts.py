@@ -97,7 +97,7 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
         error = (wilson_error_bars(part, value, f"{stem}_ci_low", f"{stem}_ci_high", n)
                  if f"{stem}_ci_low" in part else None)
         fig.add_scatter(x=part["period"], y=part[value], mode="lines+markers", name=s, showlegend=False,
-                        error_y=error, line_color=GRADE_COLOURS[1], customdata=part[[n, "period", "service"]],
+                        error_y=error, line_color=GRADE_COLOURS[4 if value == "inadequate_pct" else 1], customdata=part[[n, "period", "service"]],
                         hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} " + unit + "<extra>" + s + "</extra>",
                         **where)
         fig.add_scatter(x=part["period"], y=[N_ROW_Y] * len(part), mode="text", showlegend=False,
