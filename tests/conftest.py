@@ -81,3 +81,14 @@ def load_csv_texts(path, files: dict):
     code, _, err = run_cli("load", "--db", path, *[folder / n for n in files])
     assert code == 0, err
     return path
+
+
+@pytest.fixture
+def empty_council_db(tmp_path, monkeypatch):
+    """An initialised council database with no rows, served to AppTest runs from the project root."""
+    from analytics.database import Database
+    d = tmp_path / "empty"
+    Database(d / "qa.duckdb").initialise()
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
+    monkeypatch.chdir(ROOT)
+    return d / "qa.duckdb"

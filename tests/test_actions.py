@@ -26,8 +26,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import actions as la
 from analytics.database import Database
 from analytics.filters import Filters
-from conftest import ROOT, run_cli
-from test_metrics import load_fixture
+from conftest import load_csv_texts, ROOT, run_cli
 
 AUDITS = """\
 audit_id,audit_date,service,child_ref,cohort,auditor_role,auditor_grade
@@ -64,7 +63,7 @@ Q1 = Filters("2025-01", "2025-03")
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "learning_actions.csv": ACTIONS,
+    load_csv_texts(path, {"audits.csv": AUDITS, "learning_actions.csv": ACTIONS,
                         "reflective_activities.csv": ACTIVITIES})
     return Database(path)
 

@@ -17,8 +17,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import dip_samples as ds
 from analytics.database import Database
 from analytics.filters import Filters
-from conftest import ROOT
-from test_metrics import load_fixture
+from conftest import load_csv_texts, ROOT
 
 AUDITS = """\
 audit_id,audit_date,service,child_ref,cohort,auditor_role,auditor_grade
@@ -58,7 +57,7 @@ Q1 = Filters("2025-01", "2025-03")
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "dip_samples.csv": DIP, "dip_sample_findings.csv": FINDINGS})
+    load_csv_texts(path, {"audits.csv": AUDITS, "dip_samples.csv": DIP, "dip_sample_findings.csv": FINDINGS})
     return Database(path)
 
 

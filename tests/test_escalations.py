@@ -12,8 +12,7 @@ from analytics import escalations as esc
 from analytics import metrics
 from analytics.database import Database
 from analytics.filters import Filters
-from conftest import open_app_page, shown_metric, use_council_db, ROOT, run_cli
-from test_metrics import load_fixture
+from conftest import load_csv_texts, open_app_page, shown_metric, use_council_db, run_cli
 
 AUDITS = """\
 audit_id,audit_date,service,child_ref,cohort,auditor_role,auditor_grade
@@ -56,7 +55,7 @@ Q4, Q1 = "2024-25 Q4", "2025-26 Q1"
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("escalations") / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "escalations.csv": ESCALATIONS, "need_to_know.csv": NTK})
+    load_csv_texts(path, {"audits.csv": AUDITS, "escalations.csv": ESCALATIONS, "need_to_know.csv": NTK})
     return path
 
 
@@ -211,11 +210,6 @@ def test_page_with_no_escalations(page_dir):
     assert metric(at, "Median days to resolve") == "–"
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    d = tmp_path / "empty"
-    d.mkdir()
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No period" in i.value for i in at.info)

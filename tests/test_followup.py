@@ -14,9 +14,8 @@ from analytics.database import Database
 from analytics.filters import Filters
 from analytics.impact import wilson_interval
 from analytics.presentation import format_pct
-from conftest import open_app_page, shown_metric, use_council_db, ROOT
+from conftest import load_csv_texts, open_app_page, shown_metric, use_council_db
 from test_impact import wilson
-from test_metrics import load_fixture
 
 # id   date        svc   final (how)             follow-up row
 # F01  2025-01-06  MASH  R (moderated)           notified 01-09, meeting 01-20
@@ -113,7 +112,7 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("followup") / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "audit_followups.csv": FOLLOWUPS})
+    load_csv_texts(path, {"audits.csv": AUDITS, "audit_followups.csv": FOLLOWUPS})
     return path
 
 
@@ -357,11 +356,6 @@ def test_page_with_nothing_to_follow_up(page_dir):
     assert any("Requires Improvement or Inadequate" in i.value for i in at.info)
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    d = tmp_path / "empty"
-    d.mkdir()
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No audits" in i.value for i in at.info)

@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from conftest import run_cli
-from test_metrics import assert_exact, load_fixture
+from conftest import load_csv_texts, run_cli
+from test_metrics import assert_exact
 
 V = "Voice and lived experience of the child"
 AS = "Assessment and analysis"
@@ -140,7 +140,7 @@ INT08,Assessment workshop,Training,2024-08-31,,CF,{AS}
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("impact") / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS, "interventions.csv": INTERVENTIONS})
+    load_csv_texts(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS, "interventions.csv": INTERVENTIONS})
     return path
 
 

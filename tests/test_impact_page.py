@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, run_cli
-from test_metrics import load_fixture
+from conftest import load_csv_texts, ROOT, run_cli
 
 V = "Voice and lived experience of the child"
 Z = 1.959964
@@ -178,7 +177,7 @@ DS2,drift and delay,2025-05-20,CF,K7,Requires Improvement,3,5
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("impact_page") / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS, "interventions.csv": INTERVENTIONS,
+    load_csv_texts(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS, "interventions.csv": INTERVENTIONS,
                         "kpi_values.csv": KPIS, "feedback.csv": FEEDBACK, "complaints.csv": COMPLAINTS,
                         "escalations.csv": ESCALATIONS, "dip_samples.csv": DIPS})
     return path

@@ -10,8 +10,7 @@ from analytics import inspection as ins
 from analytics.config import Config, load_config
 from analytics.database import Database
 from analytics.filters import Filters
-from conftest import open_app_page, use_council_db, ROOT
-from test_metrics import load_fixture
+from conftest import load_csv_texts, open_app_page, use_council_db
 
 # id   date        svc   child cohort age    final (how)             exemplar   in the pool?
 # P01  2025-03-15  CF    K01   CP     5-9    G                       Y          no: before the window (K01 has P02)
@@ -54,7 +53,7 @@ PERIOD = Filters("2025-01", "2025-09")
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("inspection") / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
+    load_csv_texts(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
     return path
 
 
@@ -206,11 +205,6 @@ def test_page_with_an_empty_pool(page_dir):
     assert "No child has an audit" in infos and "No audit in the period is marked" in infos
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    d = tmp_path / "empty"
-    d.mkdir()
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No audits" in i.value for i in at.info)

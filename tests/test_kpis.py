@@ -24,8 +24,7 @@ from analytics import kpis
 from analytics.config import Config
 from analytics.database import Database
 from analytics.filters import Filters
-from conftest import ROOT
-from test_metrics import load_fixture
+from conftest import load_csv_texts, ROOT
 
 MONTH_ENDS = ["2025-01-31", "2025-02-28", "2025-03-31", "2025-04-30", "2025-05-31", "2025-06-30", "2025-07-31",
               "2025-08-31", "2025-09-30", "2025-10-31", "2025-11-30", "2025-12-31"]
@@ -77,7 +76,7 @@ YEAR = Filters("2025-01", "2025-12")
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("kpis") / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "kpi_definitions.csv": KPI_DEFINITIONS, "kpi_values.csv": KPI_VALUES,
+    load_csv_texts(path, {"audits.csv": AUDITS, "kpi_definitions.csv": KPI_DEFINITIONS, "kpi_values.csv": KPI_VALUES,
                         "kpi_benchmarks.csv": KPI_BENCHMARKS, "interventions.csv": INTERVENTIONS})
     return path
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from conftest import load_csv_texts, run_cli
 
 V = "Voice and lived experience of the child"   # configured pillar 1
 AS = "Assessment and analysis"                   # configured pillar 2
@@ -124,16 +124,6 @@ E08,2025-05-02,IRO,AI,Informal,Drift and delay,2025-05-03
 """
 
 
-def load_fixture(db, files: dict[str, str]) -> None:
-    folder = db.parent / "csv"
-    folder.mkdir(exist_ok=True)
-    paths = []
-    for name, text in files.items():
-        path = folder / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    code, out, err = run_cli("load", "--db", db, *paths)
-    assert code == 0, err
 
 
 def assert_exact(got, want, path="$"):
@@ -155,7 +145,7 @@ def assert_exact(got, want, path="$"):
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("metrics") / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS,
+    load_csv_texts(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS,
                         "learning_actions.csv": ACTIONS, "escalations.csv": ESCALATIONS})
     return path
 

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import open_app_page, shown_metric, use_council_db, ROOT, run_cli
+from conftest import load_csv_texts, open_app_page, shown_metric, use_council_db, run_cli
 
 from analytics import metrics, moderation as md
 from analytics.config import Config
@@ -106,21 +106,12 @@ TM = {"moderated": 22, "agreement_pct": 14 / 22 * 100, "within_one_pct": 21 / 22
 FULL = Filters("2025-01", "2025-02")
 
 
-def load(db, files):
-    folder = db.parent / "csv"
-    folder.mkdir(exist_ok=True)
-    paths = []
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-        paths.append(folder / name)
-    code, out, err = run_cli("load", "--db", db, *paths)
-    assert code == 0, err
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("moderation") / "qa.duckdb"
-    load(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
+    load_csv_texts(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
     return path
 
 
@@ -407,11 +398,6 @@ def test_page_with_too_few_shows_ranges(page_dir):
     assert any("Fewer than 20" in i.value for i in at.info)
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    d = tmp_path / "empty"
-    d.mkdir()
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No audits" in i.value for i in at.info)

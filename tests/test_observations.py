@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import use_council_db, ROOT, run_cli
+from conftest import load_csv_texts, use_council_db, ROOT
 
 # id   role                 service  start       end          on 2025-03-31   on 2025-04-30
 # S01  Social Worker        AI       2023-01-01  -            in post         in post
@@ -64,13 +64,7 @@ D_MARCH = ("2024-04", "2025-03")
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("observations") / "qa.duckdb"
-    folder = path.parent / "csv"
-    folder.mkdir()
-    for name, text in {"staff.csv": STAFF, "observations.csv": OBSERVATIONS}.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    code, _, err = run_cli("load", "--db", path, folder / "staff.csv", folder / "observations.csv")
-    assert code == 0, err
-    return path
+    return load_csv_texts(path, {"staff.csv": STAFF, "observations.csv": OBSERVATIONS})
 
 
 @pytest.fixture
@@ -209,12 +203,7 @@ def test_page_shows_the_same_figures(page_dir, con):
     assert any("30 April 2025" in s.value for s in at.subheader)
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    from analytics.database import Database
-    d = tmp_path / "empty"
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("pages/observations.py").run()
     assert not at.exception, at.exception

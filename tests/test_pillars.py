@@ -6,7 +6,7 @@ Final audit grade = moderated, else auditor (no benchmarking here); final pillar
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, run_cli
+from conftest import load_csv_texts, ROOT
 
 V = "Voice and lived experience of the child"   # configured pillar 1
 AS = "Assessment and analysis"                   # configured pillar 2
@@ -59,21 +59,12 @@ A07,{P},Inadequate,
 WHOLE = ("2025-01", "2025-04")
 
 
-def load(db, files):
-    folder = db.parent / "csv"
-    folder.mkdir(exist_ok=True)
-    paths = []
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-        paths.append(folder / name)
-    code, _, err = run_cli("load", "--db", db, *paths)
-    assert code == 0, err
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("pillars") / "qa.duckdb"
-    load(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
+    load_csv_texts(path, {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
     return path
 
 
@@ -316,12 +307,7 @@ def test_page_follows_the_grain_and_service_filters(page_dir):
     assert (t.loc[("2025-26 Q1 (Apr only)", V), "good"], t.loc[("2025-26 Q1 (Apr only)", V), "n"]) == (1, 1)
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    from analytics.database import Database
-    d = tmp_path / "empty"
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("pages/pillars.py").run()
     assert not at.exception, at.exception

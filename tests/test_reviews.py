@@ -125,12 +125,7 @@ def test_page_shows_the_same_figures(page_dir, con):
     assert any("1 review in the period has no learning action" in c.value for c in at.caption)
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    from analytics.database import Database
-    d = tmp_path / "empty"
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("pages/reviews.py").run()
     assert not at.exception, at.exception

@@ -256,12 +256,7 @@ def test_a_link_to_a_theme_opens_it(page_dir):
     assert at.selectbox[0].value == "Drift and delay"
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    from analytics.database import Database
-    d = tmp_path / "empty"
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("pages/themes.py").run()
     assert not at.exception, at.exception

@@ -11,9 +11,8 @@ from analytics import voice
 from analytics.database import Database
 from analytics.filters import Filters, financial_quarter
 from analytics.presentation import format_pct
-from conftest import open_app_page, shown_metric, use_council_db, ROOT
+from conftest import load_csv_texts, open_app_page, shown_metric, use_council_db
 from test_impact import wilson
-from test_metrics import load_fixture
 
 AUDITS = """\
 audit_id,audit_date,service,child_ref,cohort,auditor_role,auditor_grade
@@ -52,7 +51,7 @@ Q4, Q1 = "2024-25 Q4", "2025-26 Q1"
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("voice") / "qa.duckdb"
-    load_fixture(path, {"audits.csv": AUDITS, "feedback.csv": FEEDBACK, "complaints.csv": COMPLAINTS})
+    load_csv_texts(path, {"audits.csv": AUDITS, "feedback.csv": FEEDBACK, "complaints.csv": COMPLAINTS})
     return path
 
 
@@ -246,11 +245,6 @@ def test_page_follows_the_service_filter(page_dir):
     assert "No feedback" in infos and "No complaints" in infos
 
 
-def test_page_on_an_empty_database(tmp_path, monkeypatch):
-    d = tmp_path / "empty"
-    d.mkdir()
-    Database(d / "qa.duckdb").initialise()
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
+def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No period" in i.value for i in at.info)
