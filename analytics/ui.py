@@ -155,9 +155,9 @@ button p {font-size: 1.3rem;}
 
 # --- charts with their data-table alternative -----------------------------------------------
 def show_chart(fig, table, caption: str, key: str, *, on_select=None):
-    """A chart, its definition caption, and its data table (WCAG alternative) with a CSV download."""
+    """A chart, its definition caption, PNG/SVG downloads, and its data table (WCAG alternative) with
+    CSV/XLSX downloads."""
     from .charts import presentation_layout
-    from .exports import csv_bytes
     if presentation():
         presentation_layout(fig)
     kwargs = {"key": key}
@@ -165,11 +165,52 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
         kwargs.update(on_select=on_select, selection_mode=("points",))
     state = st.plotly_chart(fig, theme=None, **kwargs)
     st.caption(caption)
+    chart_downloads(fig, key)
     with st.expander("Data table"):
         st.dataframe(table, hide_index=True)
-        st.download_button("Download CSV", csv_bytes(table), file_name=f"{key}.csv", mime="text/csv",
-                           key=f"{key}_csv")
+        download_table(table, key)
     return state
+
+
+@st.cache_data(max_entries=64, show_spinner="Rendering the chart image…")
+def _chart_images(fig_json: str) -> dict[str, bytes]:
+    import plotly.io as pio
+    from .images import chart_images
+    return chart_images(pio.from_json(fig_json))
+
+
+def chart_downloads(fig, key: str) -> None:
+    """PNG (2x) and SVG of the chart as shown, rendered by kaleido only when a button is pressed; where
+    chromium is missing, a note saying how to install it instead of the buttons."""
+    from .images import INSTALL_HINT, available
+    if not available():
+        st.caption(f":material/image_not_supported: {INSTALL_HINT}")
+        return
+    spec = fig.to_json()
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("PNG image", lambda: _chart_images(spec)["png"], file_name=f"{key}.png",
+                         mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")
+    right.download_button("SVG image", lambda: _chart_images(spec)["svg"], file_name=f"{key}.svg",
+                          mime="image/svg+xml", key=f"{key}_svg", on_click="ignore", icon=":material/image:")
+
+
+def download_table(table, key: str, file_name: str | None = None) -> None:
+    """CSV and XLSX of a table (formula-like text neutralised), with a "for circulation" choice that
+    suppresses small numbers."""
+    from .exports import csv_bytes, for_circulation, xlsx_bytes
+    name = file_name or key
+    circulate = st.checkbox("For circulation (suppress small numbers)", key=f"{key}_circulate",
+                            help=f"Counts from 1 to {config()['small_number_threshold'] - 1} show as "
+                                 f"\"<{config()['small_number_threshold']}\"; percentages over fewer records, or "
+                                 "that would reveal a hidden count, show as \"–\".")
+    data = for_circulation(table, config()["small_number_threshold"]) if circulate else table
+    suffix = "_for_circulation" if circulate else ""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("Download CSV", csv_bytes(data), file_name=f"{name}{suffix}.csv", mime="text/csv",
+                         key=f"{key}_csv", on_click="ignore")
+    right.download_button("Download XLSX", lambda: xlsx_bytes(data), file_name=f"{name}{suffix}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"{key}_xlsx", on_click="ignore")
 
 
 def empty(message: str = "No audits match these filters: widen the period or clear a filter.") -> None:

@@ -7,7 +7,6 @@ from analytics import actions as la
 from analytics import ui
 from analytics.charts import TEMPLATE
 from analytics.dip_samples import pct_text
-from analytics.exports import csv_bytes
 from analytics.presentation import format_pct
 
 source = ui.source()
@@ -134,8 +133,7 @@ else:
                                 service=None if pick_service == ALL_OPTION else pick_service,
                                 state=None if pick_state == ALL_OPTION else pick_state)
     st.dataframe(picked, hide_index=True, width="stretch")
-    st.download_button("Download CSV", csv_bytes(picked), file_name="learning_actions.csv", mime="text/csv",
-                       key="actions_pick_csv")
+    ui.download_table(picked, "actions_pick", "learning_actions")
     st.caption(f"{len(picked)} actions raised in the period; state on {D}; age: days from raised to {D}.")
 
 st.subheader("Reflective activities after audits")

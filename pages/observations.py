@@ -91,9 +91,7 @@ else:
     st.dataframe(shown.rename(columns={"of_kind": "of the required type", "required_type": "required type",
                                        "due_by": "due by", "last_observed": "last observed"}),
                  hide_index=True)
-    from analytics.exports import csv_bytes
-    st.download_button("Download CSV", csv_bytes(due), file_name="observations_due.csv", mime="text/csv",
-                       key="obs_due_csv")
+    ui.download_table(due, "obs_due", "observations_due")
 
 # --- types and grades ---------------------------------------------------------------------------
 st.subheader("Observations made in the period, by type and grade")

@@ -5,7 +5,6 @@ import streamlit as st
 
 from analytics import reviews, ui
 from analytics.charts import TEMPLATE
-from analytics.exports import csv_bytes
 from analytics.themes import with_period
 
 source = ui.source()
@@ -97,5 +96,4 @@ else:
     st.caption(f"Actions raised by {D:%d %b %Y} whose source_ref is one of the reviews above, with their state on "
                "that day.")
     st.dataframe(actions, hide_index=True)
-    st.download_button("Download CSV", csv_bytes(actions), file_name="review_actions.csv", mime="text/csv",
-                       key="review_actions_csv")
+    ui.download_table(actions, "review_actions", "review_actions")

@@ -5,7 +5,6 @@ from plotly.subplots import make_subplots
 
 from analytics import themes, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE
-from analytics.exports import csv_bytes
 
 source = ui.source()
 config = ui.config()
@@ -94,8 +93,7 @@ for tab, s in zip(tabs, present):
     with tab:
         ev = themes.evidence(s.key, mentions[s.key])
         st.dataframe(ev, hide_index=True)
-        st.download_button("Download CSV", csv_bytes(ev), file_name=f"theme_{s.key}.csv", mime="text/csv",
-                           key=f"theme_{s.key}_csv")
+        ui.download_table(ev, f"theme_{s.key}", f"theme_{s.key}")
 
 # --- triangulation across every theme ---------------------------------------------------------------
 st.subheader("Every theme across the strands")
