@@ -39,6 +39,32 @@ def _pct(value: float | None, n: int, t: int, hidden: bool = False) -> str:
     return DASH if hidden or value is None or n < t else format_pct(value)
 
 
+def grade_suppression(counts: list[int], t: int) -> tuple[list[str], bool]:
+    """Which of the four grade counts to hide ("primary", "secondary" or "") and whether % good or better
+    must be hidden, for a page that shows the grade counts, their total and % good or better.
+
+    The reader has three equations: the four counts add up to the total, and % good or better × total
+    gives (Outstanding + Good), hence also (Requires Improvement + Inadequate). A count from 1 to t - 1 is
+    hidden; where an equation then has exactly one hidden count, the next smallest non-zero count in it is
+    hidden too, until none does. When a group's sum is itself from 1 to t - 1, % good or better would give
+    it away, so the percentage is hidden and the groups are no equations.
+    """
+    marks = [suppression.PRIMARY if 1 <= c < t else "" for c in counts]
+    pct_hidden = any(1 <= sum(group) < t for group in (counts[:2], counts[2:]))
+    lines = [[0, 1, 2, 3]] + ([] if pct_hidden else [[0, 1], [2, 3]])
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(1 for i in line if marks[i]) != 1:
+                continue
+            candidates = [i for i in line if not marks[i] and counts[i] > 0]
+            if candidates:
+                marks[min(candidates, key=lambda i: (counts[i], i))] = suppression.SECONDARY_KIND
+                changed = True
+    return marks, pct_hidden
+
+
 def gather(con, month: str, services, config: Config, *, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the page shows, as plain values (JSON-safe), small numbers already suppressed.
 
@@ -53,15 +79,12 @@ def gather(con, month: str, services, config: Config, *, today: dt.date | None =
     n = audits["count"]
     prev = summary(con, shift(f, -1), config)["audits"]
 
-    # Grades: one row with its total, suppressed with secondary suppression (a hidden cell cannot be
-    # worked out from the total and the others).
-    grades = pd.DataFrame([audits["by_grade"]])
-    shown = suppression.suppress(grades, t, row_totals=True).iloc[0].to_dict()
-    mask = suppression.suppression_mask(grades, t, row_totals=True).iloc[0].to_dict()
     labels = config.grade_labels
-    # % good or better gives away (Outstanding + Good): hide it when that would reveal a hidden grade.
-    reveals = any(sum(bool(mask[g]) for g in group) == 1 for group in (labels[:2], labels[2:]))
-    good = _pct(audits["good_or_better_pct"], n, t, hidden=reveals)
+    marks, pct_hidden = grade_suppression([audits["by_grade"][g] for g in labels], t)
+    shown = {g: (suppression.primary_label(t) if m == suppression.PRIMARY else suppression.SECONDARY if m
+                 else f"{audits['by_grade'][g]:,}") for g, m in zip(labels, marks)}
+    mask = dict(zip(labels, marks))
+    good = _pct(audits["good_or_better_pct"], n, t, hidden=pct_hidden)
     change = None
     if good != DASH and prev["good_or_better_pct"] is not None and prev["count"] >= t:
         change = round_half_away(audits["good_or_better_pct"]) - round_half_away(prev["good_or_better_pct"])

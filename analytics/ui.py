@@ -213,6 +213,53 @@ def download_table(table, key: str, file_name: str | None = None) -> None:
                           key=f"{key}_xlsx", on_click="ignore")
 
 
+@st.cache_data(max_entries=8, show_spinner="Making the file…")
+def _month_file(db_path: str, stamp: float, kind: str, fmt: str, month: str, service: str | None) -> bytes:
+    from .database import Database
+    db = Database(db_path, config())
+    services = (service,) if service else None
+    if kind == "pack":
+        from .pack import build
+        return build(db, month, services)
+    from .infographic import build
+    return build(db, month, services, (fmt,))[fmt]
+
+
+def month_export(db, kind: str, fmt: str, month: str, service: str | None):
+    """The infographic (png/pdf) or pack (pptx) of a month as a download button's deferred data: made on
+    the click, cached until the database changes. Raises ExportError at once when the month has no audits."""
+    from .metrics import audit_headline
+    from .monthly import month_filters, require_audits
+    f = month_filters(month, (service,) if service else None)
+    with db.read() as con:
+        require_audits(audit_headline(con, f, db.config)["count"], f)
+    stamp = db.path.stat().st_mtime
+    return lambda: _month_file(str(db.path), stamp, kind, fmt, month, service)
+
+
+def published_figures(result: dict) -> None:
+    """A published month's figures beside today's, and the audits that changed since and why."""
+    import pandas as pd
+    from .presentation import format_pct
+    pub, figs, changed = result["publication"], result["figures"], result["changes"]
+    fmt = {"pct": format_pct, "count": lambda v: "–" if v is None else f"{v:,.0f}"}
+    with st.expander(f"As published to QPRM: {pub.line()}" + (f" · {len(changed)} audits changed since"
+                                                             if len(changed) else " · nothing changed since")):
+        table = pd.DataFrame({
+            "Figure": figs["figure"],
+            "Published": [fmt[u](v) for v, u in zip(figs["published"], figs["unit"])],
+            "Today": [fmt[u](v) for v, u in zip(figs["today"], figs["unit"])],
+            "Change": ["–" if c is None else (f"{c:+.1f} pts" if u == "pct" else f"{c:+,.0f}")
+                       for c, u in zip(figs["change"], figs["unit"])]})
+        st.dataframe(table, hide_index=True)
+        if len(changed):
+            st.markdown("**What changed since, and why**")
+            st.dataframe(changed.rename(columns={"audit_id": "Audit", "service": "Service",
+                                                 "final_grade_published": "Final grade as published",
+                                                 "final_grade_now": "Final grade now", "why": "Why"}),
+                         hide_index=True)
+
+
 def empty(message: str = "No audits match these filters: widen the period or clear a filter.") -> None:
     st.info(message)
 
