@@ -51,7 +51,8 @@ def grade_suppression(counts: list[int], t: int) -> tuple[list[str], bool]:
     """
     marks = [suppression.PRIMARY if 1 <= c < t else "" for c in counts]
     pct_hidden = any(1 <= sum(group) < t for group in (counts[:2], counts[2:]))
-    lines = [[0, 1, 2, 3]] + ([] if pct_hidden else [[0, 1], [2, 3]])
+    # The groups first: hiding a cell's partner in its group also settles the total line.
+    lines = ([] if pct_hidden else [[0, 1], [2, 3]]) + [[0, 1, 2, 3]]
     changed = True
     while changed:
         changed = False
