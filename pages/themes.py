@@ -49,6 +49,7 @@ if summary.empty:
     st.stop()
 
 st.dataframe(summary, hide_index=True)
+ui.download_table(summary, "theme_summary")
 
 # --- one chart: monthly mentions per strand on a shared time axis -------------------------------------------
 counts = themes.monthly(mentions, f)
@@ -100,3 +101,4 @@ st.subheader("Every theme across the strands")
 st.caption("Mentions of each theme in the period, by strand; themes that appear in the most strands first. "
            "Mentions excludes pillar grades (every audit grades every pillar).")
 st.dataframe(options, hide_index=True)
+ui.download_table(options, "theme_options")

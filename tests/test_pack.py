@@ -98,3 +98,16 @@ def test_cli_pack_errors(month_db, tmp_path):
     code, _, err = run_cli("export", "pack", "--db", month_db, "--month", "2025-03", "--out", tmp_path / "p.pdf")
     assert code == 1 and "must end in .pptx" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_the_summary_command_stays_lean(month_db):
+    """The export commands live in the same CLI; `summary` must not pull in plotly, streamlit or the renderers."""
+    import subprocess
+    import sys
+    code = ("import sys, io, contextlib; from analytics.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['summary', '--db', {str(month_db)!r}])\n"
+            "print(sorted(m for m in ('plotly', 'streamlit', 'kaleido', 'pptx', 'playwright') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ})
+    assert out.stdout.strip() == "[]"
