@@ -119,7 +119,7 @@ table["good_pct"] = [format_pct(None if v != v else float(v)) for v in table["go
 st.dataframe(table[["observation_type", "n", "graded", "good", "good_pct", "95% interval (n < 20)"]].rename(
     columns={"observation_type": "observation type", "n": "observations", "good": "good or better",
              "good_pct": "% good or better (of graded)"}), hide_index=True)
-ui.download_table(table, "obs_types")
+ui.download_table(table, "obs_types_table")
 
 fig = go.Figure()
 for colour, kind in zip(CATEGORY, sorted(per_month["observation_type"].unique())):

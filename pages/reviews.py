@@ -68,7 +68,7 @@ ui.show_chart(fig, timeline.drop(columns=["type_order"]),
 st.subheader("The reviews and their themes")
 st.dataframe(timeline[["review_date", "review_type", "title", "service", "themes", "actions", "open", "overdue"]].rename(
     columns={"review_date": "date", "review_type": "type", "actions": "learning actions"}).iloc[::-1], hide_index=True)
-ui.download_table(timeline, "reviews_timeline")
+ui.download_table(timeline, "reviews_timeline_table")
 
 st.subheader("By type of review")
 st.dataframe(kinds.rename(columns={"review_type": "type of review", "without_actions": "reviews with no action"}),
