@@ -56,6 +56,7 @@ class Slide:
     table: pd.DataFrame | None = None
     widths: list[float] | None = None  # column shares of the table's width
     size: tuple[int, int] | None = None  # the chart's CSS pixels, when not the default
+    caption: str = ""                    # one line under the title: what the chart shows
     chart: object | None = None        # a plotly figure, rendered to PNG in the batch
     bullets: list[str] = field(default_factory=list)
     subtitle: str = ""
@@ -140,7 +141,8 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
              + f". 12 months: " + "; ".join(f"{code} {v['count']} audits, {format_pct(v['good_or_better_pct'])}"
                                             for code, v in year_service.items())
              + ". " + DEFINITIONS["good"])
-    slides.append(Slide(f"% good or better by service, rolling 3 months to {label}", notes, chart=chart))
+    slides.append(Slide(f"% good or better by service to {label}", notes, chart=chart,
+                        caption="Rolling 3 months; error bars: 95% interval where n < 20 audits."))
 
     # Pillar heatmap (12 months: a single month leaves most cells with a handful of pillar grades).
     cells = pillars.heatmap(con, year, config)
@@ -152,7 +154,7 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
                                            for p, v in s_year["pillars"].items())
              + ". " + DEFINITIONS["pillar"])
     slides.append(Slide(f"Pillars by service: 12 months to {label}", notes, chart=chart,
-                        size=(1040, 600)))
+                        size=(1040, 600), caption="Each cell: % of pillar grades good or better, and n."))
 
     # Moderation drift.
     trend = moderation.trend(con, year, "month")
@@ -164,7 +166,8 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
              f"{format_pct(m_year['agreement_pct'])}, net drift {_num(m_year['net_drift'], 2)}, weighted kappa "
              f"{_num(m_year['weighted_kappa'], 2)}. Benchmarking in {label}: {s['benchmarking']['benchmarked']} "
              f"benchmarked, {s['benchmarking']['changed']} changed. " + DEFINITIONS["moderation"])
-    slides.append(Slide(f"Moderation drift: 12 months to {label}", notes, chart=chart))
+    slides.append(Slide(f"Moderation drift: 12 months to {label}", notes, chart=chart,
+                        caption="Above 0: the QA team graded lower than the auditors (auditors more generous)."))
 
     # KPI summary with variation and assurance icons.
     kpi = kpis.summary(con, config, f)
@@ -252,7 +255,7 @@ def _heatmap(cells: pd.DataFrame, config: Config):
     fig = heatmap.figure(services, order, z, text, text, title="Pillar grades good or better, by service",
                          x_title="Service", y_title="Pillar")
     fig.update_traces(textfont_size=18)
-    fig.update_yaxes(tickfont_size=15, title=None)
+    fig.update_yaxes(tickfont_size=20, title=None)
     fig.update_xaxes(tickfont_size=17)
     return fig
 
@@ -341,6 +344,12 @@ def write(slides: list[Slide], images: list[bytes | None]) -> bytes:
         tf.text = sl.title
         _style_runs(tf.paragraphs[0], 40 if k == 0 else 30, bold=True)
         top = Inches(1.25)
+        if sl.caption:
+            cap = slide.shapes.add_textbox(Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.45))
+            cap.text_frame.word_wrap = True
+            cap.text_frame.text = sl.caption
+            _style_runs(cap.text_frame.paragraphs[0], 18, colour=MUTED)
+            top = Inches(1.6)
         if k == 0:
             title_box.top = Inches(2.4)
             sub = slide.shapes.add_textbox(Inches(0.5), Inches(4.2), Inches(12.3), Inches(1.2))
@@ -366,7 +375,7 @@ def write(slides: list[Slide], images: list[bytes | None]) -> bytes:
                     p.space_after = Pt(6)
                     _style_runs(p, 18)
         elif image is not None:
-            slide.shapes.add_picture(io.BytesIO(image), Inches(0.9), top, height=Inches(5.9))
+            slide.shapes.add_picture(io.BytesIO(image), Inches(0.9), top, height=Inches(7.3) - top)
         elif k > 0:
             box = slide.shapes.add_textbox(Inches(0.5), top, Inches(12.3), Inches(1))
             box.text_frame.text = "No data for this chart in the period."
@@ -385,7 +394,8 @@ def render(slides: list[Slide]) -> bytes:
     for _, sl in charted:
         presentation_layout(sl.chart)   # projector type sizes, as the dashboard's presentation mode
         # The slide's title names the chart; the room goes to the plot.
-        legend = any(t.showlegend is not False for t in sl.chart.data) and sl.chart.layout.showlegend is not False
+        traces = [t for t in sl.chart.data if t.type != "heatmap" and t.showlegend is not False]
+        legend = sl.chart.layout.showlegend is not False and len(traces) > 1
         sl.chart.update_layout(title=None, margin=dict(t=50, l=80, r=30, b=150 if legend else 60))
     requests = []
     for _, sl in charted:

@@ -174,3 +174,10 @@ def test_cli_refuses_a_folder_it_cannot_write(month_db, tmp_path, monkeypatch):
     code, _, err = run_cli("export", "infographic", "--db", month_db, "--month", "2025-03", "--out",
                            tmp_path / "x.png")
     assert code == 1 and "cannot write there" in err
+
+
+def test_the_page_is_self_contained(data):
+    """Nothing on the page is fetched: fonts are the system's, images are inline."""
+    html = infographic.to_html(data)
+    assert "http:" not in html and "https:" not in html and "@import" not in html
+    assert html.count('src="data:image/svg+xml;base64,') == 2

@@ -14,7 +14,7 @@ from conftest import run_cli
 chromium = pytest.mark.skipif(not available(), reason="needs Debian's chromium (scripts/setup.sh installs it)")
 
 TITLES = ["Quality assurance: audit and learning headlines, March 2025", "Headlines: March 2025",
-          "% good or better by service, rolling 3 months to March 2025", "Pillars by service: 12 months to March 2025",
+          "% good or better by service to March 2025", "Pillars by service: 12 months to March 2025",
           "Moderation drift: 12 months to March 2025", "KPIs: signal or noise, to March 2025",
           "Learning actions: March 2025", "Escalations: March 2025"]
 
