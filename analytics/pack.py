@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import actions, audits, escalations, kpis, moderation, overview, pillars
-from .charts import GRADE_COLOURS, INK, MUTED, SPC_COLOURS, TEMPLATE, service_small_multiples
+from .charts import GRADE_COLOURS, INK, MUTED, TEMPLATE, service_small_multiples
 from .config import Config
 from .metrics import summary
 from .monthly import check_services, month_filters, month_label, require_audits, scope_label, shift, year_to
@@ -24,6 +24,10 @@ from .presentation import DASH, format_pct
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
 CHART_W, CHART_H = 980, 480        # CSS pixels (PNG at 2x): small enough that 20 px type reads from the back
 
+# Making Data Count's hues, darkened so that text in them keeps a 4.5:1 contrast on white (a projector,
+# a greyscale print); the icons (▲ ▼ P F ?) carry the meaning, common cause stays in ink.
+TEXT_COLOURS = {"improvement": "#1d5f96", "concern": "#a04a00", "neutral_high": "#5b2d8a", "neutral_low": "#5b2d8a",
+                "consistent_pass": "#1d5f96", "consistent_fail": "#a04a00"}
 DEFINITIONS = {
     "final": "Final grade = benchmarked grade if present, else moderated, else the auditor's. An audit with no "
              "moderated grade is provisional.",
@@ -182,10 +186,10 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
             "Target": [kpis.format_value(v, u) for v, u in zip(kpi["target"], kpi["unit"])],
             "Variation": kpi["variation"], "Assurance": kpi["assurance_label"]})
         for i, (cause, assurance) in enumerate(zip(kpi["special_cause"], kpi["assurance"])):
-            if cause:
-                colours[(i, 4)] = SPC_COLOURS[cause]
-            if assurance in kpis.ASSURANCE_COLOURS:
-                colours[(i, 5)] = kpis.ASSURANCE_COLOURS[assurance]
+            if cause in TEXT_COLOURS:
+                colours[(i, 4)] = TEXT_COLOURS[cause]
+            if assurance in TEXT_COLOURS:
+                colours[(i, 5)] = TEXT_COLOURS[assurance]
         notes = ("KPIs, concerns first, latest value up to the end of " + label + ": "
                  + "; ".join(f"{r['kpi_name']}: {kpis.format_value(r['latest_value'], r['unit'])} "
                              f"({r['latest_period']}; target {kpis.format_value(r['target'], r['unit'])}; "

@@ -111,3 +111,11 @@ def test_the_summary_command_stays_lean(month_db):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**__import__("os").environ})
     assert out.stdout.strip() == "[]"
+
+
+def test_coloured_text_on_slides_keeps_contrast():
+    """Variation and assurance words must read on a projector and in greyscale: 4.5:1 against white."""
+    import plotly.colors as pc
+    from analytics.heatmap import _contrast, _luminance
+    for name, colour in pack.TEXT_COLOURS.items():
+        assert _contrast(_luminance(pc.hex_to_rgb(colour)), 1.0) >= 4.5, name
