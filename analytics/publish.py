@@ -174,18 +174,24 @@ HEADLINE = [("Audits", ("audits", "count"), "count"), ("Provisional", ("audits",
             ("Escalations raised", ("escalations", "raised"), "count")]
 
 
-def comparison(con, month: str, config) -> dict | None:
-    """The month's published figures beside today's (the same ``summary``), and the audits that changed.
+def comparison(con, month: str, config, service: str | None = None) -> dict | None:
+    """The month's published figures beside today's (the same ``summary``), and the audits that changed;
+    for one service, that service's published figures (none when it had no audits then).
 
     None when the month was never published.
     """
     pub = latest(con, month)
     if pub is None:
         return None
-    today = summary(con, month_filters(month), config)
+    today = summary(con, month_filters(month, (service,) if service else None), config)
+    published = pub.summary if service is None else pub.by_service.get(service)
     rows = []
     for label, (group, key), unit in HEADLINE:
-        then, now = pub.summary[group][key], today[group][key]
+        then, now = None if published is None else published[group][key], today[group][key]
         change = None if then is None or now is None else now - then
         rows.append({"figure": label, "published": then, "today": now, "change": change, "unit": unit})
-    return {"publication": pub, "figures": pd.DataFrame(rows, dtype=object), "changes": changes(con, pub)}
+    changed = changes(con, pub)
+    if service is not None:
+        changed = changed[changed["service"] == service].reset_index(drop=True)
+    return {"publication": pub, "service": service, "figures": pd.DataFrame(rows, dtype=object),
+            "changes": changed}

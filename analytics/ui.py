@@ -243,7 +243,8 @@ def published_figures(result: dict) -> None:
     from .presentation import format_pct
     pub, figs, changed = result["publication"], result["figures"], result["changes"]
     fmt = {"pct": format_pct, "count": lambda v: "–" if v is None else f"{v:,.0f}"}
-    with st.expander(f"As published to QPRM: {pub.line()}" + (f" · {len(changed)} audits changed since"
+    scope = f" · {result['service']}" if result.get("service") else ""
+    with st.expander(f"As published to QPRM{scope}: {pub.line()}" + (f" · {len(changed)} audits changed since"
                                                              if len(changed) else " · nothing changed since")):
         table = pd.DataFrame({
             "Figure": figs["figure"],

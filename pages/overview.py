@@ -21,7 +21,9 @@ with source.db.read() as con:
     lines = overview.sentences(con, f, config)
     dist = audits.grade_distribution(con, f, config)
     series = audits.grade_series(con, f, grain, by="service")
-    published = publish.comparison(con, f.month_to, config)
+    # Published figures are kept for all services and for each service: compare like with like.
+    one = f.effective_services()[0] if f.effective_services() and len(f.effective_services()) == 1 else None
+    published = None if f.effective_services() and not one else publish.comparison(con, f.month_to, config, one)
 if not head["period"]["count"]:
     ui.empty()
     st.stop()

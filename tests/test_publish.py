@@ -104,3 +104,17 @@ def test_the_overview_shows_published_figures_beside_todays(month_db, tmp_path, 
     assert (row["Published"], row["Today"], row["Change"]) == ("61.5%", "53.8%", "-7.7 pts")
     changes = next(f for f in frames if "Why" in f.columns)
     assert list(changes["Why"]) == ["moderated after publication"]
+
+
+def test_one_services_published_figures_and_changes(month_db):
+    db = Database(month_db)
+    publish.publish(db, "2025-03", user="QA lead", now=WHEN, with_files=False)
+    reload(month_db, "audits_late.csv", monthkit.audits_csv([("M10", "MASH", "G", "R"), ("A4", "AI", "G", "-")],
+                                                            "2025-03-12"))
+    with db.read() as con:
+        ai = publish.comparison(con, "2025-03", db.config, "AI")
+        dcs = publish.comparison(con, "2025-03", db.config, "DCS")
+    figures = ai["figures"].set_index("figure")
+    assert (figures.loc["Audits", "published"], figures.loc["Audits", "today"]) == (3, 4)   # A1-A3, then A4
+    assert list(ai["changes"]["audit_id"]) == ["A4"]                                       # M10 is MASH's
+    assert all(v is None for v in dcs["figures"]["published"])   # DCS had no audits when published
