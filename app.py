@@ -34,6 +34,7 @@ page = st.navigation({
     ],
     "Data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+        st.Page("pages/publish.py", title="Exports and publishing", icon=":material/ios_share:", url_path="publish"),
     ],
 }, expanded=True)
 page.run()

@@ -103,6 +103,76 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _month_args(args, db) -> tuple | None:
+    from .monthly import ExportError, check_services, month_filters
+    try:
+        month_filters(args.month)
+        return check_services(args.service, db.config) if getattr(args, "service", None) else None
+    except ExportError as exc:
+        raise SystemExit(_fail(args, exc))
+
+
+def _fail(args, exc) -> int:
+    print(f"{args.command}: {exc}", file=sys.stderr)
+    return 1
+
+
+def cmd_export(args) -> int:
+    """The infographic or the slide pack of a month: the same code as the dashboard's buttons."""
+    from .images import ChromiumMissing
+    from .monthly import ExportError, check_writable, write_bytes
+    db = _db(args)
+    try:
+        services = _month_args(args, db)
+        if args.what == "infographic":
+            from . import infographic
+            out = check_writable(args.out, (".png", ".pdf"))
+            fmt = out.suffix.lower().lstrip(".")
+            data = infographic.build(db, args.month, services, (fmt,))[fmt]
+        else:
+            from . import pack
+            out = check_writable(args.out, (".pptx",))
+            data = pack.build(db, args.month, services)
+        write_bytes(out, data)
+    except (ExportError, ChromiumMissing) as exc:
+        return _fail(args, exc)
+    print(f"{args.what} for {args.month} written to {out}")
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from .images import ChromiumMissing
+    from .monthly import ExportError
+    from .publish import publish
+    db = _db(args)
+    try:
+        _month_args(args, db)
+        pub = publish(db, args.month, user=args.by, with_files=not args.figures_only)
+    except (ExportError, ChromiumMissing) as exc:
+        return _fail(args, exc)
+    print(pub.line())
+    return 0
+
+
+def cmd_published(args) -> int:
+    """The month's published figures beside today's, and the audits that changed since (JSON)."""
+    from .publish import comparison
+    db = _db(args)
+    _month_args(args, db)
+    with db.read() as con:
+        result = comparison(con, args.month, db.config)
+    if result is None:
+        print(f"published: {args.month} has not been published", file=sys.stderr)
+        return 1
+    pub = result["publication"]
+    json.dump({"month": pub.month, "publication_id": pub.publication_id, "published_by": pub.published_by,
+               "published_at": pub.published_at.isoformat(),
+               "figures": result["figures"].drop(columns="unit").to_dict("records"),
+               "changes": result["changes"].to_dict("records")}, sys.stdout, indent=1, default=str)
+    print()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa-dashboard", description="Quality assurance dashboard: data and figures")
     common = argparse.ArgumentParser(add_help=False)
@@ -131,6 +201,26 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--intervention", metavar="ID")
     s.add_argument("--window", type=int, metavar="MONTHS")
     s.set_defaults(func=cmd_impact)
+
+    s = sub.add_parser("export", parents=[common], help="the month's infographic (PNG or PDF) or QPRM slide pack")
+    s.add_argument("what", choices=["infographic", "pack"])
+    s.add_argument("--month", required=True, metavar="YYYY-MM")
+    s.add_argument("--service", metavar="CODE", help="one service (default: all services)")
+    s.add_argument("--out", required=True, metavar="FILE",
+                   help="FILE.png or FILE.pdf for the infographic, FILE.pptx for the pack")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("publish", parents=[common],
+                       help="freeze a month: its figures, slide pack and infographic as presented, who and when")
+    s.add_argument("--month", required=True, metavar="YYYY-MM")
+    s.add_argument("--by", metavar="NAME", help="who publishes (default: the login name)")
+    s.add_argument("--figures-only", action="store_true", help="store the figures without the pack and infographic")
+    s.set_defaults(func=cmd_publish)
+
+    s = sub.add_parser("published", parents=[common],
+                       help="a published month's figures beside today's and what changed since, as JSON")
+    s.add_argument("--month", required=True, metavar="YYYY-MM")
+    s.set_defaults(func=cmd_published)
 
     s = sub.add_parser("demo", help="build the demo database from synthetic data (the same seed, the same data)")
     s.add_argument("--db", help="demo database file (default data/demo.duckdb); an existing file is replaced "

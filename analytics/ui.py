@@ -156,9 +156,9 @@ button p {font-size: 1.3rem;}
 
 # --- charts with their data-table alternative -----------------------------------------------
 def show_chart(fig, table, caption: str, key: str, *, on_select=None):
-    """A chart, its definition caption, and its data table (WCAG alternative) with a CSV download."""
+    """A chart, its definition caption, PNG/SVG downloads, and its data table (WCAG alternative) with
+    CSV/XLSX downloads."""
     from .charts import presentation_layout
-    from .exports import csv_bytes
     if presentation():
         presentation_layout(fig)
     kwargs = {"key": key}
@@ -166,11 +166,100 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
         kwargs.update(on_select=on_select, selection_mode=("points",))
     state = st.plotly_chart(fig, theme=None, **kwargs)
     st.caption(caption)
+    chart_downloads(fig, key)
     with st.expander("Data table"):
         st.dataframe(table, hide_index=True)
-        st.download_button("Download CSV", csv_bytes(table), file_name=f"{key}.csv", mime="text/csv",
-                           key=f"{key}_csv")
+        download_table(table, key)
     return state
+
+
+@st.cache_data(max_entries=64, show_spinner="Rendering the chart image…")
+def _chart_images(fig_json: str) -> dict[str, bytes]:
+    import plotly.io as pio
+    from .images import chart_images
+    return chart_images(pio.from_json(fig_json))
+
+
+def chart_downloads(fig, key: str) -> None:
+    """PNG (2x) and SVG of the chart as shown, rendered by kaleido only when a button is pressed; where
+    chromium is missing, a note saying how to install it instead of the buttons."""
+    from .images import INSTALL_HINT, available
+    if not available():
+        st.caption(f":material/image_not_supported: {INSTALL_HINT}")
+        return
+    spec = fig.to_json()
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("PNG image", lambda: _chart_images(spec)["png"], file_name=f"{key}.png",
+                         mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")
+    right.download_button("SVG image", lambda: _chart_images(spec)["svg"], file_name=f"{key}.svg",
+                          mime="image/svg+xml", key=f"{key}_svg", on_click="ignore", icon=":material/image:")
+
+
+def download_table(table, key: str, file_name: str | None = None) -> None:
+    """CSV and XLSX of a table (formula-like text neutralised), with a "for circulation" choice that
+    suppresses small numbers."""
+    from .exports import csv_bytes, for_circulation, xlsx_bytes
+    name = file_name or key
+    circulate = st.checkbox("For circulation (suppress small numbers)", key=f"{key}_circulate",
+                            help=f"Counts from 1 to {config()['small_number_threshold'] - 1} show as "
+                                 f"\"<{config()['small_number_threshold']}\"; percentages over fewer records, or "
+                                 "that would reveal a hidden count, show as \"–\".")
+    data = for_circulation(table, config()["small_number_threshold"]) if circulate else table
+    suffix = "_for_circulation" if circulate else ""
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("Download CSV", csv_bytes(data), file_name=f"{name}{suffix}.csv", mime="text/csv",
+                         key=f"{key}_csv", on_click="ignore")
+    right.download_button("Download XLSX", lambda: xlsx_bytes(data), file_name=f"{name}{suffix}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"{key}_xlsx", on_click="ignore")
+
+
+@st.cache_data(max_entries=8, show_spinner="Making the file…")
+def _month_file(db_path: str, stamp: float, kind: str, fmt: str, month: str, service: str | None) -> bytes:
+    from .database import Database
+    db = Database(db_path, config())
+    services = (service,) if service else None
+    if kind == "pack":
+        from .pack import build
+        return build(db, month, services)
+    from .infographic import build
+    return build(db, month, services, (fmt,))[fmt]
+
+
+def month_export(db, kind: str, fmt: str, month: str, service: str | None):
+    """The infographic (png/pdf) or pack (pptx) of a month as a download button's deferred data: made on
+    the click, cached until the database changes. Raises ExportError at once when the month has no audits."""
+    from .metrics import audit_headline
+    from .monthly import month_filters, require_audits
+    f = month_filters(month, (service,) if service else None)
+    with db.read() as con:
+        require_audits(audit_headline(con, f, db.config)["count"], f)
+    stamp = db.path.stat().st_mtime
+    return lambda: _month_file(str(db.path), stamp, kind, fmt, month, service)
+
+
+def published_figures(result: dict) -> None:
+    """A published month's figures beside today's, and the audits that changed since and why."""
+    import pandas as pd
+    from .presentation import format_pct
+    pub, figs, changed = result["publication"], result["figures"], result["changes"]
+    fmt = {"pct": format_pct, "count": lambda v: "–" if v is None else f"{v:,.0f}"}
+    scope = f" · {result['service']}" if result.get("service") else ""
+    with st.expander(f"As published to QPRM{scope}: {pub.line()}" + (f" · {len(changed)} audits changed since"
+                                                             if len(changed) else " · nothing changed since")):
+        table = pd.DataFrame({
+            "Figure": figs["figure"],
+            "Published": [fmt[u](v) for v, u in zip(figs["published"], figs["unit"])],
+            "Today": [fmt[u](v) for v, u in zip(figs["today"], figs["unit"])],
+            "Change": ["–" if c is None else (f"{c:+.1f} pts" if u == "pct" else f"{c:+,.0f}")
+                       for c, u in zip(figs["change"], figs["unit"])]})
+        st.dataframe(table, hide_index=True)
+        if len(changed):
+            st.markdown("**What changed since, and why**")
+            st.dataframe(changed.rename(columns={"audit_id": "Audit", "service": "Service",
+                                                 "final_grade_published": "Final grade as published",
+                                                 "final_grade_now": "Final grade now", "why": "Why"}),
+                         hide_index=True)
 
 
 def empty(message: str = "No audits match these filters: widen the period or clear a filter.") -> None:

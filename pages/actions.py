@@ -7,7 +7,6 @@ from analytics import actions as la
 from analytics import ui
 from analytics.charts import TEMPLATE
 from analytics.dip_samples import pct_text
-from analytics.exports import csv_bytes
 from analytics.presentation import format_pct
 
 source = ui.source()
@@ -92,6 +91,7 @@ else:
         st.info("Every open action has been reviewed in the last 90 days.")
     else:
         st.dataframe(stale, hide_index=True, width="stretch")
+        ui.download_table(stale, "actions_stale")
     st.caption(f"The tracker is reviewed quarterly: open actions whose last review (or, never reviewed, the day "
                f"raised) is more than 90 days before {D}. Only the latest review date is stored, so for a past "
                f"period an action reviewed since then is not listed.")
@@ -119,6 +119,7 @@ else:
                   f"without a completion or due date.", "actions_flow")
     st.dataframe(stalls.assign(overdue_pct=[format_pct(v) for v in stalls["overdue_pct"]]).rename(
         columns={"overdue_pct": "% of raised overdue"}), hide_index=True, width="stretch")
+    ui.download_table(stalls, "actions_stalls")
     st.caption(f"Themes ranked by actions overdue on {D}: where learning stalls.")
 
     st.subheader("The actions behind the figures")
@@ -134,8 +135,7 @@ else:
                                 service=None if pick_service == ALL_OPTION else pick_service,
                                 state=None if pick_state == ALL_OPTION else pick_state)
     st.dataframe(picked, hide_index=True, width="stretch")
-    st.download_button("Download CSV", csv_bytes(picked), file_name="learning_actions.csv", mime="text/csv",
-                       key="actions_pick_csv")
+    ui.download_table(picked, "actions_pick", "learning_actions")
     st.caption(f"{len(picked)} actions raised in the period; state on {D}; age: days from raised to {D}.")
 
 st.subheader("Reflective activities after audits")
@@ -175,4 +175,5 @@ else:
                   "or the theme that prompted them: the evidence that the loop closes.", "actions_reflective_kind")
     st.dataframe(act_levels.assign(**{c: [format_pct(v) for v in act_levels[c]]
                                       for c in act_levels.columns if c.endswith("_pct")}), hide_index=True)
+    ui.download_table(act_levels, "activity_levels")
     st.caption("Per level: activities, and the number and share linked to an audit, to a theme, or to either.")

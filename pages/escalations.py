@@ -99,6 +99,7 @@ else:
         ui.show_chart(fig, by_service, "Over escalations raised in the period and resolved (whenever); n resolved "
                       "in the table. Unresolved escalations are not in the median.", "esc_days_service")
         st.dataframe(by_stage, hide_index=True)
+        ui.download_table(by_stage, "esc_by_stage")
 
 st.subheader("Open escalations by age")
 if open_now.empty:
@@ -116,6 +117,7 @@ else:
                   "period). Age: days from raised to the period's last day.", "esc_open_age")
     with st.expander("Open escalations (oldest first)"):
         st.dataframe(open_now.drop(columns=["month", "quarter"], errors="ignore"), hide_index=True)
+        ui.download_table(open_now.drop(columns=["month", "quarter"], errors="ignore"), "esc_open")
 
 if not themes.empty:
     st.subheader("Escalation themes")

@@ -2,7 +2,6 @@
 import streamlit as st
 
 from analytics import explorer, ui
-from analytics.exports import csv_bytes
 
 source = ui.source()
 config = ui.config()
@@ -40,5 +39,4 @@ st.caption(f"{len(rows):,} audit{'s' if len(rows) != 1 else ''} from {f.month_fr
              "grades. References are pseudonymous.")
 table = explorer.readable(rows)
 st.dataframe(table, hide_index=True, height=min(640, 38 + 35 * len(table)))
-st.download_button("Download CSV", csv_bytes(table), file_name=f"audits_{f.month_from}_{f.month_to}.csv",
-                   mime="text/csv")
+ui.download_table(table, "explorer", f"audits_{f.month_from}_{f.month_to}")

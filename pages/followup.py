@@ -5,7 +5,6 @@ import streamlit as st
 from analytics import followup, ui
 from analytics.audits import SMALL_N
 from analytics.charts import TEMPLATE, service_small_multiples
-from analytics.exports import csv_bytes
 from analytics.filters import GRAINS
 
 # Not grades, so not the grade scale: blue done on time, light blue late, vermilion overdue, grey waiting.
@@ -82,7 +81,7 @@ styled = view.style.apply(
     lambda v: "color: #b03a12; font-weight: bold" if v == "overdue" else "",
     subset=[c for c in view.columns if c.endswith("state")])
 st.dataframe(styled, hide_index=True, key="followup_table")
-st.download_button("Download CSV", csv_bytes(view), file_name="followup.csv", mime="text/csv", key="followup_csv")
+ui.download_table(view, "followup", "followup")
 
 st.subheader("On-time rates by service")
 if overall.empty:

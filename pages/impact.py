@@ -116,6 +116,7 @@ st.dataframe(table[["side", "window", "n", "good_or_better", "good_or_better_pct
                             "good_or_better": "Good or better (count)",
                             "good_or_better_pct": st.column_config.NumberColumn("% good or better", format="%.1f"),
                             "95% interval": "% good or better (95% Wilson interval)"})
+ui.download_table(table[["side", "window", "n", "good_or_better", "good_or_better_pct", "95% interval"]], "impact_sides")
 st.caption(f"Before: {w.before_label}; intervention: {w.during_label}; after: {w.after_label} "
            f"({window}-month windows; grades during the intervention are in neither). Services: "
            f"{scope or 'all'}. Final grade (benchmarked, else moderated, else the auditor's); for a pillar, "
@@ -199,6 +200,7 @@ if kpi_cmp is not None:
                              column_config={"period_end": "Period end",
                                             "value": st.column_config.NumberColumn("Value", format="%.1f"),
                                             "special_cause": "Variation", "rule": "Rule"})
+                ui.download_table(kpi_cmp.signals_after, "impact_signals")
 
 # --- target theme -------------------------------------------------------------------------------------
 if volumes is not None:

@@ -4,7 +4,6 @@ import streamlit as st
 
 from analytics import inspection, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE
-from analytics.exports import csv_bytes
 
 source = ui.source()
 config = ui.config()
@@ -61,8 +60,7 @@ else:
     shown = shown.assign(audit_date=shown["audit_date"].dt.date).rename(columns=inspection.LABELS)
     st.caption(f"{len(shown)} of {len(pool)} children.")
     st.dataframe(shown, hide_index=True, key="pool_table")
-    st.download_button("Download CSV", csv_bytes(shown), file_name="inspection_pool.csv", mime="text/csv",
-                       key="pool_csv")
+    ui.download_table(shown, "pool", "inspection_pool")
 
 st.header("Good-practice exemplars")
 st.caption(f"Audits from {f.month_from} to {f.month_to} marked as exemplars of good practice (for Practice Week), "
@@ -77,5 +75,4 @@ else:
                              outstanding_pillars=exemplars["outstanding_pillars"].fillna("")).rename(
         columns=inspection.LABELS)
     st.dataframe(shown, hide_index=True, key="exemplar_table")
-    st.download_button("Download CSV", csv_bytes(shown), file_name="exemplars.csv", mime="text/csv",
-                       key="exemplar_csv")
+    ui.download_table(shown, "exemplar", "exemplars")

@@ -2,7 +2,6 @@
 import streamlit as st
 
 from analytics import kpis, ui
-from analytics.exports import csv_bytes
 
 source = ui.source()
 config = ui.config()
@@ -45,8 +44,7 @@ colour_of = {label: kpis.SPC_COLOURS[cause] for (cause, _), label in kpis.VARIAT
 colour_of.update({kpis.ASSURANCE[a]: c for a, c in kpis.ASSURANCE_COLOURS.items()})
 st.dataframe(shown.style.map(lambda v: f"color: {colour_of[v]}; font-weight: 600" if v in colour_of else "",
                              subset=["Variation", "Assurance"]), hide_index=True, key="kpi_summary")
-st.download_button("Download CSV", csv_bytes(shown), file_name="kpi_summary.csv", mime="text/csv",
-                   key="kpi_summary_csv")
+ui.download_table(shown, "kpi_summary", "kpi_summary")
 st.caption("Concerns first. Variation: the latest point's signal on its XmR chart (▲ high / ▼ low; improvement or "
            "concern by the KPI's polarity; neutral for a KPI where both directions need a look; ● common cause: "
            "no signal). Assurance: where the target lies against the latest limits (P consistently passes, "

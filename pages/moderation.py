@@ -145,6 +145,7 @@ for tab, (by, label) in zip(tabs, md.BY_COLUMNS.items()):
             st.info(f"No audits with a {label.lower()} recorded match these filters.")
             continue
         st.dataframe(md.display_table(df, by, label), hide_index=True, key=f"mod_table_{by}")
+        ui.download_table(md.display_table(df, by, label), f"mod_by_{by}")
         kappa_chart(df, by, label.lower(), f"mod_kappa_{by}")
         if by == "team":
             st.caption("Audits with no team recorded are in no team's row.")
@@ -224,6 +225,7 @@ else:
                "pillar rows with no moderated grade, not included.")
     st.dataframe(md.display_table(pillars, "pillar", "Pillar", "Moderated rows"), hide_index=True,
                  key="mod_table_pillars")
+    ui.download_table(md.display_table(pillars, "pillar", "Pillar", "Moderated rows"), "mod_by_pillar")
     kappa_chart(pillars, "pillar", "pillar", "mod_kappa_pillars", unit="moderated pillar rows")
     options = ["All pillars"] + moderated_pillars["pillar"].tolist()
     chosen = st.selectbox("Pillar for the matrix", options, key="mod_pillar")

@@ -91,9 +91,7 @@ else:
     st.dataframe(shown.rename(columns={"of_kind": "of the required type", "required_type": "required type",
                                        "due_by": "due by", "last_observed": "last observed"}),
                  hide_index=True)
-    from analytics.exports import csv_bytes
-    st.download_button("Download CSV", csv_bytes(due), file_name="observations_due.csv", mime="text/csv",
-                       key="obs_due_csv")
+    ui.download_table(due, "obs_due", "observations_due")
 
 # --- types and grades ---------------------------------------------------------------------------
 st.subheader("Observations made in the period, by type and grade")
@@ -121,6 +119,7 @@ table["good_pct"] = [format_pct(None if v != v else float(v)) for v in table["go
 st.dataframe(table[["observation_type", "n", "graded", "good", "good_pct", "95% interval (n < 20)"]].rename(
     columns={"observation_type": "observation type", "n": "observations", "good": "good or better",
              "good_pct": "% good or better (of graded)"}), hide_index=True)
+ui.download_table(table, "obs_types_table")
 
 fig = go.Figure()
 for colour, kind in zip(CATEGORY, sorted(per_month["observation_type"].unique())):

@@ -2,7 +2,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import audits, overview, ui
+from analytics import audits, overview, publish, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE, service_small_multiples
 from analytics.filters import GRAINS
 from analytics.presentation import format_pct
@@ -21,6 +21,9 @@ with source.db.read() as con:
     lines = overview.sentences(con, f, config)
     dist = audits.grade_distribution(con, f, config)
     series = audits.grade_series(con, f, grain, by="service")
+    # Published figures are kept for all services and for each service: compare like with like.
+    one = f.effective_services()[0] if f.effective_services() and len(f.effective_services()) == 1 else None
+    published = None if f.effective_services() and not one else publish.comparison(con, f.month_to, config, one)
 if not head["period"]["count"]:
     ui.empty()
     st.stop()
@@ -50,6 +53,8 @@ st.markdown(f"**{f.month_from} to {f.month_to}:** {period['count']:,} audits, "
             f"inadequate, {period['provisional']:,} provisional (not yet moderated).")
 for line in lines:
     st.markdown(f"- {line}")
+if published:
+    ui.published_figures(published)
 
 left, right = st.columns([1, 2]) if not presenting else (st.container(), st.container())
 with left:

@@ -5,7 +5,6 @@ import streamlit as st
 
 from analytics import reviews, ui
 from analytics.charts import TEMPLATE
-from analytics.exports import csv_bytes
 from analytics.themes import with_period
 
 source = ui.source()
@@ -69,10 +68,12 @@ ui.show_chart(fig, timeline.drop(columns=["type_order"]),
 st.subheader("The reviews and their themes")
 st.dataframe(timeline[["review_date", "review_type", "title", "service", "themes", "actions", "open", "overdue"]].rename(
     columns={"review_date": "date", "review_type": "type", "actions": "learning actions"}).iloc[::-1], hide_index=True)
+ui.download_table(timeline, "reviews_timeline_table")
 
 st.subheader("By type of review")
 st.dataframe(kinds.rename(columns={"review_type": "type of review", "without_actions": "reviews with no action"}),
              hide_index=True)
+ui.download_table(kinds, "reviews_kinds")
 
 # --- themes ----------------------------------------------------------------------------------------
 st.subheader("Themes the reviews raised")
@@ -97,5 +98,4 @@ else:
     st.caption(f"Actions raised by {D:%d %b %Y} whose source_ref is one of the reviews above, with their state on "
                "that day.")
     st.dataframe(actions, hide_index=True)
-    st.download_button("Download CSV", csv_bytes(actions), file_name="review_actions.csv", mime="text/csv",
-                       key="review_actions_csv")
+    ui.download_table(actions, "review_actions", "review_actions")

@@ -4,7 +4,6 @@ from plotly.subplots import make_subplots
 
 from analytics import themes, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE
-from analytics.exports import csv_bytes
 
 source = ui.source()
 config = ui.config()
@@ -49,6 +48,7 @@ if summary.empty:
     st.stop()
 
 st.dataframe(summary, hide_index=True)
+ui.download_table(summary, "theme_summary")
 
 # --- one chart: monthly mentions per strand on a shared time axis -------------------------------------------
 counts = themes.monthly(mentions, f)
@@ -93,11 +93,11 @@ for tab, s in zip(tabs, present):
     with tab:
         ev = themes.evidence(s.key, mentions[s.key])
         st.dataframe(ev, hide_index=True)
-        st.download_button("Download CSV", csv_bytes(ev), file_name=f"theme_{s.key}.csv", mime="text/csv",
-                           key=f"theme_{s.key}_csv")
+        ui.download_table(ev, f"theme_{s.key}", f"theme_{s.key}")
 
 # --- triangulation across every theme ---------------------------------------------------------------
 st.subheader("Every theme across the strands")
 st.caption("Mentions of each theme in the period, by strand; themes that appear in the most strands first. "
            "Mentions excludes pillar grades (every audit grades every pillar).")
 st.dataframe(options, hide_index=True)
+ui.download_table(options, "theme_options")

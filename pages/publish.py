@@ -1,0 +1,77 @@
+"""Exports and publishing: the month's infographic and QPRM slide pack, and freezing a month as presented."""
+import streamlit as st
+
+from analytics import images, publish, ui
+from analytics.filters import audit_months
+from analytics.monthly import ExportError
+
+source = ui.source()
+config = ui.config()
+st.title("Exports and publishing")
+
+with source.db.read() as con:
+    months = audit_months(con)
+    published = publish.published_months(con)
+if not months:
+    ui.empty("No audits are stored yet. Load the council's files on the Data page.")
+    st.stop()
+
+c1, c2 = st.columns(2)
+month = c1.selectbox("Month", list(reversed(months)), key="export_month")
+service = c2.selectbox("Service", [None] + config.service_codes, key="export_service",
+                       format_func=lambda s: "All services" if s is None else f"{s}: {config.service_names[s]}")
+
+st.subheader(f"Monthly audit infographic and QPRM slide pack: {month}")
+st.caption("The infographic is one A4-landscape page for every practitioner: small numbers suppressed, readable "
+           "printed in greyscale, a tagged PDF whose charts carry alt text. The slide pack has one slide per "
+           "subject with the numbers and their definitions in the speaker notes. Files are made when you press "
+           "a button (a few seconds each).")
+if not images.available():
+    st.info(images.INSTALL_HINT, icon=":material/image_not_supported:")
+else:
+    name = f"{month}{'_' + service if service else ''}"
+    cols = st.columns(3)
+    for col, (label, kind, fmt, mime) in zip(cols, [
+            ("Infographic (PNG)", "infographic", "png", "image/png"),
+            ("Infographic (PDF)", "infographic", "pdf", "application/pdf"),
+            ("Slide pack (PowerPoint)", "pack", "pptx",
+             "application/vnd.openxmlformats-officedocument.presentationml.presentation")]):
+        try:
+            col.download_button(label, ui.month_export(source.db, kind, fmt, month, service),
+                                file_name=f"{kind}_{name}.{fmt}", mime=mime, key=f"export_{kind}_{fmt}",
+                                on_click="ignore", icon=":material/download:")
+        except ExportError as exc:
+            col.warning(str(exc))
+
+st.subheader("Publish a month")
+st.caption("Publishing freezes what QPRM was shown: the month's figures (all services and each service), the slide "
+           "pack and the infographic, with who published and when. Grades still move after the meeting (late "
+           "moderation, benchmarking): the Overview then shows the published figures beside today's and lists the "
+           "audits that changed since, and why.")
+by = st.text_input("Published by", key="publish_by", placeholder="Your name or role")
+if st.button(f"Publish {month}", key="publish_button", disabled=not by.strip() or not images.available(),
+             help="Needs a name, and chromium for the pack and the infographic."):
+    try:
+        with st.spinner("Making the pack and the infographic…"):
+            pub = publish.publish(source.db, month, user=by.strip())
+        st.success(f"Published: {pub.line()}.")
+        published = [pub.month] + [m for m in published if m != pub.month]
+    except ExportError as exc:
+        st.error(str(exc))
+
+if published:
+    st.subheader("Published months")
+    with source.db.read() as con:
+        for m in published:
+            pub = publish.latest(con, m)
+            stored = publish.files(con, pub.publication_id)
+            with st.expander(pub.line()):
+                cols = st.columns(3)
+                for col, (label, key, mime) in zip(cols, [
+                        ("Infographic as published (PNG)", "png", "image/png"),
+                        ("Infographic as published (PDF)", "pdf", "application/pdf"),
+                        ("Pack as published", "pptx",
+                         "application/vnd.openxmlformats-officedocument.presentationml.presentation")]):
+                    if stored[key]:
+                        col.download_button(label, stored[key], file_name=f"published_{m}.{key}", mime=mime,
+                                            key=f"published_{m}_{key}", on_click="ignore")

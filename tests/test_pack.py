@@ -1,0 +1,121 @@
+"""The QPRM slide pack: one slide per subject, in order, speaker notes with summary's figures and their
+definitions, a KPI table with variation and assurance icons, and the CLI."""
+import io
+import json
+
+import pytest
+
+import monthkit
+from analytics import pack
+from analytics.database import Database
+from analytics.images import available
+from conftest import run_cli
+
+chromium = pytest.mark.skipif(not available(), reason="needs Debian's chromium (scripts/setup.sh installs it)")
+
+TITLES = ["Quality assurance: audit and learning headlines, March 2025", "Headlines: March 2025",
+          "% good or better by service to March 2025", "Pillars by service: 12 months to March 2025",
+          "Moderation drift: 12 months to March 2025", "KPIs: signal or noise, to March 2025",
+          "Learning actions: March 2025", "Escalations: March 2025"]
+
+
+@pytest.fixture(scope="module")
+def month_db(tmp_path_factory):
+    return monthkit.build(tmp_path_factory.mktemp("month") / "qa.duckdb")
+
+
+@pytest.fixture(scope="module")
+def slides(month_db):
+    db = Database(month_db)
+    with db.read() as con:
+        return pack.contents(con, "2025-03", None, db.config)
+
+
+@pytest.fixture(scope="module")
+def pptx_file(month_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pack") / "pack.pptx"
+    code, _, err = run_cli("export", "pack", "--db", month_db, "--month", "2025-03", "--out", out)
+    assert code == 0, err
+    return out
+
+
+def test_one_slide_per_subject_in_order(slides):
+    assert [s.title for s in slides] == TITLES
+    assert all(s.notes for s in slides)
+
+
+def test_notes_hold_summarys_figures_and_definitions(month_db, slides):
+    code, out, _ = run_cli("summary", "--db", month_db, "--from", "2025-03", "--to", "2025-03")
+    s = json.loads(out)
+    head = slides[1].notes
+    assert f"{s['audits']['count']} audits, {s['audits']['provisional']} provisional" in head   # 13, 4
+    assert "% good or better 61.5%" in head and "Outstanding 2, Good 6, Requires Improvement 3, Inadequate 2" in head
+    assert "Final grade = benchmarked grade if present" in head
+    assert "MASH 10 audits, 70.0% good or better; AI 3 audits, 33.3% good or better" in slides[2].notes
+    assert f"{monthkit.M} 40.0% of 10" in slides[3].notes
+    assert "9 moderated audits, agreement 88.9%, 0 downgraded, 0 upgraded" not in slides[4].notes  # M9 is downgraded
+    assert "9 moderated audits, agreement 88.9%, 1 downgraded, 0 upgraded" in slides[4].notes
+    assert "Learning actions raised in 2025-03: 6 raised, 5 open" in slides[6].notes   # LA1 completed
+    assert "Escalations raised in 2025-03: 1; open on 2025-03-31: 1" in slides[7].notes
+    assert "Making Data Count" in slides[5].notes
+
+
+def test_headline_table_is_the_overviews(slides):
+    table = slides[1].table
+    assert list(table.columns[:3]) == ["Figure", "2025-03", "2025-02"]
+    good = table[table["Figure"] == "Good or better"].iloc[0]
+    assert (good["2025-03"], good["2025-02"], good["Change on month"]) == ("61.5%", "60.0%", "+1.5 pts")
+
+
+def test_kpi_table_has_variation_and_assurance(slides):
+    table = slides[5].table
+    assert {"Variation", "Assurance"} <= set(table.columns)
+    row = table[table["KPI"].str.startswith("Re-referrals")].iloc[0]
+    assert row["Latest"] == "21.0%" and row["Variation"].startswith("●")   # three points: common cause
+
+
+@chromium
+def test_the_file_opens_with_every_slide_and_its_notes(pptx_file, slides):
+    from pptx import Presentation
+    prs = Presentation(str(pptx_file))
+    assert len(prs.slides) == len(TITLES)
+    for slide, expected in zip(prs.slides, slides):
+        texts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+        assert expected.title in texts
+        assert slide.notes_slide.notes_text_frame.text == expected.notes
+    pictures = [sh for slide in prs.slides for sh in slide.shapes if sh.shape_type == 13]
+    assert len(pictures) == 4      # trends, heatmap, moderation, escalations
+    from PIL import Image
+    for pic in pictures:
+        assert Image.open(io.BytesIO(pic.image.blob)).size[0] >= 1280      # 2x scale
+    headline = next(sh for sh in prs.slides[1].shapes if sh.has_table).table
+    assert headline.cell(2, 1).text == "61.5%"
+
+
+def test_cli_pack_errors(month_db, tmp_path):
+    code, _, err = run_cli("export", "pack", "--db", month_db, "--month", "2025-05", "--out", tmp_path / "p.pptx")
+    assert code == 1 and "No audits in 2025-05" in err
+    code, _, err = run_cli("export", "pack", "--db", month_db, "--month", "2025-03", "--out", tmp_path / "p.pdf")
+    assert code == 1 and "must end in .pptx" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_summary_command_stays_lean(month_db):
+    """The export commands live in the same CLI; `summary` must not pull in plotly, streamlit or the renderers."""
+    import subprocess
+    import sys
+    code = ("import sys, io, contextlib; from analytics.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['summary', '--db', {str(month_db)!r}])\n"
+            "print(sorted(m for m in ('plotly', 'streamlit', 'kaleido', 'pptx', 'playwright') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ})
+    assert out.stdout.strip() == "[]"
+
+
+def test_coloured_text_on_slides_keeps_contrast():
+    """Variation and assurance words must read on a projector and in greyscale: 4.5:1 against white."""
+    import plotly.colors as pc
+    from analytics.heatmap import _contrast, _luminance
+    for name, colour in pack.TEXT_COLOURS.items():
+        assert _contrast(_luminance(pc.hex_to_rgb(colour)), 1.0) >= 4.5, name
