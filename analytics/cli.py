@@ -18,6 +18,7 @@ def _db(args) -> Database:
 
 
 def cmd_load(args) -> int:
+    from .limits import check_size
     from .loader import load_files
     from .readers import SourceFile
     sources = []
@@ -25,6 +26,10 @@ def cmd_load(args) -> int:
         path = Path(name)
         if not path.is_file():
             print(f"{name}: no such file", file=sys.stderr)
+            return 1
+        too_big = check_size(path.stat().st_size, _db(args).config)  # before reading it into memory
+        if too_big:
+            print(f"Nothing was stored: {name}: {too_big}", file=sys.stderr)
             return 1
         sources.append(SourceFile.from_path(path))
     report = load_files(_db(args), sources, dataset=args.dataset, replace=args.replace or ())
