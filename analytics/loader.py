@@ -70,7 +70,7 @@ def load_files(db: Database, sources: list[SourceFile], dataset: str | None = No
         report.problem_count = len(report.problems)
         return report
     try:
-        with db.write() as con:
+        with db.write(snapshot=True) as con:
             _load(con, db, sources, dataset, tuple(replace), user or getpass.getuser(),
                   today or dt.date.today(), cap, report)
             if report.problem_count:
