@@ -111,7 +111,7 @@ def hostile_file(draw):
         elif op == "truncate":
             content = content[:pos]
         elif op == "encoding" and fmt == "csv":
-            content = csv_bytes(header, rows, draw(st.sampled_from(["utf-8-sig", "cp1252"])))
+            content = csv_bytes(header, rows, draw(st.sampled_from(["utf-8-sig", "cp1252"])), errors="replace")
         elif op == "mixed_encoding" and fmt == "csv" and rows:
             # Half the file as Windows-1252, half as UTF-8, with characters that differ between them.
             text_rows = [header] + rows
