@@ -244,6 +244,15 @@ def test_each_mutation_once(base_db, tmp_path, op, loads):
     assert report.ok is loads, report.problem_lines()
 
 
+@pytest.mark.parametrize("content", [
+    b"\raudit_id,audit_date\r\nA1,2025-01-01\r\n",       # found by hypothesis: a lone CR before the header
+    b"audit_id,audit_date\rA1,2025-01-01\n\x00\x00",
+])
+def test_stray_carriage_returns_and_nuls_are_a_report_not_a_traceback(base_db, tmp_path, content):
+    path, report = load_one(base_db, tmp_path, content)
+    assert not report.ok and report.problem_lines()
+
+
 def test_random_bytes_in_a_workbook_are_one_clear_line(base_db, tmp_path):
     content = bytearray(xlsx_bytes(HEADER, ROWS))
     content[200:260] = b"\xff" * 60
