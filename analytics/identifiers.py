@@ -11,6 +11,7 @@ number's check digit), so a large load costs one scan per column.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import duckdb
@@ -82,6 +83,19 @@ def mask(text: str, found: list[tuple[str, tuple[int, int]]] | None = None) -> s
     return text
 
 
+@functools.lru_cache(maxsize=16)
+def pattern_error(pattern: str) -> str | None:
+    """Why DuckDB cannot use ``pattern`` (checked apart, since an error would abort the load's transaction)."""
+    con = duckdb.connect()
+    try:
+        con.execute("SELECT regexp_full_match('x', ?)", [pattern]).fetchall()
+        return None
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        con.close()
+
+
 def _columns(config: Config, dataset: str) -> list[str]:
     out = []
     for item in config["data_protection"]["free_text_columns"]:
@@ -104,14 +118,17 @@ def problems(con: duckdb.DuckDBPyConnection, config: Config, staged: dict[str, s
             child = col in CHILD_REF_COLUMNS.get(name, [])
             pattern = settings["child_ref_pattern" if child else "staff_id_pattern"]
             what = "a child reference" if child else "a staff id"
-            try:
-                rows = con.execute(
-                    f"SELECT _file, __row, {qi(col)}, regexp_full_match({qi(col)}, $p) FROM {table} "
-                    f"WHERE {qi(col)} IS NOT NULL AND (NOT regexp_full_match({qi(col)}, $p) "
-                    f"OR regexp_full_match({qi(col)}, '[0-9]{{10}}'))", {"p": pattern}).fetchall()
-            except duckdb.Error as exc:
-                raise ValueError(f"the configured {'child_ref' if child else 'staff_id'}_pattern {pattern!r} "
-                                 f"is not a valid regular expression ({exc})") from None
+            broken = pattern_error(pattern)
+            if broken:  # a configuration mistake: reported like a problem, never a traceback
+                first = con.execute(f"SELECT min(_file) FROM {table}").fetchall()[0][0] or 0
+                out.append((first, None, col, pattern,
+                            f"cannot be checked: the configured {'child_ref' if child else 'staff_id'}_pattern "
+                            f"is not a valid regular expression ({broken})"))
+                continue
+            rows = con.execute(
+                f"SELECT _file, __row, {qi(col)}, regexp_full_match({qi(col)}, $p) FROM {table} "
+                f"WHERE {qi(col)} IS NOT NULL AND (NOT regexp_full_match({qi(col)}, $p) "
+                f"OR regexp_full_match({qi(col)}, '[0-9]{{10}}'))", {"p": pattern}).fetchall()
             for file_no, row, value, matches in rows:
                 if child and nhs_check_digit_ok(value):
                     out.append((file_no, row, col, "[NHS number]",
@@ -130,4 +147,4 @@ def problems(con: duckdb.DuckDBPyConnection, config: Config, staged: dict[str, s
                     out.append((file_no, row, col, mask(value, found),
                                 f"holds what looks like {' and '.join(kinds)}: free text must not identify "
                                 f"anyone; remove it"))
-    return sorted(out, key=lambda p: (p[0], p[1], p[2]))
+    return sorted(out, key=lambda p: (p[0], p[1] or 0, p[2]))

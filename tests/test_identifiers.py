@@ -119,3 +119,10 @@ def test_free_text_columns_are_configurable(db_path, tmp_path):
     config = write(tmp_path, "qa.toml", '[data_protection]\nfree_text_columns = ["reviews.title"]\n')
     load_ok(db_path, "--config", config,
             write_csv(tmp_path, "dip_sample_findings.csv", "dip_sample_findings", {"summary": "ring 07700 900123"}))
+
+
+def test_a_broken_pattern_is_a_report_not_a_traceback(db_path, tmp_path):
+    config = write(tmp_path, "qa.toml", '[data_protection]\nchild_ref_pattern = "C[0-9"\n')
+    code, _, err = load(db_path, "--config", config, write_csv(tmp_path, "audits.csv", "audits", {}))
+    assert code == 1 and "audits.csv, child_ref: 'C[0-9' cannot be checked: the configured child_ref_pattern " \
+                         "is not a valid regular expression" in err
