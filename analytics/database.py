@@ -124,7 +124,7 @@ def compact(src: Path, dst: Path) -> None:
     con = duckdb.connect(str(dst))
     try:
         con.execute("ATTACH ? AS src (READ_ONLY)", [str(src)])
-        here = con.execute("SELECT current_database()").fetchone()[0]
+        here = con.execute("SELECT current_database()").fetchall()[0][0]
         con.execute(f"COPY FROM DATABASE src TO {qi(here)}")
         con.execute("DETACH src")
         con.execute("CHECKPOINT")
@@ -212,7 +212,7 @@ class Database:
                     next_load = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_history").fetchall()[0][0]
                     yield con
                     recorded = con.execute("SELECT count(*) FROM load_history WHERE load_id = ?",
-                                           [next_load]).fetchone()[0]
+                                           [next_load]).fetchall()[0][0]
                     con.execute("COMMIT")
                     con.execute("CHECKPOINT")
                 finally:
