@@ -18,6 +18,7 @@ def _db(args) -> Database:
 
 
 def cmd_load(args) -> int:
+    from .limits import check_size
     from .loader import load_files
     from .readers import SourceFile
     sources = []
@@ -25,6 +26,10 @@ def cmd_load(args) -> int:
         path = Path(name)
         if not path.is_file():
             print(f"{name}: no such file", file=sys.stderr)
+            return 1
+        too_big = check_size(path.stat().st_size, _db(args).config)  # before reading it into memory
+        if too_big:
+            print(f"Nothing was stored: {name}: {too_big}", file=sys.stderr)
             return 1
         sources.append(SourceFile.from_path(path))
     report = load_files(_db(args), sources, dataset=args.dataset, replace=args.replace or ())
@@ -43,6 +48,64 @@ def cmd_load(args) -> int:
         print(f"{where} -> {r.dataset}: {r.rows} rows, {r.inserted} inserted, {r.updated} updated, "
               f"{r.unchanged} unchanged, {r.removed} removed")
     print(f"load {report.load_id} stored in {_db(args).path}")
+    return 0
+
+
+def cmd_history(args) -> int:
+    from .backups import history_lines
+    db = _db(args)
+    lines = history_lines(db) if db.exists else []
+    print("\n".join(lines) if lines else "no loads yet")
+    return 0
+
+
+def cmd_undo(args) -> int:
+    from .backups import UndoRefused, undo
+    db = _db(args)
+    if not db.exists:
+        print("undo: there is no database yet", file=sys.stderr)
+        return 1
+    try:
+        new_id = undo(db, args.load_id)
+    except UndoRefused as exc:
+        print(f"undo: {exc}", file=sys.stderr)
+        return 1
+    print(f"load {args.load_id} undone (recorded as load {new_id})")
+    return 0
+
+
+def cmd_erase(args) -> int:
+    from .erasure import erase_child
+    db = _db(args)
+    if not db.exists:
+        print("erase: there is no database yet", file=sys.stderr)
+        return 1
+    result = erase_child(db, args.child_ref)
+    # The reference is not repeated: the terminal's scrollback is a record too.
+    print(f"erased {result.rows} row{'s' if result.rows != 1 else ''} about the child from the database and "
+          f"{result.snapshots} snapshot{'s' if result.snapshots != 1 else ''}; the erasure is recorded without "
+          f"the reference")
+    return 0
+
+
+def cmd_purge(args) -> int:
+    from .erasure import purge
+    db = _db(args)
+    if not db.exists:
+        print("purge: there is no database yet", file=sys.stderr)
+        return 1
+    months = args.months if args.months is not None else db.config["retention_months"]
+    try:
+        load_id, counts = purge(db, months)
+    except ValueError as exc:
+        print(f"purge: {exc}", file=sys.stderr)
+        return 2
+    if load_id is None:
+        print(f"nothing older than {months} months")
+        return 0
+    for dataset, n in counts.items():
+        print(f"{dataset}: {n} row{'s' if n != 1 else ''} removed")
+    print(f"retention purge recorded as load {load_id}")
     return 0
 
 
@@ -186,6 +249,24 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--replace", action="append", metavar="DATASET",
                    help="this load is the dataset's complete contents: stored rows it lacks are removed")
     s.set_defaults(func=cmd_load)
+
+    s = sub.add_parser("history", parents=[common], help="list the loads, newest first")
+    s.set_defaults(func=cmd_history)
+
+    s = sub.add_parser("undo", parents=[common],
+                       help="put back the rows a load changed, unless a later load touched them")
+    s.add_argument("load_id", type=int, metavar="LOAD_ID")
+    s.set_defaults(func=cmd_undo)
+
+    s = sub.add_parser("erase", parents=[common],
+                       help="remove every row about one child from the database and every kept snapshot")
+    s.add_argument("--child-ref", required=True, metavar="REF")
+    s.set_defaults(func=cmd_erase)
+
+    s = sub.add_parser("purge", parents=[common],
+                       help="remove rows older than the retention period (retention_months)")
+    s.add_argument("--months", type=int, help="this retention period instead of the configured one")
+    s.set_defaults(func=cmd_purge)
 
     s = sub.add_parser("template", parents=[common], help="write the template workbook")
     s.add_argument("--out", default="qa-dashboard-template.xlsx", metavar="FILE.xlsx")

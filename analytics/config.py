@@ -80,6 +80,25 @@ DEFAULTS: dict[str, Any] = {
     "small_number_threshold": 5,
     "impact_window_months": 6,
     "report_problem_cap": 50,
+    # What a load refuses before it reads a file: a clear error, never a crash or a full memory.
+    "limits": {
+        "max_file_mb": 50,
+        "max_rows_per_file": 1_000_000,
+        "max_cell_chars": 32_767,           # Excel's own limit for one cell
+        "max_xlsx_uncompressed_mb": 300,    # the zip directory's total, checked before the workbook is opened
+    },
+    # Copies of the database before each load (links to the replaced generation, so no copying).
+    "backups": {"keep": 10},
+    # `qa-dashboard purge` removes rows whose date is older than this many months.
+    "retention_months": 72,
+    "data_protection": {
+        # References only: a value that is not a reference (a name, an email address) is refused.
+        "child_ref_pattern": "[A-Za-z0-9][A-Za-z0-9_/-]{0,39}",
+        "staff_id_pattern": "[A-Za-z0-9][A-Za-z0-9_/-]{0,39}",
+        # Free text that must hold no NHS number, postcode, email address or phone number.
+        "free_text_columns": ["dip_sample_findings.summary", "reviews.title",
+                              "learning_actions.impact_evidence", "audit_followups.notes_ref"],
+    },
     "kpis": [
         {"kpi_code": "REREF12", "kpi_name": "Re-referrals within 12 months of a previous referral",
          "unit": "percent", "polarity": "lower is better", "target": 20.0, "source": "DfE CIN census"},
@@ -113,9 +132,23 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
+# Typographic apostrophes, odd spaces and invisible characters that word processors put into names:
+# each maps to its plain form, so "Children’s Services" with a no-break space is "Children's Services".
+APOSTROPHES = "\u2019\u2018\u02bc\u2032\u0060\u00b4"
+ODD_SPACES = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000"
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_PLAIN = str.maketrans({**{c: "'" for c in APOSTROPHES}, **{c: " " for c in ODD_SPACES},
+                        **{c: None for c in INVISIBLE}})
+
+
+def tidy(text: str) -> str:
+    """A name in its plain form: apostrophes and spaces made plain, invisible characters dropped, spaces collapsed."""
+    return " ".join(str(text).translate(_PLAIN).split())
+
+
 def _fold(text: str) -> str:
-    """The form used to match a listed value: case, surrounding space and typographic quotes ignored."""
-    return " ".join(str(text).replace("\u2019", "'").replace("\u00a0", " ").split()).lower()
+    """The form used to match a listed value: case, spacing, typographic quotes and invisible characters ignored."""
+    return tidy(text).lower()
 
 
 @dataclass(frozen=True)

@@ -90,8 +90,46 @@ def create_schema(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         load_id BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, loaded_by VARCHAR, file_name VARCHAR,
         sheet VARCHAR, sha256 VARCHAR, dataset VARCHAR, inserted BIGINT, updated BIGINT,
         unchanged BIGINT, removed BIGINT, warnings BIGINT, replaced BOOLEAN)""")
+    ensure_tables(con)
     sync_grade_scale(con, config)
     con.execute(VIEWS)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables added after schema version 1, created in older databases on their next write."""
+    # The rows each load inserted, updated or removed, by key: what `undo` reverts and checks.
+    con.execute("""CREATE TABLE IF NOT EXISTS load_changes (
+        load_id BIGINT NOT NULL, dataset VARCHAR NOT NULL, key VARCHAR NOT NULL, change VARCHAR NOT NULL)""")
+    # That an erasure happened, never whose.
+    con.execute("""CREATE TABLE IF NOT EXISTS erasures (
+        erased_at TIMESTAMP NOT NULL, erased_by VARCHAR, rows_removed BIGINT, snapshots_rewritten BIGINT)""")
+
+
+def key_sql(ds: Dataset, alias: str = "") -> str:
+    """A row's key as one text value (unit separator between the parts of a composite key)."""
+    parts = [f"CAST({alias}{qi(k)} AS VARCHAR)" for k in ds.key]
+    return parts[0] if len(parts) == 1 else f"concat_ws(chr(31), {', '.join(parts)})"
+
+
+def backup_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".backups")
+
+
+def snapshot_path(path: Path, load_id: int) -> Path:
+    return backup_dir(path) / f"before-load-{load_id:06d}.duckdb"
+
+
+def compact(src: Path, dst: Path) -> None:
+    """Copy only the live data of ``src`` into a new file ``dst``: deleted rows leave no bytes behind."""
+    con = duckdb.connect(str(dst))
+    try:
+        con.execute("ATTACH ? AS src (READ_ONLY)", [str(src)])
+        here = con.execute("SELECT current_database()").fetchall()[0][0]
+        con.execute(f"COPY FROM DATABASE src TO {qi(here)}")
+        con.execute("DETACH src")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def sync_grade_scale(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -143,17 +181,21 @@ class Database:
             pass
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def write(self, snapshot: bool = False, compacted: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """The only write path: yields a connection to a new generation inside one transaction.
 
         Leaving the block normally commits and publishes; an exception discards the
-        new generation and leaves the published file as it was.
+        new generation and leaves the published file as it was. With ``snapshot``, a block that
+        records a load in load_history keeps the replaced generation as that load's snapshot;
+        with ``compacted``, the new generation is rewritten with only its live data (erasure).
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            self._remove_stale_generations()
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.new")
+            small = tmp.with_name(tmp.name + ".compact")
             try:
                 if self.exists:
                     shutil.copyfile(self.path, tmp)
@@ -162,17 +204,26 @@ class Database:
                     if self.exists:
                         check_version(con, self.path)
                         con.execute("BEGIN TRANSACTION")
+                        ensure_tables(con)
                     else:
                         con.execute("BEGIN TRANSACTION")
                         create_schema(con, self.config)
                     sync_grade_scale(con, self.config)
+                    next_load = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_history").fetchall()[0][0]
                     yield con
+                    recorded = con.execute("SELECT count(*) FROM load_history WHERE load_id = ?",
+                                           [next_load]).fetchall()[0][0]
                     con.execute("COMMIT")
                     con.execute("CHECKPOINT")
                 finally:
                     con.close()
+                if compacted:
+                    compact(tmp, small)
+                    os.replace(small, tmp)
                 with open(tmp, "rb") as fh:
                     os.fsync(fh.fileno())
+                if snapshot and recorded and self.exists:
+                    self._keep_snapshot(next_load)
                 os.replace(tmp, self.path)
                 dir_fd = os.open(self.path.parent, os.O_RDONLY)
                 try:
@@ -180,9 +231,39 @@ class Database:
                 finally:
                     os.close(dir_fd)
             finally:
-                for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), small, small.with_name(small.name + ".wal")):
                     with contextlib.suppress(FileNotFoundError):
                         leftover.unlink()
+
+    def _remove_stale_generations(self) -> None:
+        """New generations left by a writer that was killed (only a lock holder creates them)."""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.new*"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+
+    def _keep_snapshot(self, load_id: int) -> None:
+        """The published generation, about to be replaced, becomes the snapshot before ``load_id``.
+
+        A published file is never changed in place (each write replaces it), so a hard link is a
+        complete copy that costs nothing; a file system without links gets a copy.
+        """
+        keep = int(self.config["backups"]["keep"])
+        if keep <= 0:
+            return
+        target = snapshot_path(self.path, load_id)
+        target.parent.mkdir(exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        try:
+            os.link(self.path, target)
+        except OSError:
+            shutil.copyfile(self.path, target)
+        for old in sorted(backup_dir(self.path).glob("before-load-*.duckdb"))[:-keep]:
+            old.unlink()
+
+    def snapshots(self) -> dict[int, Path]:
+        """Kept snapshots by the load they precede."""
+        return {int(p.stem.rsplit("-", 1)[1]): p for p in sorted(backup_dir(self.path).glob("before-load-*.duckdb"))}
 
 
 def upsert(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: str, load_id: int, replace: bool
@@ -201,6 +282,8 @@ def upsert(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: str, load_id: in
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _cmp AS
         SELECT s.*, t.{keys[0]} IS NULL AS _new, (t.{keys[0]} IS NOT NULL AND ({changed})) AS _changed
         FROM {staged} s LEFT JOIN {t} t ON {on}""")
+    con.execute(f"INSERT INTO load_changes SELECT ?, ?, {key_sql(ds)}, CASE WHEN _new THEN 'inserted' "
+                f"ELSE 'updated' END FROM _cmp WHERE _new OR _changed", [load_id, ds.name])
     counts: dict[int, dict[str, int]] = {}
     for file_no, inserted, updated, unchanged in con.execute(
             "SELECT _file, count(*) FILTER (_new), count(*) FILTER (_changed), "
@@ -210,6 +293,8 @@ def upsert(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: str, load_id: in
     if replace:
         removed = con.execute(f"SELECT count(*) FROM {t} t WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE {on})"
                               ).fetchone()[0]
+        con.execute(f"INSERT INTO load_changes SELECT ?, ?, {key_sql(ds, 't.')}, 'removed' FROM {t} t "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE {on})", [load_id, ds.name])
         con.execute(f"DELETE FROM {t} t WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE {on})")
     on_cmp = " AND ".join(f"{t}.{k} = _cmp.{k}" for k in keys)
     con.execute(f"DELETE FROM {t} USING _cmp WHERE {on_cmp} AND _cmp._changed")

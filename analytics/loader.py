@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from . import identifiers, limits
 from .database import Database, upsert
 from .datasets import DATASETS, BY_NAME, Dataset, RefExists
 from .readers import NotATable, SourceFile
@@ -69,7 +70,7 @@ def load_files(db: Database, sources: list[SourceFile], dataset: str | None = No
         report.problem_count = len(report.problems)
         return report
     try:
-        with db.write() as con:
+        with db.write(snapshot=True) as con:
             _load(con, db, sources, dataset, tuple(replace), user or getpass.getuser(),
                   today or dt.date.today(), cap, report)
             if report.problem_count:
@@ -87,6 +88,11 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
     tables = []  # (_file index) -> (RawTable, Dataset)
     stages: dict[str, list[str]] = {}
     for src in sources:
+        refused = limits.check_source(src, db.config)  # before any parser sees the bytes
+        if refused:
+            report.problems.append(Problem(src.name, None, None, None, None, refused))
+            report.problem_count += 1
+            continue
         try:
             recognised, notices = recognise(src, forced)
         except (NotATable, Unrecognised) as exc:
@@ -97,6 +103,12 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
         for rec in recognised:
             idx = len(tables)
             tables.append((rec.table, rec.dataset))
+            over = [Problem(rec.table.file, rec.table.sheet, r, c, None, why)
+                    for r, c, why in limits.check_table(rec.table, db.config)]
+            if over:
+                report.problems += over
+                report.problem_count += len(over)
+                continue
             raw = f"_raw_{idx}"
             present, problems, warnings = register_raw(con, rec.table, rec.dataset, raw)
             report.warnings += warnings
@@ -147,6 +159,10 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
             report.problems.append(Problem(table.file, table.sheet, row, col, val,
                                            message(ds, col, code, db.config, detail)))
         report.problem_count += total
+    found = identifiers.problems(con, db.config, {name: _staged(BY_NAME[name]) for name in stages})
+    for file_no, row, col, val, reason in found[:max(0, cap - len(report.problems))]:
+        report.problems.append(Problem(tables[file_no][0].file, tables[file_no][0].sheet, row, col, val, reason))
+    report.problem_count += len(found)
     if report.problem_count:
         return
 

@@ -85,7 +85,10 @@ def decode_text(content: bytes, name: str) -> str:
 
 def read_csv(src: SourceFile) -> RawTable:
     text = decode_text(src.content, src.name)
-    first = next(csv.reader(io.StringIO(text)), None)
+    try:
+        first = next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error as exc:  # a stray carriage return or NUL in the header line
+        raise NotATable(f"{src.name}: the header row cannot be read as CSV ({exc})") from None
     if not first or not any(cell.strip() for cell in first):
         raise NotATable(f"{src.name}: no header row (the first line is blank)")
     header = [h for h in first]

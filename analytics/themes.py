@@ -32,7 +32,7 @@ import datetime as dt
 
 import pandas as pd
 
-from .config import Config, fold
+from .config import Config, fold, tidy
 from .filters import Filters, add_months, month_start, where
 from .impact import wilson_interval
 from .presentation import format_pct
@@ -75,7 +75,7 @@ def synonym_lookup(config: Config) -> dict[str, str]:
 
 def canonical(name: str, lookup: dict[str, str]) -> str:
     """The canonical theme a name belongs to (the name itself, tidied, when no entry lists it)."""
-    return lookup.get(fold(name), " ".join(str(name).split()))
+    return lookup.get(fold(name), tidy(name))
 
 
 def names_of(theme: str, config: Config) -> set[str]:

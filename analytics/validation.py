@@ -100,7 +100,12 @@ def install_lookup(con: duckdb.DuckDBPyConnection, config: Config) -> None:
 
 
 def _fold_sql(v: str) -> str:
-    return f"lower(regexp_replace(replace({v}, chr(8217), ''''), '\\s+', ' ', 'g'))"
+    # The SQL twin of config.fold: translate() maps apostrophes and odd spaces, and drops the invisible
+    # characters (those with no partner in the second string).
+    from .config import APOSTROPHES, INVISIBLE, ODD_SPACES
+    chars = " || ".join(f"chr({ord(c)})" for c in APOSTROPHES + ODD_SPACES + INVISIBLE)
+    v = f"translate({v}, {chars}, '{chr(39) * 2 * len(APOSTROPHES)}{' ' * len(ODD_SPACES)}')"
+    return f"lower(trim(regexp_replace({v}, '\\s+', ' ', 'g')))"
 
 
 def _date_sql(v: str) -> str:

@@ -108,3 +108,20 @@ def test_unknown_extra_column_is_a_warning_not_an_error(db_path, tmp_path):
     assert "warning: audits.csv, row 1, Worker notes: is not a column of audits and was ignored" in code_out
     assert stored(db_path, "SELECT count(*) FROM audits") == [(1,)]
     assert stored(db_path, "SELECT warnings FROM load_history") == [(1,)]
+
+
+def test_typographic_apostrophes_and_odd_spaces_in_names_match_their_plain_forms(db_path, tmp_path):
+    """What a word processor puts into names (curly apostrophes, no-break, narrow and zero-width spaces)."""
+    services = ["Disabled Children\u2019s\u00a0Services", "Disabled Children\u2018s Services",
+                "Children\u00a0and\u202fFamilies", "Assessment\u200b and Intervention", "\u200bMASH\u00a0"]
+    pillars = ["Voice\u00a0and lived experience of the child", "Voice and lived\u200b experience of the child",
+               "Identity,\u00a0equality and diversity", "Management oversight and supervision\u200b",
+               "Planning\u2007and review"]
+    audits = csv_text("audits", *[{"audit_id": f"A{i}", "service": s} for i, s in enumerate(services)])
+    rows = "audit_id,pillar,auditor_grade\n" + "".join(f"A{i},\"{p}\",Good\n" for i, p in enumerate(pillars))
+    load_ok(db_path, write(tmp_path, "audits.csv", audits), write(tmp_path, "audit_pillars.csv", rows))
+    assert stored(db_path, "SELECT service FROM audits ORDER BY audit_id") == [
+        ("DCS",), ("DCS",), ("CF",), ("AI",), ("MASH",)]
+    assert stored(db_path, "SELECT pillar FROM audit_pillars ORDER BY audit_id") == [
+        ("Voice and lived experience of the child",), ("Voice and lived experience of the child",),
+        ("Identity, equality and diversity",), ("Management oversight and supervision",), ("Planning and review",)]

@@ -124,6 +124,10 @@ def test_synonyms_meet_whatever_the_case_and_apostrophe():
         assert themes.canonical(name, lookup) == V, name
     assert themes.canonical("Drift", lookup) == "Drift and delay"
     assert themes.canonical("Something  new", lookup) == "Something new"   # its own theme
+    # Word-processor characters: a left quote, no-break, narrow and zero-width spaces.
+    for name in ("Child\u2018s\u00a0voice", "Voice\u202fof child\u200b", "\u200bChild\u02bcs voice"):
+        assert themes.canonical(name, lookup) == V, name
+    assert themes.canonical("Something\u00a0new\u200b", lookup) == "Something new"
     assert themes.pillar_for("Child's voice", config) == VOICE
     assert themes.pillar_for("Drift and delay", config) is None
     # Every configured pillar is reached from some theme of the default table.
