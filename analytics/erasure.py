@@ -2,8 +2,8 @@
 
 Erasure removes every row about the child from the database and from every kept snapshot, and
 records only that an erasure happened (when, by whom, how many rows), never whose. Rows about the
-child: its audits, dip-sample rows and escalations (by ``child_ref``), and its audits' pillar grades
-and follow-ups; a reflective activity or learning action that pointed at one of its audits or
+child: its audits, dip-sample rows and escalations (by ``child_ref``), and its audits' pillar grades,
+follow-ups and rows in published months' audit snapshots; a reflective activity or learning action that pointed at one of its audits or
 escalations keeps its learning but loses the pointer. The keys of the removed rows leave the load
 history too. Each file is rewritten with only its live data (DuckDB would otherwise keep deleted
 rows' bytes in free blocks until they are reused).
@@ -59,6 +59,10 @@ def erase_rows(con: duckdb.DuckDBPyConnection, child_ref: str) -> int:
     n += _delete(con, "audit_followups", "audit_id IN (SELECT unnest($ids))", a)
     for dataset in CHILD_DATASETS:
         n += _delete(con, dataset, "child_ref = $ref", p)
+    # A published month keeps a snapshot of its audits' grades by audit id: the child's go too.
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication_audits'").fetchone()[0]:
+        n += con.execute("DELETE FROM publication_audits WHERE audit_id IN (SELECT unnest($ids))",
+                         a).fetchone()[0]
     # Learning that came from the child's audits stays; the pointer to them goes.
     con.execute("UPDATE reflective_activities SET audit_id = NULL WHERE audit_id IN (SELECT unnest($ids))", a)
     con.execute("UPDATE learning_actions SET source_ref = NULL WHERE source_ref IN (SELECT unnest($ids))",

@@ -90,6 +90,18 @@ def test_erase_leaves_other_children_and_snapshots_usable(db_path, tmp_path):
     assert before["audits"] == 3
 
 
+def test_erase_reaches_a_published_month_snapshot(db_path, tmp_path):
+    loaded(db_path, tmp_path)
+    code, _, err = run_cli("publish", "--db", db_path, "--month", "2025-03", "--figures-only")
+    assert code == 0, err
+    assert query(db_path, "SELECT audit_id FROM publication_audits ORDER BY 1") == [("A1",), ("A2",), ("A3",)]
+    code, out, err = run_cli("erase", "--db", db_path, "--child-ref", REF)
+    assert code == 0, err
+    # the 7 rows of the other test and the child's 2 rows in the published snapshot
+    assert out.startswith("erased 9 rows")
+    assert query(db_path, "SELECT audit_id FROM publication_audits") == [("A3",)]
+
+
 def test_erasing_an_unknown_child_changes_no_row(db_path, tmp_path):
     loaded(db_path, tmp_path)
     code, out, _ = run_cli("erase", "--db", db_path, "--child-ref", "NOSUCH")
