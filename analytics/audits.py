@@ -108,7 +108,9 @@ def completion(con, f: Filters, config: Config) -> pd.DataFrame:
     Distinct auditors with an audit that month among staff in post on the month's last day with an
     auditing role in that service, over those staff.
     """
-    services = f.effective_services() or tuple(config.service_codes)
+    services = f.effective_services()
+    if services is None:  # an empty scope stays empty: it never widens to every service
+        services = tuple(config.service_codes)
     return con.execute(
         """WITH months AS (
                SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH)) AS m),
