@@ -33,6 +33,7 @@ import datetime as dt
 import pandas as pd
 
 from .config import Config, fold
+from .escaping import md
 from .filters import Filters, add_months, month_start, where
 from .impact import wilson_interval
 from .presentation import format_pct
@@ -296,10 +297,10 @@ def headline(theme: str, summary: pd.DataFrame, f: Filters) -> str:
     """The sentence at the top of the page, from the data."""
     period = f"{month_start(f.month_from):%b %Y} to {f.end:%b %Y}"
     if summary.empty:
-        return f"**{theme}** does not appear in any strand from {period}."
+        return f"**{md(theme)}** does not appear in any strand from {period}."
     parts = [f"{r['mentions']:,} {r['unit']} ({r['in brief']})" for _, r in summary.iterrows()]
     k = len(summary)
-    return (f"**{theme}** appears in **{k} strand{'s' * (k != 1)}** from {period}: " + "; ".join(parts) + ".")
+    return (f"**{md(theme)}** appears in **{k} strand{'s' * (k != 1)}** from {period}: " + "; ".join(parts) + ".")
 
 
 def rising(summary: pd.DataFrame) -> list[str]:
