@@ -209,7 +209,7 @@ def filter_bar(src, *, grain: bool = True, audit_filters: bool = True) -> tuple[
         # Codes, not names: a bound widget writes its option labels into the URL.
         services = sb.multiselect("Service", in_scope, key="service", bind="query-params",
                                   placeholder="All services" if scope.full else "All your services",
-                                  help="; ".join(f"{c}: {cfg.service_names[c]}" for c in in_scope))
+                                  help="; ".join(f"{c}: {md(cfg.service_names[c])}" for c in in_scope))
     teams = cohorts = roles = []
     if audit_filters:
         teams_in_scope = [t for t in opts["teams"] if scope.full or opts["team_services"].get(t) in in_scope]

@@ -65,7 +65,7 @@ if choice == NEW:
                           key="impact_new_start", format="YYYY-MM-DD")
     end = c2.date_input("End date (blank = the start date)", value=None, key="impact_new_end", format="YYYY-MM-DD")
     service = c3.selectbox("Service", ["ALL", *config.service_codes], key="impact_new_service",
-                           help="; ".join(f"{c}: {n}" for c, n in config.service_names.items()))
+                           help="; ".join(f"{c}: {md(n)}" for c, n in config.service_names.items()))
     c1, c2, c3 = st.columns(3)
     pillar = c1.selectbox("Target pillar", ["(overall grade)", *config.pillars], key="impact_new_pillar")
     theme = c2.text_input("Target theme (optional)", key="impact_new_theme", max_chars=100)
