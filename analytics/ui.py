@@ -271,8 +271,9 @@ button p {font-size: 1.3rem;}
 # --- charts with their data-table alternative -----------------------------------------------
 def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     """A chart, its definition caption, and its data table (WCAG alternative) with a CSV download."""
-    from .charts import presentation_layout
+    from .charts import plain_labels, presentation_layout
     from .exports import csv_bytes
+    fig = plain_labels(fig)  # data values in labels are drawn as text, never as plotly's HTML
     if presentation():
         presentation_layout(fig)
     kwargs = {"key": key}
@@ -306,7 +307,9 @@ def drill_to_explorer(state, grain: str = "month", *, period_at: int | None = No
     points = state.get("selection", {}).get("points", []) if state else []
     if not points:
         return
-    data = points[0].get("customdata") or []
+    import html
+    # The chart's customdata was escaped for display (charts.plain_labels): the explorer wants the values.
+    data = [html.unescape(v) if isinstance(v, str) else v for v in points[0].get("customdata") or []]
     bound: dict = {k: st.query_params.get_all(k) for k in BOUND_KEYS if k in st.query_params}
     if period_at is not None and len(data) > period_at:
         bound["period"] = list(period_months(str(data[period_at]), grain))

@@ -121,6 +121,32 @@ def markdown_sources(at) -> list[str]:
     return out
 
 
+def chart_strings(at) -> list[str]:
+    """Every string plotly draws with its HTML subset (not the pages' own hover and text templates)."""
+    out = []
+
+    def strings(value, key=""):
+        if key in ("hovertemplate", "texttemplate", "template"):
+            return
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                strings(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                strings(v)
+
+    def walk(node):
+        if getattr(node, "type", "") == "plotly_chart":
+            strings(json.loads(node.proto.spec))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return out
+
+
 def visible_tables(at) -> str:
     return "\n".join(df.value.to_csv() for df in at.dataframe)
 
@@ -136,6 +162,9 @@ def test_every_page_shows_hostile_names_as_text(council, page):
     for source in markdown_sources(at):
         for raw in (XSS, "**bold**", "[link](javascript", ":red[red]", "$x$", "<b>x</b>"):
             assert raw not in source, (page, raw, source[:300])
+    for label in chart_strings(at):
+        for raw in (XSS, "<b>x</b>"):
+            assert raw not in label, (page, raw, label[:300])
 
 
 def test_the_names_are_shown_escaped_where_markdown_would_run(council):
@@ -146,6 +175,7 @@ def test_the_names_are_shown_escaped_where_markdown_would_run(council):
     sources = "\n".join(m.value for m in at.markdown)
     assert md(XSS) in sources                      # the theme's headline quotes it, escaped
     assert XSS in at.selectbox(key="theme").options  # and offers it, as plain text
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in s for s in chart_strings(at))  # drawn as text
     at.switch_page("pages/explorer.py").run()
     shown = visible_tables(at)
     for raw in (XSS, "**bold** [link](javascript:alert(1))", SQLQ.replace('"', '""')):
