@@ -205,3 +205,40 @@ def test_names_with_quotes_and_sql_filter_as_plain_values(council, query, audits
     at.run()
     assert not at.exception, at.exception
     assert sorted(at.dataframe[0].value["Audit"]) == audits
+
+
+@pytest.mark.browser
+def test_in_chromium_the_names_are_text_and_nothing_runs(hostile, tmp_path):
+    """The real renderers (Streamlit's Markdown, plotly's labels) show the names as typed; no script runs."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from conftest import dashboard_server
+    from test_browser import CHROMIUM, wait_for_run
+    shutil.copy(hostile / "qa.duckdb", tmp_path / "qa.duckdb")
+    dialogs = []
+    with dashboard_server(tmp_path, QA_DASHBOARD_CONFIG=str(hostile / "qa.toml")) as server, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ("", "themes", "reviews", "kpis"):
+            page.goto(f"{server}/{path}", timeout=180_000)
+            wait_for_run(page)
+            page.wait_for_timeout(1500)  # charts draw after the run
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            assert page.locator('img[src="x"], a[href^="javascript"]').count() == 0, path
+            if path == "":  # plotly would draw <b>x</b> in the service's panel title as bold
+                labels = page.eval_on_selector_all(".js-plotly-plot text", "els => els.map(e => e.textContent)")
+                assert any(SERVICE in t for t in labels), labels[:20]
+            if path == "themes":
+                headline = page.locator('[data-testid="stMarkdownContainer"] h4').first.inner_text()
+                assert XSS in headline
+                labels = page.eval_on_selector_all(".js-plotly-plot text", "els => els.map(e => e.textContent)")
+                assert any(XSS in t for t in labels), labels[:20]
+            if path == "kpis":
+                assert page.get_by_text(MDX, exact=True).count() >= 1  # the KPI's name as typed
+                assert page.locator('[data-testid="stMarkdownContainer"] strong', has_text="bold").count() == 0
+        browser.close()
+    assert dialogs == []
