@@ -76,6 +76,12 @@ def council_wide(f: Filters) -> Filters:
     return Filters(month_from=f.month_from, month_to=f.month_to, cohorts=f.cohorts, auditor_roles=f.auditor_roles)
 
 
+def in_scope(service: str | None, f: Filters) -> bool:
+    """Whether a council-level item tagged with a service (blank or ALL: the whole council) is the viewer's to
+    see listed (interventions and the like, whose figures ``f`` narrows anyway)."""
+    return f.scope is None or (service or "ALL") == "ALL" or service in f.scope
+
+
 # --- the role map --------------------------------------------------------------------------------
 def _roles(config) -> dict[str, dict]:
     return {name: dict(spec) for name, spec in config["access"]["roles"].items()}

@@ -4,7 +4,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import impact, impact_evidence as ev, ui
+from analytics import access, impact, impact_evidence as ev, ui
 from analytics.audits import SMALL_N
 from analytics.charts import GRADE_COLOURS, SPC_COLOURS, TEMPLATE
 from analytics.filters import audit_months
@@ -46,7 +46,8 @@ if f.month_from is None:
     st.stop()
 
 with source.db.read() as con:
-    stored = impact.interventions(con)
+    # Another service's interventions are not listed to a viewer who does not see that service.
+    stored = [r for r in impact.interventions(con) if access.in_scope(r["service"], f)]
     months = audit_months(con)
     kpi_codes = ev.kpi_codes(con, config)
 
@@ -86,6 +87,7 @@ with source.db.read() as con:
     volumes = ev.theme_volumes(con, row["target_theme"], row, window, f) if row.get("target_theme") else None
     themes_on_offer = ev.dip_themes(con)
     all_effects = ev.all_effects(con, config, window, f)
+all_effects = all_effects[[access.in_scope(s, f) for s in all_effects["service"]]]
 w = comp.windows
 scope = None if comp.services is None else ", ".join(comp.services) or "no service"
 

@@ -153,3 +153,48 @@ def test_the_loader_is_refused_to_anyone_who_may_not_load():
     assert ui.refuse_upload(Scope.open(), ["a.CSV", "b.xlsx"]) is None
     assert "not c.xls" in ui.refuse_upload(Scope.open(), ["a.csv", "c.xls"])
     assert ui.refuse_upload(Scope(sees=COUNCIL, services=(), may_load=False), []) is not None
+
+
+# --- no page shows another service's rows to a head of service (demo data: six services, many teams) -------
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+SERVICE_COLUMNS = ("service", "Service")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from analytics.database import Database
+    from analytics.demo import build_demo
+    path = tmp_path_factory.mktemp("demo_access") / "demo.duckdb"
+    build_demo(path, seed=3)
+    with Database(path).read() as con:
+        others = {t for (t,) in con.execute(
+            "SELECT DISTINCT team FROM audits WHERE team IS NOT NULL AND team NOT IN "
+            "(SELECT team FROM audits WHERE service IN ('AI', 'MASH') AND team IS NOT NULL)").fetchall()}
+    return path, others
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_shows_another_services_rows_or_teams_to_a_head_of_service(demo, tmp_path, monkeypatch, page):
+    import shutil
+    path, other_teams = demo
+    d = tmp_path / "appdata"
+    d.mkdir()
+    shutil.copy(path, d / "demo.duckdb")
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
+    monkeypatch.chdir(ROOT)
+    config = tmp_path / "qa.toml"
+    config.write_text(ROLE_MAP)
+    monkeypatch.setenv("QA_DASHBOARD_CONFIG", str(config))
+    ui.config.clear()
+    try:
+        at = run(page, user=HOS_AI, service=["AI", "CF"], team=sorted(other_teams)[:2])
+    finally:
+        ui.config.clear()
+    for frame in (df.value for df in at.dataframe):
+        for col in SERVICE_COLUMNS:
+            if col in frame.columns:
+                assert set(frame[col].dropna()) <= {"AI", "MASH", "ALL", "All services"}, (page, col)
+        cells = set(frame.astype(str).to_numpy().ravel())
+        assert not cells & other_teams, (page, cells & other_teams)
+    charts = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert not [t for t in other_teams if f'"{t}"' in charts], page
