@@ -121,7 +121,8 @@ def roles_of(config, claims: Mapping[str, Any]) -> list[str]:
     users = {k.strip().lower(): v for k, v in access.get("users", {}).items()}
     groups = {k.strip().lower(): v for k, v in access.get("groups", {}).items()}
     names: list[str] = []
-    email = str(claims.get("email") or "").strip().lower()
+    # An address the identity provider says it has not verified names nobody.
+    email = "" if claims.get("email_verified") is False else str(claims.get("email") or "").strip().lower()
     if email and email in users:
         names += _listed(users[email])
     for group in _listed(claims.get(access.get("group_claim") or "groups")):

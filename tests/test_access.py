@@ -42,6 +42,11 @@ def test_email_matches_whatever_its_case_and_gives_the_roles_services(config):
     assert s.user == "hos.ai@council.gov.uk" and s.signed_in
 
 
+def test_an_unverified_email_names_nobody(config):
+    assert resolve(config, {"email": "lead@council.gov.uk", "email_verified": False}) is None
+    assert resolve(config, {"email": "lead@council.gov.uk", "email_verified": True}).sees == access.ALL
+
+
 def test_two_service_roles_add_their_services_together(config):
     assert resolve(config, {"email": "both@council.gov.uk"}).services == ("AI", "MASH", "CF")
 
