@@ -116,11 +116,13 @@ def pages_on_offer(sections: dict) -> dict:
 
 
 def _page_path(page) -> str:
+    """``pages/x.py`` for an st.Page (its resolved file is kept in the private ``_page``)."""
     from pathlib import Path
     return f"pages/{Path(str(getattr(page, '_page', ''))).name}"
 
 
-# Only these reach the loader from the Data page (the widget's type list is a browser-side hint only).
+# Only these reach the loader from the Data page: the widget refuses other files, and the page checks
+# again before loading.
 UPLOAD_TYPES = ("csv", "xlsx")
 
 
