@@ -7,8 +7,9 @@ ui.leave_folder_mode()
 
 st.set_page_config(page_title="QA dashboard · children's social care", page_icon=":material/monitoring:", layout="wide")
 
-# Sections, all expanded: the meeting should see every page without a "View more".
-page = st.navigation({
+# Sections, all expanded: the meeting should see every page without a "View more". Sign-in (when configured)
+# comes first; a role sees only the pages it may open, and the others cannot be reached by their address.
+page = st.navigation(ui.pages_on_offer({
     "Audits": [
         st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
         st.Page("pages/trends.py", title="Trends by service", icon=":material/trending_up:", url_path="trends"),
@@ -36,5 +37,5 @@ page = st.navigation({
         st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
         st.Page("pages/publish.py", title="Exports and publishing", icon=":material/ios_share:", url_path="publish"),
     ],
-}, expanded=True)
+}), expanded=True)
 page.run()

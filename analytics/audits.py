@@ -117,7 +117,9 @@ def completion(con, f: Filters, config: Config, grain: str = "month") -> pd.Data
     with an auditing role in that service, over those staff. A quarter or a rolling 3 months adds up its
     months' manager-months (completed over expected), so a month with more managers weighs more.
     """
-    services = f.effective_services() or tuple(config.service_codes)
+    services = f.effective_services()
+    if services is None:  # an empty scope stays empty: it never widens to every service
+        services = tuple(config.service_codes)
     first = add_months(f.start, -2) if grain == "rolling3" else f.start
     monthly = con.execute(
         """WITH months AS (

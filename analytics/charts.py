@@ -132,3 +132,32 @@ def quarter_tick(label: str) -> str:
 
 QUARTER_TICK = re.compile(r"^(\d{4}-\d{2}) (Q[1-4])(?: (\(.*\)))?$")
 N_ROW_Y = -12   # where the small multiples print their n values, below the 0% line
+
+
+# --- data values as text in plotly's labels -------------------------------------------------------------
+# Plotly draws its own small HTML subset (<b>, <i>, <a href>, <span style>, ...) in titles, ticks, legends,
+# text and hover labels. A team or theme named "<b>x</b>" or '<a href="https://...">' would be drawn as
+# bold text or a link; with < > & as entities it is shown as typed. <br>, which the pages put into labels
+# on purpose, stays a line break. Templates (hovertemplate, texttemplate) are written by the pages, not data.
+_AUTHORED = {"hovertemplate", "texttemplate", "template"}
+
+
+def _plain(value):
+    import html
+
+    import numpy as np
+    if isinstance(value, str):
+        return html.escape(value, quote=False).replace("&lt;br&gt;", "<br>")
+    if isinstance(value, dict):
+        return {k: v if k in _AUTHORED else _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return np.array([_plain(v) for v in value.ravel()], dtype=object).reshape(value.shape)
+    return value
+
+
+def plain_labels(fig: go.Figure) -> go.Figure:
+    """The figure with every data-bearing string (categories, names, text, titles, customdata) shown as text."""
+    spec = fig.to_plotly_json()
+    return go.Figure({"data": _plain(spec["data"]), "layout": _plain(spec["layout"])})

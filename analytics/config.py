@@ -76,6 +76,20 @@ DEFAULTS: dict[str, Any] = {
         "Chronologies": ["Chronology"],
         "Recording": ["Case recording", "Record keeping"],
     },
+    # Who sees what once sign-in is configured (README "Sign-in and roles"): users by email and groups by
+    # the identity token's group claim name roles; each role sees all services, its own services in full
+    # (others only as council-wide totals) or council-wide totals only, and may or may not load data.
+    "access": {
+        "group_claim": "groups",
+        "default_role": "",       # the role of a signed-in user the map does not name; "" = no access
+        "users": {},
+        "groups": {},
+        "roles": {
+            "qa_team": {"sees": "all", "may_load": True},
+            "senior_leader": {"sees": "all"},
+            "practitioner": {"sees": "council-wide"},
+        },
+    },
     "inspection_pool_months": 6,
     "small_number_threshold": 5,
     "impact_window_months": 6,
@@ -159,6 +173,8 @@ class Config:
         grades = self.raw["grades"]
         if len(grades) != 4:
             raise ValueError("the grade scale must have exactly four grades, best first")
+        from .access import validate
+        validate(self.raw, self.service_codes)
 
     # --- services -------------------------------------------------------------
     @property

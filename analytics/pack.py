@@ -18,7 +18,7 @@ from . import actions, audits, escalations, kpis, moderation, overview, pillars
 from .charts import GRADE_COLOURS, INK, MUTED, TEMPLATE, service_small_multiples
 from .config import Config
 from .metrics import summary
-from .monthly import check_services, month_filters, month_label, require_audits, scope_label, shift, year_to
+from .monthly import check_services, month_filters, month_label, require_audits, scope_label, year_to
 from .presentation import DASH, format_pct
 
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5

@@ -33,6 +33,7 @@ import datetime as dt
 import pandas as pd
 
 from .config import Config, fold, tidy
+from .escaping import md
 from .filters import Filters, add_months, month_start, where
 from .impact import wilson_interval
 from .presentation import format_pct
@@ -102,14 +103,17 @@ def _queries(f: Filters) -> dict[str, tuple[str, list]]:
                             USING (audit_id)) WHERE {cond}""", p)
     services = f.effective_services()
     svc = "" if services is None else " AND list_has_any(d.services, ?)"
+    # A dip sample across several services: its findings are listed under the viewer's services only.
+    shown = "d.services" if services is None else "list_intersect(d.services, ?)"
+    viewer = [] if services is None else [list(services)]
     q["finding"] = (f"""WITH d AS (SELECT dip_sample_id, any_value(theme) AS dip_theme, min(sample_date) AS date,
                                         list(DISTINCT service ORDER BY service) AS services
                                  FROM dip_samples GROUP BY 1)
-                        SELECT x.finding_id AS ref, d.date, array_to_string(d.services, '; ') AS service,
+                        SELECT x.finding_id AS ref, d.date, array_to_string({shown}, '; ') AS service,
                                x.theme_tag AS name, x.dip_sample_id, d.dip_theme, x.finding_type, x.summary
                         FROM dip_sample_findings x JOIN d USING (dip_sample_id)
                         WHERE d.date BETWEEN ? AND ?{svc}""",
-                    [f.start, f.end] + ([list(services)] if services is not None else []))
+                    viewer + [f.start, f.end] + viewer)
     cond, p = where(f, "sample_date")
     q["dip"] = (f"""SELECT dip_sample_id || ' · ' || child_ref AS ref, sample_date AS date, service, theme AS name,
                            dip_sample_id, g.rank, criteria_met, criteria_total
@@ -296,10 +300,10 @@ def headline(theme: str, summary: pd.DataFrame, f: Filters) -> str:
     """The sentence at the top of the page, from the data."""
     period = f"{month_start(f.month_from):%b %Y} to {f.end:%b %Y}"
     if summary.empty:
-        return f"**{theme}** does not appear in any strand from {period}."
+        return f"**{md(theme)}** does not appear in any strand from {period}."
     parts = [f"{r['mentions']:,} {r['unit']} ({r['in brief']})" for _, r in summary.iterrows()]
     k = len(summary)
-    return (f"**{theme}** appears in **{k} strand{'s' * (k != 1)}** from {period}: " + "; ".join(parts) + ".")
+    return (f"**{md(theme)}** appears in **{k} strand{'s' * (k != 1)}** from {period}: " + "; ".join(parts) + ".")
 
 
 def rising(summary: pd.DataFrame) -> list[str]:

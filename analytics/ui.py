@@ -32,6 +32,7 @@ def leave_folder_mode() -> None:
 def source() -> sources.Source:
     """The database this page shows; says so on the page (every page calls this once, first)."""
     leave_folder_mode()
+    viewer_frame(viewer())  # signed in, or open with a banner; stops the run otherwise
     src = sources.active(config(), prefer_demo=st.session_state.get(PREFER_DEMO, False))
     frame(src)
     return src
@@ -42,7 +43,116 @@ def frame(src: sources.Source) -> None:
     if src.is_demo:
         st.warning("**Demo data.** Everything shown is synthetic, generated for illustration: it is not a real "
                    "council's data. Load the council's files on the Data page to replace it.", icon=":material/science:")
-    st.sidebar.caption(f"Showing: {src.label}")
+    st.sidebar.caption(f"Showing: {md(src.label)}")
+
+
+# --- sign-in and the viewer's scope (README "Sign-in and roles") --------------------------------
+from . import access  # noqa: E402
+from .escaping import md  # noqa: E402
+
+
+def sign_in_configured() -> bool:
+    """Whether .streamlit/secrets.toml has an [auth] section (the council's OIDC identity provider)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _login_provider() -> str | None:
+    """The provider to pass to st.login: None for a single provider set in [auth] itself, else the first
+    [auth.NAME] table."""
+    auth = st.secrets["auth"]
+    if "client_id" in auth:
+        return None
+    return next((k for k, v in auth.items() if hasattr(v, "keys")), None)
+
+
+def viewer() -> access.Scope:
+    """Who is looking and what their role lets them see; the run stops at a sign-in or no-access screen.
+
+    Resolved on every run from st.user (the identity token's claims) and the role map, so a changed map or
+    a sign-out takes effect at once. Without sign-in configured the app runs open.
+    """
+    if not sign_in_configured():
+        return access.Scope.open()
+    claims = st.user.to_dict()
+    if not claims.get("is_logged_in"):
+        st.title("QA dashboard · children's social care")
+        st.info("Sign in with your council account to see the dashboard.", icon=":material/lock:")
+        st.button("Sign in", type="primary", on_click=st.login, args=(_login_provider(),))
+        st.stop()
+    scope = access.resolve(config(), claims)
+    if scope is None:
+        st.title("QA dashboard · children's social care")
+        who = claims.get("email") or claims.get("name") or "this account"
+        st.error(f"You are signed in as {md(who)}, but no role on this dashboard is given to you. Ask the "
+                 "QA team to add you to the role map.", icon=":material/block:")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    return scope
+
+
+def viewer_frame(scope: access.Scope) -> None:
+    """Who is signed in (with a sign-out button), or the banner saying the dashboard is open to anyone."""
+    if not scope.signed_in:
+        st.error("**Open access.** Sign-in is not configured, so anyone who can reach this address sees every "
+                 "service and may load data. Configure sign-in (README, \"Sign-in and roles\") before the "
+                 "council's data is loaded.", icon=":material/lock_open:")
+        return
+    st.sidebar.caption(f"Signed in as {md(scope.user or 'unknown')}: {md(scope.describe())}.")
+    st.sidebar.button("Sign out", on_click=st.logout, key="sign_out")
+
+
+def pages_on_offer(sections: dict) -> dict:
+    """The navigation's sections with only the pages the viewer's role may open (others cannot be reached)."""
+    scope = viewer()
+    out = {}
+    for section, pages in sections.items():
+        kept = [p for p in pages if scope.may_open(_page_path(p))]
+        if kept:
+            out[section] = kept
+    return out
+
+
+def _page_path(page) -> str:
+    """``pages/x.py`` for an st.Page (its resolved file is kept in the private ``_page``)."""
+    from pathlib import Path
+    return f"pages/{Path(str(getattr(page, '_page', ''))).name}"
+
+
+# Only these reach the loader from the Data page: the widget refuses other files, and the page checks
+# again before loading.
+UPLOAD_TYPES = ("csv", "xlsx")
+
+
+def refuse_upload(scope: access.Scope, names: list[str]) -> str | None:
+    """Why an upload is refused (the viewer may not load, or a file is neither CSV nor XLSX), else None."""
+    if not scope.may_load:
+        return "Only the QA team may load data."
+    bad = [n for n in names if not n.lower().endswith(tuple(f".{t}" for t in UPLOAD_TYPES))]
+    if bad:
+        return f"Only CSV and XLSX files can be loaded; not {', '.join(bad)}. Nothing was stored."
+    return None
+
+
+def council_wide_figures(src, f: Filters, cfg: Config) -> None:
+    """The council-wide headline (every service added together) for viewers who do not see every service."""
+    from .overview import headline
+    from .presentation import format_pct
+    with src.db.read() as con:
+        head = headline(con, access.council_wide(f), cfg)
+    if not head["period"]["count"]:
+        return
+    st.subheader(f"Council-wide, all services: {head['latest']}")
+    cols = st.columns(len(head["figures"]))
+    for col, fig_ in zip(cols, head["figures"]):
+        value = format_pct(fig_.value) if fig_.unit == "pct" else ("–" if fig_.value is None else f"{fig_.value:,.0f}")
+        col.metric(f"{fig_.label}, all services", value, help=f"n = {fig_.n}, every service")
+    period = head["period"]
+    st.caption(f"{f.month_from} to {f.month_to}, every service: {period['count']:,} audits, "
+               f"{format_pct(period['good_or_better_pct'])} good or better, "
+               f"{format_pct(period['inadequate_pct'])} inadequate.")
 
 
 # --- filters shared by every page, kept in the URL -----------------------------------------------
@@ -56,7 +166,7 @@ def _ignore_invalid(key: str, label: str, options: list[str]) -> None:
     raw = st.query_params.get_all(key)
     bad = [v for v in raw if v not in options]
     if bad:
-        st.info(f"The link's {label} value{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))} "
+        st.info(f"The link's {label} value{'s' if len(bad) > 1 else ''} {', '.join(md(repr(v)) for v in bad)} "
                 f"{'are' if len(bad) > 1 else 'is'} not available and {'were' if len(bad) > 1 else 'was'} ignored.",
                 icon="ℹ️")
         keep = [v for v in raw if v in options]
@@ -92,16 +202,23 @@ def filter_bar(src, *, grain: bool = True, audit_filters: bool = True) -> tuple[
         chosen_grain = labels[sb.radio("Time grain", list(labels), key="grain", bind="query-params", horizontal=True,
                                 help="A service audits only a handful of records a month: quarters or rolling "
                                      "3 months steady the percentages.")]
-    _ignore_invalid("service", "service", cfg.service_codes)
-    # Codes, not names: a bound widget writes its option labels into the URL.
-    services = sb.multiselect("Service", cfg.service_codes, key="service", bind="query-params",
-                              placeholder="All services",
-                              help="; ".join(f"{c}: {n}" for c, n in cfg.service_names.items()))
+    scope = viewer()
+    in_scope = cfg.service_codes if scope.full else [c for c in cfg.service_codes if c in scope.services]
+    # A link naming a service or team outside the viewer's scope is ignored like any unavailable value.
+    _ignore_invalid("service", "service", in_scope)
+    services = []
+    if in_scope:
+        # Codes, not names: a bound widget writes its option labels into the URL.
+        services = sb.multiselect("Service", in_scope, key="service", bind="query-params",
+                                  placeholder="All services" if scope.full else "All your services",
+                                  help="; ".join(f"{c}: {md(cfg.service_names[c])}" for c in in_scope))
     teams = cohorts = roles = []
     if audit_filters:
-        team_options = [t for t in opts["teams"] if not services or opts["team_services"].get(t) in services]
-        _ignore_invalid("team", "team", opts["teams"])
-        teams = sb.multiselect("Team", team_options, key="team", bind="query-params", placeholder="All teams")
+        teams_in_scope = [t for t in opts["teams"] if scope.full or opts["team_services"].get(t) in in_scope]
+        team_options = [t for t in teams_in_scope if not services or opts["team_services"].get(t) in services]
+        _ignore_invalid("team", "team", teams_in_scope)
+        if teams_in_scope:
+            teams = sb.multiselect("Team", team_options, key="team", bind="query-params", placeholder="All teams")
         _ignore_invalid("cohort", "cohort", cfg.cohorts)
         cohorts = sb.multiselect("Cohort", cfg.cohorts, key="cohort", bind="query-params", placeholder="All cohorts")
         _ignore_invalid("role", "auditor role", AUDITOR_ROLES)
@@ -110,8 +227,8 @@ def filter_bar(src, *, grain: bool = True, audit_filters: bool = True) -> tuple[
     f = Filters(
         month_from=period[0] if period else None, month_to=period[1] if period else None,
         services=tuple(services) or None, teams=tuple(teams) or None, cohorts=tuple(cohorts) or None,
-        auditor_roles=tuple(roles) or None, scope=None)
-    return f, chosen_grain
+        auditor_roles=tuple(roles) or None)
+    return scope.narrow(f), chosen_grain
 
 
 # --- presentation mode ------------------------------------------------------------------------
@@ -158,7 +275,8 @@ button p {font-size: 1.3rem;}
 def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     """A chart, its definition caption, PNG/SVG downloads, and its data table (WCAG alternative) with
     CSV/XLSX downloads."""
-    from .charts import presentation_layout
+    from .charts import plain_labels, presentation_layout
+    fig = plain_labels(fig)  # data values in labels are drawn as text, never as plotly's HTML
     if presentation():
         presentation_layout(fig)
     kwargs = {"key": key}
@@ -281,7 +399,9 @@ def drill_to_explorer(state, grain: str = "month", *, period_at: int | None = No
     points = state.get("selection", {}).get("points", []) if state else []
     if not points:
         return
-    data = points[0].get("customdata") or []
+    import html
+    # The chart's customdata was escaped for display (charts.plain_labels): the explorer wants the values.
+    data = [html.unescape(v) if isinstance(v, str) else v for v in points[0].get("customdata") or []]
     bound: dict = {k: st.query_params.get_all(k) for k in BOUND_KEYS if k in st.query_params}
     if period_at is not None and len(data) > period_at:
         bound["period"] = list(period_months(str(data[period_at]), grain))

@@ -8,6 +8,7 @@ from analytics import ui
 from analytics.charts import TEMPLATE
 from analytics.dip_samples import pct_text
 from analytics.presentation import format_pct
+from analytics.escaping import md
 
 source = ui.source()
 ui.presentation_toggle()
@@ -144,7 +145,7 @@ if acts.empty:
 else:
     c = st.columns(len(act_levels))
     for col, row in zip(c, act_levels.itertuples(index=False)):
-        col.metric(f"{row.level} level", row.activities,
+        col.metric(f"{md(row.level)} level", row.activities,
                    help=f"{row.linked_to_audit} linked to an audit, {row.linked_to_theme} to a theme")
     monthly = acts.groupby(["month", "level"], as_index=False)[["activities", "linked_to_audit"]].sum()
     fig = go.Figure()

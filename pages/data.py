@@ -9,6 +9,7 @@ from analytics.datasets import DATASETS
 from analytics.loader import load_files
 from analytics.readers import SourceFile
 from analytics.template import column_reference, template_bytes
+from analytics.escaping import md
 
 source = ui.source()
 config = ui.config()
@@ -16,27 +17,31 @@ council = sources.council(config)
 
 st.title("Data")
 
+viewer = ui.viewer()
 st.header("Load files")
-st.markdown("Upload the month's exports (CSV or XLSX). Each file is recognised by its sheet names, its file "
-            "name (`audits_2025-03.csv`) or its header. All the files of one load are checked together: "
-            "if any row is invalid, **nothing is stored** and every problem is listed. Loading the same rows "
-            "again changes nothing; changed rows are updated.")
-uploads = st.file_uploader("Council files", type=["csv", "xlsx"], accept_multiple_files=True,
-                           key=f"uploads_{st.session_state.get('upload_round', 0)}")
-replace = st.multiselect("Replace these datasets completely (for trackers exported whole each time: rows "
-                         "missing from the new export are removed)", [d.name for d in DATASETS])
-if st.button("Load into the council's database", type="primary", disabled=not uploads):
-    try:
-        user = st.user.get("email") or st.user.get("name")
-    except Exception:  # no sign-in configured
-        user = None
-    report = load_files(council, [SourceFile(f.name, f.getvalue()) for f in uploads], replace=replace,
-                        user=user or "dashboard")
-    st.session_state["last_report"] = report
-    if report.ok:
-        st.session_state[ui.PREFER_DEMO] = False
-        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
-        st.rerun()
+if not viewer.may_load:
+    st.info("Only the QA team may load data.", icon=":material/lock:")
+else:
+    st.markdown("Upload the month's exports (CSV or XLSX). Each file is recognised by its sheet names, its file "
+                "name (`audits_2025-03.csv`) or its header. All the files of one load are checked together: "
+                "if any row is invalid, **nothing is stored** and every problem is listed. Loading the same rows "
+                "again changes nothing; changed rows are updated.")
+    uploads = st.file_uploader("Council files", type=list(ui.UPLOAD_TYPES), accept_multiple_files=True,
+                               key=f"uploads_{st.session_state.get('upload_round', 0)}")
+    replace = st.multiselect("Replace these datasets completely (for trackers exported whole each time: rows "
+                             "missing from the new export are removed)", [d.name for d in DATASETS])
+    if st.button("Load into the council's database", type="primary", disabled=not uploads):
+        refused = ui.refuse_upload(viewer, [f.name for f in uploads])
+        if refused:
+            st.error(md(refused), icon=":material/block:")
+        else:
+            report = load_files(council, [SourceFile(f.name, f.getvalue()) for f in uploads], replace=replace,
+                                user=viewer.user or "dashboard")
+            st.session_state["last_report"] = report
+            if report.ok:
+                st.session_state[ui.PREFER_DEMO] = False
+                st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+                st.rerun()
 
 report = st.session_state.get("last_report")
 if report is not None:
@@ -53,10 +58,10 @@ if report is not None:
         st.warning("Warnings (the load was not blocked by these):")
         st.dataframe(pd.DataFrame([dataclasses.asdict(w) for w in report.warnings]), hide_index=True)
     for notice in report.notices:
-        st.caption(notice)
+        st.caption(md(notice))
 
 st.header("What is stored")
-st.caption(f"Showing: {source.label}")
+st.caption(f"Showing: {md(source.label)}")
 if council.exists:
     st.toggle("Show the demo data instead of the council's", key="demo_toggle",
               value=st.session_state.get(ui.PREFER_DEMO, False),
@@ -66,6 +71,8 @@ with source.db.read() as con:
     last = data_status.last_loads(con)
     gaps = data_status.months_without_audits(con, config)
     history = data_status.load_history(con)
+if not viewer.full:  # another service's gaps and who loaded what are for those who see every service
+    gaps = gaps[gaps["service"].isin(viewer.services)]
 left, right = st.columns(2)
 with left:
     st.subheader("Rows per dataset")
@@ -76,8 +83,9 @@ with right:
         st.caption("None: every service has audits in every month of the audit period.")
     else:
         st.dataframe(data_status.readable(gaps), hide_index=True)
-st.subheader("Load history")
-st.dataframe(data_status.readable(history), hide_index=True)
+if viewer.full:
+    st.subheader("Load history")
+    st.dataframe(data_status.readable(history), hide_index=True)
 
 st.header("Template and column reference")
 st.download_button("Download the template workbook (one sheet per dataset)", template_bytes(config),

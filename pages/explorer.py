@@ -2,6 +2,7 @@
 import streamlit as st
 
 from analytics import explorer, ui
+from analytics.escaping import md
 
 source = ui.source()
 config = ui.config()
@@ -15,11 +16,11 @@ grades = st.multiselect("Final grade", config.grade_labels, key="grade", bind="q
 drill, ignored = explorer.Drill.from_params({k: st.query_params.get(k) for k in ui.DRILL_KEYS}, config)
 drill = explorer.Drill(grades=tuple(grades) or None, **{k: getattr(drill, k) for k in ui.DRILL_KEYS})
 if ignored:
-    st.info(f"The link's {', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} not available and "
+    st.info(f"The link's {md(', '.join(ignored))} {'is' if len(ignored) == 1 else 'are'} not available and "
             f"{'was' if len(ignored) == 1 else 'were'} ignored.")
 if drill.describe():
     left, right = st.columns([4, 1])
-    left.markdown("Narrowed to " + "; ".join(drill.describe()) + ".")
+    left.markdown("Narrowed to " + md("; ".join(drill.describe())) + ".")
     if right.button("Show all grades and pillars"):
         for key in ui.DRILL_KEYS:
             st.query_params.pop(key, None)

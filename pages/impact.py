@@ -4,11 +4,12 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import impact, impact_evidence as ev, ui
+from analytics import access, impact, impact_evidence as ev, ui
 from analytics.audits import SMALL_N
 from analytics.charts import GRADE_COLOURS, SPC_COLOURS, TEMPLATE
 from analytics.filters import audit_months
 from analytics.presentation import format_pct
+from analytics.escaping import md
 
 NEW = "new"
 # Window shading: light, distinct in greyscale, never read as a grade colour.
@@ -45,7 +46,8 @@ if f.month_from is None:
     st.stop()
 
 with source.db.read() as con:
-    stored = impact.interventions(con)
+    # Another service's interventions are not listed to a viewer who does not see that service.
+    stored = [r for r in impact.interventions(con) if access.in_scope(r["service"], f)]
     months = audit_months(con)
     kpi_codes = ev.kpi_codes(con, config)
 
@@ -64,7 +66,7 @@ if choice == NEW:
                           key="impact_new_start", format="YYYY-MM-DD")
     end = c2.date_input("End date (blank = the start date)", value=None, key="impact_new_end", format="YYYY-MM-DD")
     service = c3.selectbox("Service", ["ALL", *config.service_codes], key="impact_new_service",
-                           help="; ".join(f"{c}: {n}" for c, n in config.service_names.items()))
+                           help="; ".join(f"{c}: {md(n)}" for c, n in config.service_names.items()))
     c1, c2, c3 = st.columns(3)
     pillar = c1.selectbox("Target pillar", ["(overall grade)", *config.pillars], key="impact_new_pillar")
     theme = c2.text_input("Target theme (optional)", key="impact_new_theme", max_chars=100)
@@ -85,15 +87,16 @@ with source.db.read() as con:
     volumes = ev.theme_volumes(con, row["target_theme"], row, window, f) if row.get("target_theme") else None
     themes_on_offer = ev.dip_themes(con)
     all_effects = ev.all_effects(con, config, window, f)
+all_effects = all_effects[[access.in_scope(s, f) for s in all_effects["service"]]]
 w = comp.windows
 scope = None if comp.services is None else ", ".join(comp.services) or "no service"
 
 # --- audit grades before and after ------------------------------------------------------------------
 subject = "overall audit grades" if comp.target == "overall" else f"the {comp.target} pillar"
-st.header(f"Audit grades: {subject}")
-st.markdown(impact.describe(comp, row.get("kind"), scope))
+st.header(f"Audit grades: {md(subject)}")
+st.markdown(md(impact.describe(comp, row.get("kind"), scope)))
 if comp.services == []:
-    st.info(f"The intervention's service ({row['service']}) is not among the services selected in the sidebar.")
+    st.info(f"The intervention's service ({md(row['service'])}) is not among the services selected in the sidebar.")
 elif comp.too_little_evidence:
     st.warning(f"**Too little evidence.** {comp.n_before} before and {comp.n_after} after: at least "
                f"{impact.MIN_EVIDENCE} on each side are needed before a difference says anything.", icon="⚠️")
@@ -152,20 +155,20 @@ if not series.empty:
 # --- target KPI -------------------------------------------------------------------------------------
 if kpi_cmp is not None:
     d = kpi_cmp.definition or {}
-    st.header(f"Target KPI: {d.get('kpi_name') or kpi_cmp.code}")
+    st.header(f"Target KPI: {md(d.get('kpi_name') or kpi_cmp.code)}")
     if kpi_cmp.note:
-        st.info(kpi_cmp.note)
+        st.info(md(kpi_cmp.note))
     k_series = kpi_cmp.series
     if k_series.empty:
-        ui.empty(f"No values of {kpi_cmp.code} are loaded for this service.")
+        ui.empty(f"No values of {md(kpi_cmp.code)} are loaded for this service.")
     else:
         unit = "%" if d.get("unit") == "percent" else ""
-        st.markdown(ev.describe_kpi(kpi_cmp, window))
+        st.markdown(md(ev.describe_kpi(kpi_cmp, window)))
         cols = st.columns(3)
         cols[0].metric(f"Mean before ({kpi_cmp.n_before} periods)", ev.format_number(kpi_cmp.mean_before, unit))
         cols[1].metric(f"Mean after ({kpi_cmp.n_after} periods)", ev.format_number(kpi_cmp.mean_after, unit))
         cols[2].metric("Change in the mean", ev.format_signed(kpi_cmp.difference, " points" if unit else ""))
-        st.markdown(ev.describe_signals(kpi_cmp))
+        st.markdown(md(ev.describe_signals(kpi_cmp)))
         fig = go.Figure()
         if kpi_cmp.spc_available:
             for col, name, dash in (("centre", "Centre", "solid"), ("upper", "Upper limit", "dash"),
@@ -205,8 +208,8 @@ if kpi_cmp is not None:
 # --- target theme -------------------------------------------------------------------------------------
 if volumes is not None:
     theme = row["target_theme"]
-    st.header(f"Target theme: {theme}")
-    st.markdown(ev.describe_themes(volumes, theme))
+    st.header(f"Target theme: {md(theme)}")
+    st.markdown(md(ev.describe_themes(volumes, theme)))
     if volumes["before"].sum() + volumes["after"].sum() > 0:  # an all-zero chart says nothing the sentence does not
         fig = go.Figure()
         for label, col, colour in (("Before", "before", "#8c8c8c"), ("After", "after", "#0b3c73")):
@@ -217,9 +220,9 @@ if volumes is not None:
         fig.update_layout(template=TEMPLATE, barmode="group", title=f"Records naming '{theme}', {window} months "
                           "before and after", xaxis_title="Source", yaxis_title="Records naming the theme (count)",
                           yaxis_rangemode="tozero")
-        ui.show_chart(fig, volumes, f"Feedback, complaints and escalations whose themes include '{theme}' (any case), "
+        ui.show_chart(fig, volumes, f"Feedback, complaints and escalations whose themes include '{md(theme)}' (any case), "
                       f"received or raised in the before window ({w.before_label}) and the after window "
-                      f"({w.after_label}); totals are all records in each window. Services: {scope or 'all'}.",
+                      f"({w.after_label}); totals are all records in each window. Services: {md(scope or 'all')}.",
                       "impact_theme")
 
     st.subheader("Repeat dip samples on the theme")
@@ -228,7 +231,7 @@ if volumes is not None:
         ui.empty("No dip samples are loaded.")
     else:
         if matched is None:
-            st.caption(f"No dip sample has the theme '{theme}'. Choose a related dip-sample theme to see its cycles.")
+            st.caption(f"No dip sample has the theme '{md(theme)}'. Choose a related dip-sample theme to see its cycles.")
         options = ["(none)", *themes_on_offer]
         dip_theme = st.selectbox("Dip-sample theme", options, index=options.index(matched) if matched else 0,
                                  key=f"impact_dip_theme_{choice}")

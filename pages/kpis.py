@@ -2,6 +2,7 @@
 import streamlit as st
 
 from analytics import kpis, ui
+from analytics.escaping import md
 
 source = ui.source()
 config = ui.config()
@@ -51,7 +52,7 @@ st.caption("Concerns first. Variation: the latest point's signal on its XmR char
            "F consistently fails, ? hit and miss). Click a column heading to sort; Priority restores this order.")
 
 for defn, x, marks in charts:
-    st.subheader(defn["kpi_name"])
+    st.subheader(md(defn["kpi_name"]))
     if x.empty:
         st.info("No values for this series in the period.")
         continue

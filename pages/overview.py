@@ -6,6 +6,7 @@ from analytics import audits, overview, publish, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE, service_small_multiples
 from analytics.filters import GRAINS
 from analytics.presentation import format_pct
+from analytics.escaping import md
 
 source = ui.source()
 config = ui.config()
@@ -13,6 +14,13 @@ presenting = ui.presentation_toggle()
 f, grain = ui.filter_bar(source)
 
 st.title("Audit quality overview")
+viewer = ui.viewer()
+if not viewer.full and f.month_from is not None:
+    # Services the viewer does not see in full appear only inside these council-wide totals.
+    ui.council_wide_figures(source, f, config)
+    if not viewer.services:
+        st.stop()
+    st.divider()
 if f.month_from is None:
     ui.empty("No audits are stored yet. Load the council's files on the Data page.")
     st.stop()
@@ -52,7 +60,7 @@ st.markdown(f"**{f.month_from} to {f.month_to}:** {period['count']:,} audits, "
             f"{format_pct(period['good_or_better_pct'])} good or better, {format_pct(period['inadequate_pct'])} "
             f"inadequate, {period['provisional']:,} provisional (not yet moderated).")
 for line in lines:
-    st.markdown(f"- {line}")
+    st.markdown(f"- {md(line)}")
 if published:
     ui.published_figures(published)
 

@@ -4,6 +4,7 @@ from plotly.subplots import make_subplots
 
 from analytics import themes, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE
+from analytics.escaping import md
 
 source = ui.source()
 config = ui.config()
@@ -39,10 +40,10 @@ pillar = themes.pillar_for(theme, config)
 st.markdown(f"#### {themes.headline(theme, summary, f)}")
 rising = themes.rising(summary)
 if rising:
-    st.markdown("Coming up more often lately: " + "; ".join(rising) + ".")
+    st.markdown("Coming up more often lately: " + "; ".join(map(md, rising)) + ".")
 names_used = sorted(themes.names_of(theme, config))
-st.caption("Matched names (case and apostrophes ignored): " + ", ".join(names_used)
-           + (f". Pillar: {pillar}." if pillar else ". No configured pillar matches this theme.")
+st.caption("Matched names (case and apostrophes ignored): " + ", ".join(map(md, names_used))
+           + (f". Pillar: {md(pillar)}." if pillar else ". No configured pillar matches this theme.")
            + " The synonym list is the theme_synonyms setting of the configuration.")
 if summary.empty:
     st.stop()

@@ -79,8 +79,9 @@ ui.show_chart(fig, cohorts, "Audits in the period by the child's cohort (CIN, CP
 from analytics import kpis  # noqa: E402
 
 st.subheader("% good or better: signal or noise?")
+in_view = f.effective_services()
 spc_service = st.selectbox(
-    "Series for the XmR chart", [None, *(f.effective_services() or config.service_codes)], key="trend_spc_service",
+    "Series for the XmR chart", [None, *(config.service_codes if in_view is None else in_view)], key="trend_spc_service",
     format_func=lambda s: "All services in the filter" if s is None else f"{s}: {config.service_names[s]}")
 with source.db.read() as con:
     spc_frame = kpis.audit_spc(con, f, spc_service)

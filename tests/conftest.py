@@ -1,4 +1,4 @@
-import json
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -92,3 +92,35 @@ def empty_council_db(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
     monkeypatch.chdir(ROOT)
     return d / "qa.duckdb"
+
+
+@contextlib.contextmanager
+def dashboard_server(data_dir, **env_vars):
+    """`streamlit run app.py` on a free port with ``data_dir`` as its data folder; yields its address."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, QA_DASHBOARD_DATA_DIR=str(data_dir), **env_vars)
+    env.pop("QA_DASHBOARD_DB", None)
+    log = open(Path(data_dir) / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()

@@ -3,7 +3,7 @@ import datetime as dt
 
 import duckdb
 
-from analytics.database import Database, snapshot_path
+from analytics.database import Database
 from analytics.datasets import DATASETS
 from analytics.erasure import cutoff, purge
 from conftest import run_cli

@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.escaping import md
+
 from conftest import load_csv_texts, ROOT, run_cli
 
 V = "Voice and lived experience of the child"
@@ -421,7 +423,7 @@ def test_page_shows_the_functions_figures(db, data_dir):
     m = metrics(at)
     assert m["Before (n = 10)"] == "30.0%" and m["After (n = 10)"] == "80.0%"
     assert m["Difference"] == "+50.0 points" and m["Two-proportion test"] == "p = 0.025"
-    assert describe(comp, "Training") in texts(at)
+    assert md(describe(comp, "Training")) in texts(at)  # shown as text: escaped Markdown
     assert "Too little evidence" not in texts(at)
     side_table = next(d.value for d in at.dataframe if "side" in d.value.columns)
     assert side_table["95% interval"].tolist() == ["30.0% (10.8% to 60.3%)", "80.0% (49.0% to 94.3%)"]
@@ -464,7 +466,7 @@ def test_page_on_the_demo(data_dir):
     with Database(data_dir / "demo.duckdb").read() as c:
         r = rows(c)["INT01"]
         comp = measure(c, r, 6)
-    assert describe(comp, r["kind"]) in texts(at)
+    assert md(describe(comp, r["kind"])) in texts(at)
     at.selectbox(key="impact_intervention").set_value("INT07").run()
     assert not at.exception and any("Too little evidence" in w.value for w in at.warning)
     at.selectbox(key="impact_intervention").set_value("INT04").run()

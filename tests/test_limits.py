@@ -9,7 +9,7 @@ from analytics.config import Config, DEFAULTS, _merge
 from analytics.database import Database
 from analytics.loader import load_files
 from analytics.readers import SourceFile
-from loadkit import csv_text, load, problem_lines, write, write_xlsx
+from loadkit import csv_text, load, write
 
 
 def config(**limits):
