@@ -22,8 +22,8 @@ OWN = "own services"
 COUNCIL = "council-wide"
 SEES = (ALL, OWN, COUNCIL)   # widest first
 
-# Pages a council-wide-only viewer may open (the infographic joins them when it exists).
-COUNCIL_WIDE_PAGES = ("pages/overview.py", "pages/infographic.py")
+# Pages a council-wide-only viewer may open: the overview's totals and the council-wide infographic.
+COUNCIL_WIDE_PAGES = ("pages/overview.py", "pages/publish.py")
 DATA_PAGE = "pages/data.py"
 
 
@@ -149,3 +149,8 @@ def resolve(config, claims: Mapping[str, Any]) -> Scope | None:
     user = claims.get("email") or claims.get("name") or claims.get("sub")
     return Scope(sees=sees, services=services, may_load=any(bool(s.get("may_load")) for s in specs),
                  user=str(user) if user else None, roles=tuple(names), signed_in=True)
+
+
+def services_in_full(scope: Scope, services) -> list[str]:
+    """Of ``services``, those the viewer sees in full (all of them when the scope is not narrowed)."""
+    return list(services) if scope.services is None else [s for s in services if s in scope.services]

@@ -1,12 +1,13 @@
 """Exports and publishing: the month's infographic and QPRM slide pack, and freezing a month as presented."""
 import streamlit as st
 
-from analytics import images, publish, ui
+from analytics import access, images, publish, ui
 from analytics.filters import audit_months
 from analytics.monthly import ExportError
 
 source = ui.source()
 config = ui.config()
+viewer = ui.viewer()
 st.title("Exports and publishing")
 
 with source.db.read() as con:
@@ -18,7 +19,10 @@ if not months:
 
 c1, c2 = st.columns(2)
 month = c1.selectbox("Month", list(reversed(months)), key="export_month")
-service = c2.selectbox("Service", [None] + config.service_codes, key="export_service",
+# "All services" is the council-wide infographic, which every role may see; a single service only when the
+# viewer sees it in full.
+service = c2.selectbox("Service", [None] + list(access.services_in_full(viewer, config.service_codes)),
+                       key="export_service",
                        format_func=lambda s: "All services" if s is None else f"{s}: {config.service_names[s]}")
 
 st.subheader(f"Monthly audit infographic and QPRM slide pack: {month}")
@@ -30,12 +34,13 @@ if not images.available():
     st.info(images.INSTALL_HINT, icon=":material/image_not_supported:")
 else:
     name = f"{month}{'_' + service if service else ''}"
+    files = [("Infographic (PNG)", "infographic", "png", "image/png"),
+             ("Infographic (PDF)", "infographic", "pdf", "application/pdf")]
+    if viewer.full:   # the pack compares every service: for those who see every service
+        files.append(("Slide pack (PowerPoint)", "pack", "pptx",
+                      "application/vnd.openxmlformats-officedocument.presentationml.presentation"))
     cols = st.columns(3)
-    for col, (label, kind, fmt, mime) in zip(cols, [
-            ("Infographic (PNG)", "infographic", "png", "image/png"),
-            ("Infographic (PDF)", "infographic", "pdf", "application/pdf"),
-            ("Slide pack (PowerPoint)", "pack", "pptx",
-             "application/vnd.openxmlformats-officedocument.presentationml.presentation")]):
+    for col, (label, kind, fmt, mime) in zip(cols, files):
         try:
             col.download_button(label, ui.month_export(source.db, kind, fmt, month, service),
                                 file_name=f"{kind}_{name}.{fmt}", mime=mime, key=f"export_{kind}_{fmt}",
@@ -43,6 +48,8 @@ else:
         except ExportError as exc:
             col.warning(str(exc))
 
+if not viewer.may_load:   # publishing and what was published (the pack compares services) are the QA team's
+    st.stop()
 st.subheader("Publish a month")
 st.caption("Publishing freezes what QPRM was shown: the month's figures (all services and each service), the slide "
            "pack and the infographic, with who published and when. Grades still move after the meeting (late "

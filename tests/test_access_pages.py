@@ -115,8 +115,8 @@ def test_a_practitioner_sees_council_wide_figures_and_no_other_page(council):
     assert shown["Audits completed, all services"] == "5"
     assert not at.get("plotly_chart") and not at.dataframe
     assert not at.sidebar.multiselect or "service" not in [w.key for w in at.sidebar.multiselect]
-    # The navigation offers the overview alone: no other page can be reached.
-    with pytest.raises(ValueError, match=r"Known pages: \['[^,]*pages/overview.py'\]"):
+    # The navigation offers the overview and the council-wide infographic alone: no other page can be reached.
+    with pytest.raises(ValueError, match=r"Known pages: \['[^,]*pages/overview.py', '[^,]*pages/publish.py'\]"):
         at.switch_page("pages/explorer.py")
     # A page run on its own (as Streamlit does before the navigation exists) still keeps to the scope.
     page = AppTest.from_file(str(ROOT / "pages/explorer.py"), default_timeout=120)
@@ -124,6 +124,25 @@ def test_a_practitioner_sees_council_wide_figures_and_no_other_page(council):
     page.user = PRACTITIONER
     page.run()
     assert not page.exception and not page.dataframe
+
+
+def test_the_exports_page_offers_each_role_only_what_it_may_see(council):
+    # practitioner: the council-wide infographic only, no pack, no publishing
+    at = run("pages/publish.py", user=PRACTITIONER)
+    assert at.selectbox(key="export_service").options == ["All services"]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Infographic (PNG)", "Infographic (PDF)"]
+    assert "Publish a month" not in texts(at)
+    # head of service: their own services' infographics as well, still no pack and no publishing
+    at = run("pages/publish.py", user=HOS_AI)
+    assert [o.split(":")[0] for o in at.selectbox(key="export_service").options] == ["All services", "MASH", "AI"]
+    assert "Slide pack (PowerPoint)" not in [b.label for b in at.get("download_button")]
+    assert "Publish a month" not in texts(at)
+    # the QA team: every service, the pack and publishing
+    at = run("pages/publish.py", user=QA)
+    assert len(at.selectbox(key="export_service").options) == 1 + 6
+    assert "Slide pack (PowerPoint)" in [b.label for b in at.get("download_button")]
+    assert "Publish a month" in texts(at)
 
 
 def test_only_the_qa_team_may_load_data(council):
