@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from . import audits, spc
 from .charts import INK, MUTED, SPC_COLOURS, TEMPLATE
 from .config import Config
-from .filters import Filters
+from .filters import Filters, month_span
 from .presentation import DASH, round_half_away
 
 ALL = "ALL"
@@ -78,6 +78,12 @@ def _period(f: Filters | None, col: str = "period_end") -> tuple[str, list]:
     if f is None or f.month_to is None:
         return "TRUE", []
     return f"{col} <= ?", [f.end]
+
+
+def value_months(con) -> list[str]:
+    """Every month from the first to the last KPI period end (the KPI page's period runs to its own data,
+    not the audits')."""
+    return month_span(*con.execute("SELECT min(period_end), max(period_end) FROM kpi_values").fetchone())
 
 
 def series_services(con, f: Filters | None) -> list[str]:

@@ -7,7 +7,9 @@ from analytics.exports import csv_bytes
 source = ui.source()
 config = ui.config()
 ui.presentation_toggle()
-f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
+with source.db.read() as con:
+    kpi_months = kpis.value_months(con)
+f, _ = ui.filter_bar(source, grain=False, audit_filters=False, extra_months=kpi_months)
 st.title("KPIs: signal or noise")
 
 with source.db.read() as con:
