@@ -4,10 +4,10 @@ import streamlit as st
 
 from analytics import escalations as esc
 from analytics import ui
-from analytics.charts import TEMPLATE
+from analytics.charts import CATEGORY_COLOURS, SERIES_COLOUR, STAGE_SHADES, TEMPLATE
 
-RAISER_COLOURS = {"IRO": "#0b3c73", "CP Chair": "#f5a623"}
-STAGE_COLOURS = dict(zip(esc.STAGES, ["#6cb2e6", "#0b3c73", "#f5a623", "#b03a12"]))
+RAISER_COLOURS = {"IRO": CATEGORY_COLOURS[0], "CP Chair": CATEGORY_COLOURS[5]}   # not grades
+STAGE_COLOURS = dict(zip(esc.STAGES, STAGE_SHADES))
 
 
 def days(value) -> str:
@@ -90,7 +90,7 @@ else:
                       "escalations in the period.", "esc_stages")
     with right:
         st.subheader("Median days to resolve")
-        fig = go.Figure(go.Bar(x=by_service["service"], y=by_service["median_days"], marker_color="#0b3c73",
+        fig = go.Figure(go.Bar(x=by_service["service"], y=by_service["median_days"], marker_color=SERIES_COLOUR,
                                customdata=by_service[["resolved", "raised"]],
                                hovertemplate="%{x}: median %{y} days over %{customdata[0]} resolved "
                                              "(of %{customdata[1]} raised)<extra></extra>"))
@@ -152,8 +152,9 @@ else:
     quarter_axis = dict(xaxis_type="category", xaxis_categoryorder="array", xaxis_categoryarray=esc.quarters(f),
                         xaxis_range=[-0.5, len(esc.quarters(f)) - 0.5])
     fig = go.Figure()
-    for col, label, colour in (("notifications", "Notifications", "#6cb2e6"), ("rapid_review", "Rapid Review", "#0b3c73"),
-                               ("national_panel", "National panel notified", "#b03a12")):
+    for col, label, colour in (("notifications", "Notifications", SERIES_COLOUR),
+                               ("rapid_review", "Rapid Review", CATEGORY_COLOURS[0]),
+                               ("national_panel", "National panel notified", CATEGORY_COLOURS[1])):
         fig.add_bar(x=ntk_totals["quarter"], y=ntk_totals[col], name=label, marker_color=colour,
                     hovertemplate="%{x}: %{y} " + label.lower() + "<extra></extra>")
     fig.update_layout(template=TEMPLATE, barmode="group", title="Need to Know notifications and what followed, by quarter",

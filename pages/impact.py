@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import impact, impact_evidence as ev, kpis, ui
 from analytics.audits import SMALL_N
-from analytics.charts import GRADE_COLOURS, SPC_COLOURS, TEMPLATE
+from analytics.charts import BEFORE_AFTER, CATEGORY_COLOURS, GRADE_COLOURS, INK, SPC_COLOURS, TEMPLATE
 from analytics.filters import audit_months
 from analytics.presentation import format_pct
 
@@ -182,7 +182,7 @@ if kpi_cmp is not None:
                         customdata=list(zip(k_series["timing"], causes)),
                         hovertemplate="%{x|%b %Y}: %{y:.1f} (%{customdata[0]}; %{customdata[1]})<extra></extra>")
         if d.get("target") is not None and d.get("target") == d.get("target"):
-            fig.add_hline(y=float(d["target"]), line=dict(color="#0b3c73", dash="dot"), annotation_text="Target")
+            fig.add_hline(y=float(d["target"]), line=dict(color=INK, dash="dot"), annotation_text="Target")
         shade(fig, w)
         fig.update_layout(template=TEMPLATE, title=f"{d.get('kpi_name') or kpi_cmp.code} ({kpi_cmp.service})",
                           xaxis_title="Period end",
@@ -210,7 +210,7 @@ if volumes is not None:
     st.markdown(ev.describe_themes(volumes, theme))
     if volumes["before"].sum() + volumes["after"].sum() > 0:  # an all-zero chart says nothing the sentence does not
         fig = go.Figure()
-        for label, col, colour in (("Before", "before", "#8c8c8c"), ("After", "after", "#0b3c73")):
+        for label, col, colour in (("Before", "before", BEFORE_AFTER["before"]), ("After", "after", BEFORE_AFTER["after"])):
             fig.add_bar(x=volumes["source"], y=volumes[col], name=label, marker_color=colour,
                         customdata=volumes[[f"{col}_total", f"{col}_share_pct"]],
                         hovertemplate="%{x}: %{y} of %{customdata[0]} records (%{customdata[1]:.1f}%)<extra>"
@@ -254,7 +254,7 @@ if volumes is not None:
                                              arrayminus=(cycles["good_pct"] - cycles["ci_low"]).where(small),
                                              thickness=1, width=3))
                 fig.add_scatter(x=cycles["first_date"], y=cycles["criteria_pct"], mode="lines+markers",
-                                name="Criteria met %", line=dict(color="#f5a623", dash="dot"),
+                                name="Criteria met %", line=dict(color=CATEGORY_COLOURS[0], dash="dot"),
                                 hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of criteria met<extra></extra>")
                 shade(fig, w)
                 fig.update_layout(template=TEMPLATE, title=f"Dip-sample cycles on '{dip_theme}'",
@@ -274,7 +274,7 @@ else:
     shown = all_effects.copy()
     fig = go.Figure()
     labels = [f"{i} · {n}" for i, n in zip(shown["intervention_id"], shown["name"])]
-    for side, colour in (("before", "#8c8c8c"), ("after", "#0b3c73")):
+    for side, colour in BEFORE_AFTER.items():
         pct = shown[f"pct_{side}"]
         lows, highs = shown[f"ci_{side}_low"], shown[f"ci_{side}_high"]
         fig.add_scatter(y=labels, x=pct, mode="markers", name=side.title(), marker=dict(color=colour, size=10),
