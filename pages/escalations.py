@@ -5,6 +5,7 @@ import streamlit as st
 from analytics import escalations as esc
 from analytics import ui
 from analytics.charts import CATEGORY_COLOURS, SERIES_COLOUR, STAGE_SHADES, TEMPLATE
+from analytics.presentation import for_people
 
 RAISER_COLOURS = {"IRO": CATEGORY_COLOURS[0], "CP Chair": CATEGORY_COLOURS[5]}   # not grades
 STAGE_COLOURS = dict(zip(esc.STAGES, STAGE_SHADES))
@@ -98,7 +99,7 @@ else:
                           yaxis_title="Median days (raised to resolved)")
         ui.show_chart(fig, by_service, "Over escalations raised in the period and resolved (whenever); n resolved "
                       "in the table. Unresolved escalations are not in the median.", "esc_days_service")
-        st.dataframe(by_stage, hide_index=True)
+        st.dataframe(for_people(by_stage, {"median_days": "Median days to resolve"}), hide_index=True)
 
 st.subheader("Open escalations by age")
 if open_now.empty:
@@ -115,7 +116,8 @@ else:
                   "long ago it was raised (the headline's Open at period end counts only those raised in the "
                   "period). Age: days from raised to the period's last day.", "esc_open_age")
     with st.expander("Open escalations (oldest first)"):
-        st.dataframe(open_now.drop(columns=["month", "quarter"], errors="ignore"), hide_index=True)
+        st.dataframe(for_people(open_now.drop(columns=["month", "quarter"], errors="ignore"),
+                                {"escalation_id": "Escalation"}), hide_index=True)
 
 if not themes.empty:
     st.subheader("Escalation themes")

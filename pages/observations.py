@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import observations, ui
 from analytics.charts import CATEGORY_COLOURS, GRADE_COLOURS, MUTED, TEMPLATE
-from analytics.presentation import format_pct
+from analytics.presentation import for_people, format_pct
 from analytics.themes import with_period
 
 source = ui.source()
@@ -87,9 +87,7 @@ if due.empty:
     st.info("Nobody is overdue or due an observation in the next 60 days.")
 else:
     shown = due.assign(required_type=due["required_type"].str.lower())
-    st.dataframe(shown.rename(columns={"of_kind": "of the required type", "required_type": "required type",
-                                       "due_by": "due by", "last_observed": "last observed"}),
-                 hide_index=True)
+    st.dataframe(for_people(shown, {"staff_id": "Staff", "of_kind": "Of the required type"}), hide_index=True)
     from analytics.exports import csv_bytes
     st.download_button("Download CSV", csv_bytes(due), file_name="observations_due.csv", mime="text/csv",
                        key="obs_due_csv")

@@ -6,6 +6,7 @@ import streamlit as st
 from analytics import reviews, ui
 from analytics.charts import CATEGORY_COLOURS, SERIES_COLOUR, TEMPLATE
 from analytics.exports import csv_bytes
+from analytics.presentation import for_people
 from analytics.themes import with_period
 
 source = ui.source()
@@ -96,6 +97,7 @@ if actions.empty:
 else:
     st.caption(f"Actions raised by {D:%d %b %Y} whose source_ref is one of the reviews above, with their state on "
                "that day.")
-    st.dataframe(actions, hide_index=True)
+    st.dataframe(for_people(actions, {"review_id": "Review", "action_id": "Action",
+                                      "state_on_d": "State on the period's last day"}), hide_index=True)
     st.download_button("Download CSV", csv_bytes(actions), file_name="review_actions.csv", mime="text/csv",
                        key="review_actions_csv")
