@@ -172,6 +172,8 @@ def summary(con, config: Config, f: Filters | None = None, service: str = ALL, r
             "polarity": defn["polarity"], "points": len(x),
             "latest_period": DASH if last is None else last["period_end"].date().isoformat(),
             "latest_value": None if last is None else float(last["value"]),
+            # the count a latest percentage rests on (its denominator), when the KPI file gives one
+            "latest_n": None if last is None or pd.isna(last["denominator"]) else int(last["denominator"]),
             "target": defn["target"], "special_cause": cause, "rule": "" if last is None else last["rule"],
             "variation": variation_label(cause, 0 if last is None else last["direction"]),
             "assurance": assurance, "assurance_label": ASSURANCE[assurance] if last is not None else "No data",

@@ -274,6 +274,13 @@ def test_kpi_page_on_the_demo(tmp_path, monkeypatch):
     at = open_page()
     table = frame(at, "Variation")
     assert len(table) == len(Config().kpis)
+    # n beside the latest percentage: the latest period's denominator
+    with Database(d / "demo.duckdb").read() as c:
+        want = c.execute("SELECT denominator FROM kpi_values WHERE kpi_code = 'ASSESS45' AND service = 'ALL' "
+                         "ORDER BY period_end DESC LIMIT 1").fetchone()[0]
+    row = table.set_index("KPI").loc["Assessments completed within 45 working days"]
+    assert row["n (latest)"] == f"{int(want):,}"
+    assert table.set_index("KPI").loc["Average caseload per social worker", "n (latest)"] == "–"
     assert set(table["Variation"]) - {"No data"} <= set(kpis.VARIATION.values())
     at.checkbox(key="kpi_rebase").check().run()
     assert not at.exception, at.exception
