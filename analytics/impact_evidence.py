@@ -303,18 +303,17 @@ EFFECT_COLUMNS = {
     "kpi_change": "KPI change", "target_theme": "Target theme", "theme_records_before": "Theme records before",
     "theme_records_after": "Theme records after"}
 EFFECT_FORMATS = {"pct_before": "{:.1f}", "pct_after": "{:.1f}", "difference_pts": "{:+.1f}", "p_value": "{:.3f}",
-                  "kpi_mean_before": "{:.1f}", "kpi_mean_after": "{:.1f}", "kpi_change": "{:+.1f}"}
+                  "kpi_mean_before": "{:.1f}", "kpi_mean_after": "{:.1f}", "kpi_change": "{:+.1f}",
+                  "theme_records_before": "{:d}", "theme_records_after": "{:d}"}
 
 
-def effects_table(effects: pd.DataFrame):
+def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
     """The table of every intervention's effect for people: plain headings, one decimal, "–" where a figure
-    does not exist (no audits after a planned intervention, no target KPI) instead of None. A pandas Styler,
-    so the numbers still sort as numbers."""
+    does not exist (no audits after a planned intervention, no target KPI) instead of None. Figures that can
+    be missing are written out as text: Streamlit shows a missing number as "None" whatever the format."""
     t = effects[list(EFFECT_COLUMNS)].copy()
     for col in t.columns:
-        if not pd.api.types.is_numeric_dtype(t[col]):   # text and dates: "–" (Styler's na_rep misses str NaN)
-            t[col] = [DASH if v is None or v != v else str(v) for v in t[col]]
-    fmt = {c: (lambda v, spec=spec: DASH if v is None or v != v else spec.format(v)) for c, spec in EFFECT_FORMATS.items()}
-    return (t.rename(columns=EFFECT_COLUMNS).style
-            .format(na_rep=DASH)
-            .format({EFFECT_COLUMNS[c]: f for c, f in fmt.items()}))
+        spec = EFFECT_FORMATS.get(col)
+        if spec or not pd.api.types.is_numeric_dtype(t[col]) or t[col].isna().any():
+            t[col] = [DASH if v is None or pd.isna(v) else (spec.format(v) if spec else str(v)) for v in t[col]]
+    return t.rename(columns=EFFECT_COLUMNS)

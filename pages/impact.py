@@ -186,7 +186,7 @@ if kpi_cmp is not None:
         shade(fig, w)
         fig.update_layout(template=TEMPLATE, title=f"{d.get('kpi_name') or kpi_cmp.code} ({kpi_cmp.service})",
                           xaxis_title="Period end",
-                          yaxis_title=f"{kpi_cmp.code} ({'%' if unit else d.get('unit') or 'value'})")
+                          yaxis_title=kpis.AXIS_TITLES.get(d.get("unit"), d.get("unit") or "Value"))
         if kpi_cmp.spc_available:
             how = ("XmR chart: centre line and limits from the "
                    + (f"{kpi_cmp.baseline_points} periods before the intervention" if kpi_cmp.baseline_points

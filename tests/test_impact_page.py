@@ -552,12 +552,9 @@ def test_effects_table_reads_as_text(con):
     from analytics.impact_evidence import all_effects, effects_table
     e = all_effects(con, load_config(), 3)
     e.loc[1, ["pct_after", "difference_pts", "p_value", "kind"]] = [None, None, None, None]
-    styler = effects_table(e)
-    assert list(styler.data.columns)[:4] == ["Id", "Intervention", "Kind", "Start"]
-    html = styler.to_html()
-    assert "None" not in html and "nan" not in html
-    assert ">+50.0<" in html and ">0.025<" in html and ">80.0<" in html   # INT1, as worked out above
-    row = styler.data.iloc[1]
-    shown = [styler._display_funcs[(1, list(styler.data.columns).index(c))](row[c])
-             for c in ("% after", "Difference (points)", "p-value", "Kind")]
-    assert shown == ["–"] * 4
+    t = effects_table(e)
+    assert list(t.columns)[:4] == ["Id", "Intervention", "Kind", "Start"]
+    assert t.iloc[0][["% after", "Difference (points)", "p-value", "n after"]].tolist() == ["80.0", "+50.0", "0.025", 10]
+    assert t.iloc[1][["% after", "Difference (points)", "p-value", "Kind"]].tolist() == ["–"] * 4
+    assert t.iloc[1]["Target theme"] == "–" and t.iloc[0]["Theme records before"] == "4"
+    assert not t.isna().any().any()
