@@ -48,8 +48,13 @@ shown.columns = ["KPI", "Latest period", "Latest value", "n (latest)", "Target",
 shown.insert(0, "Priority", range(1, len(shown) + 1))   # sorting on it restores concerns-first after other sorts
 colour_of = {label: kpis.SPC_COLOURS[cause] for (cause, _), label in kpis.VARIATION.items()}
 colour_of.update({kpis.ASSURANCE[a]: c for a, c in kpis.ASSURANCE_COLOURS.items()})
-st.dataframe(shown.style.map(lambda v: f"color: {colour_of[v]}; font-weight: 600" if v in colour_of else "",
-                             subset=["Variation", "Assurance"]), hide_index=True, key="kpi_summary")
+styled = shown.style.map(lambda v: f"color: {colour_of[v]}; font-weight: 600" if v in colour_of else "",
+                        subset=["Variation", "Assurance"])
+if ui.presentation():
+    # On the projector: a plain table, whose text grows with the page (a data grid keeps its small type).
+    st.table(styled.hide(axis="index").set_table_styles([{"selector": "td, th", "props": "font-size: 1.35rem"}]))
+else:
+    st.dataframe(styled, hide_index=True, key="kpi_summary")
 st.download_button("Download CSV", csv_bytes(shown), file_name="kpi_summary.csv", mime="text/csv",
                    key="kpi_summary_csv")
 st.caption("Concerns first. n (latest): the count the latest value rests on (its denominator), where the KPI "

@@ -314,3 +314,13 @@ def test_kpi_page_period_runs_past_the_last_audit(tmp_path, monkeypatch):
     assert at.select_slider(key="period").value == ("2025-01", "2025-03")
     at.switch_page("pages/kpis.py").run()
     assert at.select_slider(key="period").value == ("2025-01", "2025-12")
+
+
+def test_kpi_summary_on_the_projector_is_a_plain_table(page_dir):
+    # Presentation mode: the summary is a table whose type grows with the page, not the small-type data grid.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["presentation"] = "1"
+    at.switch_page("pages/kpis.py").run()
+    assert not at.exception, at.exception
+    assert len(at.table) == 1 and not any("Variation" in d.value.columns for d in at.dataframe)
+    assert list(at.table[0].value["KPI"])[0] == "Re-referrals within 12 months of a previous referral"
