@@ -28,6 +28,12 @@ SPC_COLOURS = {
 # Services, pillars and other categories: distinct from every grade colour and from green/red, so a
 # line or bar never looks like a grade.
 CATEGORY_COLOURS = ["#6a3d9a", "#c51b7d", "#8c510a", "#4d4d4d", "#1b7f86", "#b8860b", "#9e9ac8", "#e7298a"]
+# What is not a grade (one series of counts, before/after, sentiment, raisers, stages): category colours or
+# greys, never a grade colour, so a bar never reads as "Outstanding" or "Inadequate".
+SERIES_COLOUR = "#1b7f86"                                  # one series of counts: teal
+BEFORE_AFTER = {"before": "#8c8c8c", "after": "#1b7f86"}   # grey then teal
+SENTIMENT_COLOURS = {"Positive": "#1b7f86", "Mixed": "#c7c7c7", "Negative": "#c51b7d"}   # teal, grey, magenta
+STAGE_SHADES = ("#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d")   # purples, lighter = earlier stage
 INK = "#1f2933"
 MUTED = "#6b7280"
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"

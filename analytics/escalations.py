@@ -41,7 +41,7 @@ def rows(con, f: Filters) -> pd.DataFrame:
     cond, params = where(f, "raised_date")
     df = con.execute(f"SELECT {COLUMNS} FROM escalations WHERE {cond} ORDER BY raised_date, escalation_id",
                      params).df()
-    df = _with_periods(df, "raised_date")
+    df = _with_periods(df, "raised_date", f)
     df["days_to_resolve"] = (pd.to_datetime(df["resolved_date"]) - pd.to_datetime(df["raised_date"])).dt.days
     return df
 
@@ -141,7 +141,7 @@ def ntk_rows(con, f: Filters) -> pd.DataFrame:
     cond, params = where(f, "notified_date")
     df = con.execute("SELECT ntk_id, notified_date, service, category, rapid_review, national_panel_notified "
                      f"FROM need_to_know WHERE {cond} ORDER BY notified_date, ntk_id", params).df()
-    return _with_periods(df, "notified_date")
+    return _with_periods(df, "notified_date", f)
 
 
 def ntk_headline(con, f: Filters) -> dict:

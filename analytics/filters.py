@@ -92,16 +92,29 @@ def where(f: Filters, date_col: str, *, audit_columns: bool = False) -> tuple[st
 GRAINS = {"month": "Month", "quarter": "Financial quarter", "rolling3": "Rolling 3 months"}
 
 
-def audit_months(con) -> list[str]:
-    """Every month from the first to the last audit month, gaps included (empty when no audits)."""
-    first, last = con.execute("SELECT min(audit_date), max(audit_date) FROM audits").fetchone()
-    if first is None:
+def month_span(first: dt.date | None, last: dt.date | None) -> list[str]:
+    """Every month (YYYY-MM) from ``first``'s to ``last``'s, gaps included (empty when either is None)."""
+    if first is None or last is None:
         return []
     months, day = [], dt.date(first.year, first.month, 1)
     while day <= last:
         months.append(day.strftime("%Y-%m"))
         day = add_months(day, 1)
     return months
+
+
+def audit_months(con) -> list[str]:
+    """Every month from the first to the last audit month, gaps included (empty when no audits)."""
+    return month_span(*con.execute("SELECT min(audit_date), max(audit_date) FROM audits").fetchone())
+
+
+def spanning(*month_lists: list[str]) -> list[str]:
+    """Every month from the earliest to the latest of the lists (a page whose own data runs past the
+    audits offers those months too)."""
+    months = [m for ms in month_lists for m in ms]
+    if not months:
+        return []
+    return month_span(month_start(min(months)), month_start(max(months)))
 
 
 def filter_options(con) -> dict[str, list[str]]:

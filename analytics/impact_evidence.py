@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .config import Config
+from .config import Config, fold
 from .filters import Filters
 from .impact import Windows, scope_services, wilson_interval
 from .presentation import DASH, round_half_away
@@ -22,19 +22,12 @@ MIN_SPC_BASELINE = 12  # metrics.md: a fixed baseline needs at least 12 points
 
 # --- target KPI -------------------------------------------------------------------------------
 def kpi_definition(con, config: Config, code: str) -> dict | None:
-    """A stored definition (a loaded file overrides the configuration), else the configured one."""
-    cur = con.execute("SELECT kpi_code, kpi_name, unit, polarity, target FROM kpi_definitions WHERE kpi_code = ?",
-                      [code])
-    row = cur.fetchone()
-    if row:
-        return dict(zip([d[0] for d in cur.description], row))
-    return next(({k: d.get(k) for k in ("kpi_code", "kpi_name", "unit", "polarity", "target")}
-                 for d in config.kpis if d["kpi_code"] == code), None)
-
-
-def kpi_codes(con, config: Config) -> list[str]:
-    stored = [r[0] for r in con.execute("SELECT kpi_code FROM kpi_definitions ORDER BY 1").fetchall()]
-    return stored + [d["kpi_code"] for d in config.kpis if d["kpi_code"] not in stored]
+    """The KPI's definition as the KPI page has it (kpis.definitions: a loaded file overrides the configuration)."""
+    from .kpis import definition   # here: kpis brings plotly, which the impact command does not need
+    try:
+        return definition(con, config, code)
+    except KeyError:
+        return None
 
 
 def _spc():
@@ -211,12 +204,19 @@ def dip_themes(con) -> list[str]:
             .fetchall()]
 
 
-def match_theme(theme: str | None, options: list[str]) -> str | None:
-    """The option equal to ``theme`` whatever its case and surrounding spaces."""
+def match_theme(theme: str | None, options: list[str], config: Config | None = None) -> str | None:
+    """The option equal to ``theme`` whatever its case and surrounding spaces; failing that, with a
+    configuration, the first option that means the same theme through the synonym list (``theme_synonyms``,
+    as the theme explorer matches: "Voice of the child" finds "The lived experience of the child")."""
     if not theme:
         return None
     key = theme.strip().casefold()
-    return next((o for o in options if o.strip().casefold() == key), None)
+    exact = next((o for o in options if o.strip().casefold() == key), None)
+    if exact is not None or config is None:
+        return exact
+    from .themes import names_of
+    names = names_of(theme, config)
+    return next((o for o in options if fold(o) in names), None)
 
 
 def dip_cycles(con, theme: str, row: dict | None = None, window: int = 6, f: Filters | None = None) -> pd.DataFrame:
@@ -293,3 +293,27 @@ def all_effects(con, config: Config, window: int, f: Filters | None = None) -> p
     for col in cols[3:]:
         add[col] = add[col].astype("Int64")
     return pd.concat([df, add], axis=1)
+
+
+EFFECT_COLUMNS = {
+    "intervention_id": "Id", "name": "Intervention", "kind": "Kind", "start_date": "Start", "service": "Service",
+    "target": "Target (pillar or overall)", "n_before": "n before", "pct_before": "% before", "n_after": "n after",
+    "pct_after": "% after", "difference_pts": "Difference (points)", "p_value": "p-value", "evidence": "How sure",
+    "target_kpi": "Target KPI", "kpi_mean_before": "KPI mean before", "kpi_mean_after": "KPI mean after",
+    "kpi_change": "KPI change", "target_theme": "Target theme", "theme_records_before": "Theme records before",
+    "theme_records_after": "Theme records after"}
+EFFECT_FORMATS = {"pct_before": "{:.1f}", "pct_after": "{:.1f}", "difference_pts": "{:+.1f}", "p_value": "{:.3f}",
+                  "kpi_mean_before": "{:.1f}", "kpi_mean_after": "{:.1f}", "kpi_change": "{:+.1f}",
+                  "theme_records_before": "{:d}", "theme_records_after": "{:d}"}
+
+
+def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """The table of every intervention's effect for people: plain headings, one decimal, "–" where a figure
+    does not exist (no audits after a planned intervention, no target KPI) instead of None. Figures that can
+    be missing are written out as text: Streamlit shows a missing number as "None" whatever the format."""
+    t = effects[list(EFFECT_COLUMNS)].copy()
+    for col in t.columns:
+        spec = EFFECT_FORMATS.get(col)
+        if spec or not pd.api.types.is_numeric_dtype(t[col]) or t[col].isna().any():
+            t[col] = [DASH if v is None or pd.isna(v) else (spec.format(v) if spec else str(v)) for v in t[col]]
+    return t.rename(columns=EFFECT_COLUMNS)

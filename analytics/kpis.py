@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from . import audits, spc
 from .charts import INK, MUTED, SPC_COLOURS, TEMPLATE
 from .config import Config
-from .filters import Filters
+from .filters import Filters, month_span
 from .presentation import DASH, round_half_away
 
 ALL = "ALL"
@@ -78,6 +78,12 @@ def _period(f: Filters | None, col: str = "period_end") -> tuple[str, list]:
     if f is None or f.month_to is None:
         return "TRUE", []
     return f"{col} <= ?", [f.end]
+
+
+def value_months(con) -> list[str]:
+    """Every month from the first to the last KPI period end (the KPI page's period runs to its own data,
+    not the audits')."""
+    return month_span(*con.execute("SELECT min(period_end), max(period_end) FROM kpi_values").fetchone())
 
 
 def series_services(con, f: Filters | None) -> list[str]:
@@ -166,6 +172,8 @@ def summary(con, config: Config, f: Filters | None = None, service: str = ALL, r
             "polarity": defn["polarity"], "points": len(x),
             "latest_period": DASH if last is None else last["period_end"].date().isoformat(),
             "latest_value": None if last is None else float(last["value"]),
+            # the count a latest percentage rests on (its denominator), when the KPI file gives one
+            "latest_n": None if last is None or pd.isna(last["denominator"]) else int(last["denominator"]),
             "target": defn["target"], "special_cause": cause, "rule": "" if last is None else last["rule"],
             "variation": variation_label(cause, 0 if last is None else last["direction"]),
             "assurance": assurance, "assurance_label": ASSURANCE[assurance] if last is not None else "No data",

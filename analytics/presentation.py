@@ -16,3 +16,30 @@ def format_pct(value: float | None, places: int = 1) -> str:
     if value is None:
         return DASH
     return f"{round_half_away(value, places):.{places}f}%"
+
+
+def for_people(df, names: dict[str, str] | None = None):
+    """A table for people: plain headings ('days_since_review' → 'Days since review', 'x_pct' → 'X %'),
+    unless ``names`` gives one, and text columns with blanks instead of None (dates written YYYY-MM-DD)."""
+    import pandas as pd
+
+    def text(v) -> str:
+        if isinstance(v, (list, tuple)):
+            return "; ".join(map(str, v))
+        if pd.isna(v):
+            return ""
+        if isinstance(v, pd.Timestamp):
+            return v.strftime("%Y-%m-%d") if v == v.normalize() else v.strftime("%Y-%m-%d %H:%M")
+        return v.isoformat() if hasattr(v, "isoformat") else str(v)
+    out = df.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
+            out[col] = [text(v) for v in out[col]]   # one type per column: Arrow will not mix dates and ""
+
+    def heading(col: str) -> str:
+        if names and col in names:
+            return names[col]
+        text = col[:-4] + " %" if col.endswith("_pct") else col
+        text = text.replace("_", " ")
+        return text[:1].upper() + text[1:]
+    return out.rename(columns={c: heading(c) for c in out.columns})

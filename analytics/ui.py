@@ -156,7 +156,7 @@ def council_wide_figures(src, f: Filters, cfg: Config) -> None:
 
 
 # --- filters shared by every page, kept in the URL -----------------------------------------------
-from .filters import GRAINS, Filters, default_period, filter_options  # noqa: E402
+from .filters import GRAINS, Filters, default_period, filter_options, spanning  # noqa: E402
 
 AUDITOR_ROLES = ["Team Manager", "Service Manager", "Other"]
 
@@ -178,19 +178,48 @@ def _ignore_invalid(key: str, label: str, options: list[str]) -> None:
             del st.query_params[key]
 
 
-def filter_bar(src, *, grain: bool = True, audit_filters: bool = True) -> tuple[Filters, str]:
-    """The sidebar filters (period, grain, service, team, cohort, auditor role) bound to the URL."""
+def _latest_follows(audit_months: list[str], months: list[str], extended: bool) -> bool:
+    """Keep "up to the latest month" meaning the latest data of the page shown, as the period travels
+    between pages in session state. Arriving from another page on a page whose data runs past the audits
+    (``extended``) with a period ending at the last audit month moves its end to the page's last month; a
+    period ending past the months on offer (back on an audit page) ends at the last one. True when moved."""
+    # A link's own period (in the address on arrival) is kept as it is: it reopens the view it was copied from.
+    came_from_elsewhere = not st.session_state.get("_period_extended", False) and "period" not in st.query_params
+    st.session_state["_period_extended"] = extended
+    cur = st.session_state.get("period")
+    if not isinstance(cur, (tuple, list)) or len(cur) != 2 or not months:
+        return False
+    lo, hi = cur
+    new_hi = hi
+    if extended and came_from_elsewhere and audit_months and hi == audit_months[-1]:
+        new_hi = months[-1]
+    new_hi = min(new_hi, months[-1])
+    new_lo = min(max(lo, months[0]), new_hi)
+    if (new_lo, new_hi) == (lo, hi):
+        return False
+    st.session_state["period"] = (new_lo, new_hi)
+    return True
+
+
+def filter_bar(src, *, grain: bool = True, audit_filters: bool = True,
+               extra_months: list[str] = ()) -> tuple[Filters, str]:
+    """The sidebar filters (period, grain, service, team, cohort, auditor role) bound to the URL.
+
+    The period offers the audit months; ``extra_months`` (a page's own data, e.g. KPI values that run
+    past the last audit) widen it, so the default period ends at the page's latest data."""
     cfg = config()
     with src.db.read() as con:
         opts = filter_options(con)
-    months = opts["months"]
+    months = spanning(opts["months"], list(extra_months))
     sb = st.sidebar
     sb.header("Filters")
     period = None
     if months:
         _ignore_invalid("period", "period", months)
+        moved = _latest_follows(opts["months"], months, bool(extra_months))
         # A drill-down may have put the period in session state already: then no default is passed.
-        default = {} if st.session_state.pop("_period_from_drill", False) else {"value": default_period(months)}
+        from_drill = st.session_state.pop("_period_from_drill", False)
+        default = {} if from_drill or moved else {"value": default_period(months)}
         period = sb.select_slider("Period (months)", months, key="period", bind="query-params", **default)
         if isinstance(period, str):  # a link with one month
             period = (period, period)

@@ -18,7 +18,7 @@ import datetime as dt
 
 import pandas as pd
 
-from .filters import Filters, add_months, financial_quarter, where
+from .filters import Filters, add_months, financial_quarter, part_quarter_labels, where
 from .impact import wilson_interval
 from .presentation import format_pct
 
@@ -53,13 +53,18 @@ def months(f: Filters) -> list[str]:
 
 
 def quarters(f: Filters) -> list[str]:
-    return list(dict.fromkeys(financial_quarter(dt.date(int(m[:4]), int(m[5:]), 1)) for m in months(f)))
+    """The period's financial quarters, a quarter it covers only in part labelled with its months in the
+    period ('2025-26 Q3 (Nov–Dec only)'), as on the audit pages: its count is not the whole quarter's."""
+    part = part_quarter_labels(f)
+    qs = dict.fromkeys(financial_quarter(dt.date(int(m[:4]), int(m[5:]), 1)) for m in months(f))
+    return [part.get(q, q) for q in qs]
 
 
-def _with_periods(df: pd.DataFrame, date_col: str) -> pd.DataFrame:
+def _with_periods(df: pd.DataFrame, date_col: str, f: Filters) -> pd.DataFrame:
     days = pd.to_datetime(df[date_col])
     df["month"] = days.dt.strftime("%Y-%m")
-    df["quarter"] = [financial_quarter(d.date()) for d in days]
+    part = part_quarter_labels(f)
+    df["quarter"] = [part.get(q, q) for q in (financial_quarter(d.date()) for d in days)]
     return df
 
 
@@ -71,7 +76,7 @@ def feedback_rows(con, f: Filters) -> pd.DataFrame:
         "SELECT feedback_id, received_date, channel, sentiment, from_role, service, themes, "
         f"conversation_requested, became_complaint, responded_date FROM feedback WHERE {cond} "
         "ORDER BY received_date, feedback_id", params).df()
-    return _with_periods(df, "received_date")
+    return _with_periods(df, "received_date", f)
 
 
 def feedback_headline(con, f: Filters) -> dict:
@@ -176,7 +181,7 @@ def complaint_rows(con, f: Filters) -> pd.DataFrame:
         "SELECT complaint_id, received_date, service, stage, themes, coalesce(outcome, 'No outcome yet') AS outcome, "
         f"response_due_date, closed_date FROM complaints WHERE {cond} ORDER BY received_date, complaint_id",
         params).df()
-    df = _with_periods(df, "received_date")
+    df = _with_periods(df, "received_date", f)
     closed, due = pd.to_datetime(df["closed_date"]), pd.to_datetime(df["response_due_date"])
     df["judged"] = closed.notna() & due.notna()               # closed, with a due date
     df["on_time"] = df["judged"] & (closed <= due)

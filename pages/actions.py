@@ -7,7 +7,7 @@ from analytics import actions as la
 from analytics import ui
 from analytics.charts import TEMPLATE
 from analytics.dip_samples import pct_text
-from analytics.presentation import format_pct
+from analytics.presentation import for_people, format_pct
 from analytics.escaping import md
 
 source = ui.source()
@@ -91,7 +91,7 @@ else:
     if stale.empty:
         st.info("Every open action has been reviewed in the last 90 days.")
     else:
-        st.dataframe(stale, hide_index=True, width="stretch")
+        st.dataframe(for_people(stale, {"action_id": "Action"}), hide_index=True, width="stretch")
         ui.download_table(stale, "actions_stale")
     st.caption(f"The tracker is reviewed quarterly: open actions whose last review (or, never reviewed, the day "
                f"raised) is more than 90 days before {D}. Only the latest review date is stored, so for a past "
@@ -135,7 +135,8 @@ else:
         picked = la.action_list(con, f, source=None if pick_source == ALL_OPTION else pick_source,
                                 service=None if pick_service == ALL_OPTION else pick_service,
                                 state=None if pick_state == ALL_OPTION else pick_state)
-    st.dataframe(picked, hide_index=True, width="stretch")
+    st.dataframe(for_people(picked, {"action_id": "Action", "age_days": "Age (days)"}), hide_index=True,
+                 width="stretch")
     ui.download_table(picked, "actions_pick", "learning_actions")
     st.caption(f"{len(picked)} actions raised in the period; state on {D}; age: days from raised to {D}.")
 
@@ -172,9 +173,11 @@ else:
                                   "theme<extra>" + level + "</extra>")
     fig.update_layout(template=TEMPLATE, margin=dict(t=110), barmode="group", title="Reflective activities by kind and level",
                       xaxis_title="Activities (count)", yaxis_title="Kind of activity")
+    fig.update_yaxes(automargin=True)   # long kinds ("Supervision discussion") must not run under the axis title
     ui.show_chart(fig, by_kind, "Activities in the period by kind and level, with how many are linked to the audit "
                   "or the theme that prompted them: the evidence that the loop closes.", "actions_reflective_kind")
-    st.dataframe(act_levels.assign(**{c: [format_pct(v) for v in act_levels[c]]
-                                      for c in act_levels.columns if c.endswith("_pct")}), hide_index=True)
+    st.dataframe(for_people(act_levels.assign(**{c: [format_pct(v) for v in act_levels[c]]
+                                                 for c in act_levels.columns if c.endswith("_pct")})),
+                 hide_index=True)
     ui.download_table(act_levels, "activity_levels")
     st.caption("Per level: activities, and the number and share linked to an audit, to a theme, or to either.")

@@ -4,10 +4,11 @@ import streamlit as st
 
 from analytics import escalations as esc
 from analytics import ui
-from analytics.charts import TEMPLATE
+from analytics.charts import CATEGORY_COLOURS, SERIES_COLOUR, STAGE_SHADES, TEMPLATE
+from analytics.presentation import for_people
 
-RAISER_COLOURS = {"IRO": "#0b3c73", "CP Chair": "#f5a623"}
-STAGE_COLOURS = dict(zip(esc.STAGES, ["#6cb2e6", "#0b3c73", "#f5a623", "#b03a12"]))
+RAISER_COLOURS = {"IRO": CATEGORY_COLOURS[0], "CP Chair": CATEGORY_COLOURS[5]}   # not grades
+STAGE_COLOURS = dict(zip(esc.STAGES, STAGE_SHADES))
 
 
 def days(value) -> str:
@@ -90,7 +91,7 @@ else:
                       "escalations in the period.", "esc_stages")
     with right:
         st.subheader("Median days to resolve")
-        fig = go.Figure(go.Bar(x=by_service["service"], y=by_service["median_days"], marker_color="#0b3c73",
+        fig = go.Figure(go.Bar(x=by_service["service"], y=by_service["median_days"], marker_color=SERIES_COLOUR,
                                customdata=by_service[["resolved", "raised"]],
                                hovertemplate="%{x}: median %{y} days over %{customdata[0]} resolved "
                                              "(of %{customdata[1]} raised)<extra></extra>"))
@@ -98,7 +99,7 @@ else:
                           yaxis_title="Median days (raised to resolved)")
         ui.show_chart(fig, by_service, "Over escalations raised in the period and resolved (whenever); n resolved "
                       "in the table. Unresolved escalations are not in the median.", "esc_days_service")
-        st.dataframe(by_stage, hide_index=True)
+        st.dataframe(for_people(by_stage, {"median_days": "Median days to resolve"}), hide_index=True)
         ui.download_table(by_stage, "esc_by_stage")
 
 st.subheader("Open escalations by age")
@@ -116,7 +117,8 @@ else:
                   "long ago it was raised (the headline's Open at period end counts only those raised in the "
                   "period). Age: days from raised to the period's last day.", "esc_open_age")
     with st.expander("Open escalations (oldest first)"):
-        st.dataframe(open_now.drop(columns=["month", "quarter"], errors="ignore"), hide_index=True)
+        st.dataframe(for_people(open_now.drop(columns=["month", "quarter"], errors="ignore"),
+                                {"escalation_id": "Escalation"}), hide_index=True)
         ui.download_table(open_now.drop(columns=["month", "quarter"], errors="ignore"), "esc_open")
 
 if not themes.empty:
@@ -154,8 +156,9 @@ else:
     quarter_axis = dict(xaxis_type="category", xaxis_categoryorder="array", xaxis_categoryarray=esc.quarters(f),
                         xaxis_range=[-0.5, len(esc.quarters(f)) - 0.5])
     fig = go.Figure()
-    for col, label, colour in (("notifications", "Notifications", "#6cb2e6"), ("rapid_review", "Rapid Review", "#0b3c73"),
-                               ("national_panel", "National panel notified", "#b03a12")):
+    for col, label, colour in (("notifications", "Notifications", SERIES_COLOUR),
+                               ("rapid_review", "Rapid Review", CATEGORY_COLOURS[0]),
+                               ("national_panel", "National panel notified", CATEGORY_COLOURS[1])):
         fig.add_bar(x=ntk_totals["quarter"], y=ntk_totals[col], name=label, marker_color=colour,
                     hovertemplate="%{x}: %{y} " + label.lower() + "<extra></extra>")
     fig.update_layout(template=TEMPLATE, barmode="group", title="Need to Know notifications and what followed, by quarter",

@@ -4,9 +4,9 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, impact, impact_evidence as ev, ui
+from analytics import access, impact, impact_evidence as ev, kpis, ui
 from analytics.audits import SMALL_N
-from analytics.charts import GRADE_COLOURS, SPC_COLOURS, TEMPLATE
+from analytics.charts import BEFORE_AFTER, CATEGORY_COLOURS, GRADE_COLOURS, INK, SPC_COLOURS, TEMPLATE
 from analytics.filters import audit_months
 from analytics.presentation import format_pct
 from analytics.escaping import md
@@ -49,14 +49,16 @@ with source.db.read() as con:
     # Another service's interventions are not listed to a viewer who does not see that service.
     stored = [r for r in impact.interventions(con) if access.in_scope(r["service"], f)]
     months = audit_months(con)
-    kpi_codes = ev.kpi_codes(con, config)
+    kpi_names = dict(kpis.definitions(con, config)[["kpi_code", "kpi_name"]].itertuples(index=False))
 
 by_id = {r["intervention_id"]: r for r in stored}
+labels = {i: f"{i} · {r['name']} ({r['start_date']:%b %Y})" for i, r in by_id.items()}
+labels[NEW] = "A new intervention: type its target and dates"
 left, right = st.columns([3, 1])
-choice = left.selectbox(
-    "Intervention", [*by_id, NEW], key="impact_intervention",
-    format_func=lambda i: "A new intervention: type its target and dates" if i == NEW else
-    f"{i} · {by_id[i]['name']} ({by_id[i]['start_date']:%b %Y})")
+# In the address (?intervention=<its label>): a copied link reopens the same intervention.
+ui._ignore_invalid("intervention", "intervention", list(labels.values()))
+choice = left.selectbox("Intervention", list(labels), key="intervention", bind="query-params",
+                        format_func=labels.get)
 window = int(right.number_input("Window (months either side)", min_value=1, max_value=36,
                                 value=int(config["impact_window_months"]), step=1, key="impact_window",
                                 help="Before = the W months up to the start; after = the W months after the end."))
@@ -70,7 +72,8 @@ if choice == NEW:
     c1, c2, c3 = st.columns(3)
     pillar = c1.selectbox("Target pillar", ["(overall grade)", *config.pillars], key="impact_new_pillar")
     theme = c2.text_input("Target theme (optional)", key="impact_new_theme", max_chars=100)
-    kpi = c3.selectbox("Target KPI (optional)", ["(none)", *kpi_codes], key="impact_new_kpi")
+    kpi = c3.selectbox("Target KPI (optional)", ["(none)", *kpi_names], key="impact_new_kpi",
+                       format_func=lambda c: c if c == "(none)" else f"{c}: {kpi_names.get(c, c)}")
     if end is not None and end < start:
         st.error("The end date is before the start date.")
         st.stop()
@@ -183,11 +186,11 @@ if kpi_cmp is not None:
                         customdata=list(zip(k_series["timing"], causes)),
                         hovertemplate="%{x|%b %Y}: %{y:.1f} (%{customdata[0]}; %{customdata[1]})<extra></extra>")
         if d.get("target") is not None and d.get("target") == d.get("target"):
-            fig.add_hline(y=float(d["target"]), line=dict(color="#0b3c73", dash="dot"), annotation_text="Target")
+            fig.add_hline(y=float(d["target"]), line=dict(color=INK, dash="dot"), annotation_text="Target")
         shade(fig, w)
         fig.update_layout(template=TEMPLATE, title=f"{d.get('kpi_name') or kpi_cmp.code} ({kpi_cmp.service})",
                           xaxis_title="Period end",
-                          yaxis_title=f"{kpi_cmp.code} ({'%' if unit else d.get('unit') or 'value'})")
+                          yaxis_title=kpis.AXIS_TITLES.get(d.get("unit"), d.get("unit") or "Value"))
         if kpi_cmp.spc_available:
             how = ("XmR chart: centre line and limits from the "
                    + (f"{kpi_cmp.baseline_points} periods before the intervention" if kpi_cmp.baseline_points
@@ -212,7 +215,7 @@ if volumes is not None:
     st.markdown(md(ev.describe_themes(volumes, theme)))
     if volumes["before"].sum() + volumes["after"].sum() > 0:  # an all-zero chart says nothing the sentence does not
         fig = go.Figure()
-        for label, col, colour in (("Before", "before", "#8c8c8c"), ("After", "after", "#0b3c73")):
+        for label, col, colour in (("Before", "before", BEFORE_AFTER["before"]), ("After", "after", BEFORE_AFTER["after"])):
             fig.add_bar(x=volumes["source"], y=volumes[col], name=label, marker_color=colour,
                         customdata=volumes[[f"{col}_total", f"{col}_share_pct"]],
                         hovertemplate="%{x}: %{y} of %{customdata[0]} records (%{customdata[1]:.1f}%)<extra>"
@@ -226,12 +229,15 @@ if volumes is not None:
                       "impact_theme")
 
     st.subheader("Repeat dip samples on the theme")
-    matched = ev.match_theme(theme, themes_on_offer)
+    matched = ev.match_theme(theme, themes_on_offer, config)
     if not themes_on_offer:
         ui.empty("No dip samples are loaded.")
     else:
         if matched is None:
-            st.caption(f"No dip sample has the theme '{md(theme)}'. Choose a related dip-sample theme to see its cycles.")
+            st.caption(f"No dip sample has the theme '{md(theme)}' or one of its synonyms. Choose a related "
+                       "dip-sample theme to see its cycles.")
+        elif matched.strip().casefold() != theme.strip().casefold():
+            st.caption(f"Dip samples on '{md(matched)}', a synonym of '{md(theme)}' in the theme list.")
         options = ["(none)", *themes_on_offer]
         dip_theme = st.selectbox("Dip-sample theme", options, index=options.index(matched) if matched else 0,
                                  key=f"impact_dip_theme_{choice}")
@@ -253,7 +259,7 @@ if volumes is not None:
                                              arrayminus=(cycles["good_pct"] - cycles["ci_low"]).where(small),
                                              thickness=1, width=3))
                 fig.add_scatter(x=cycles["first_date"], y=cycles["criteria_pct"], mode="lines+markers",
-                                name="Criteria met %", line=dict(color="#f5a623", dash="dot"),
+                                name="Criteria met %", line=dict(color=CATEGORY_COLOURS[0], dash="dot"),
                                 hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of criteria met<extra></extra>")
                 shade(fig, w)
                 fig.update_layout(template=TEMPLATE, title=f"Dip-sample cycles on '{dip_theme}'",
@@ -273,7 +279,7 @@ else:
     shown = all_effects.copy()
     fig = go.Figure()
     labels = [f"{i} · {n}" for i, n in zip(shown["intervention_id"], shown["name"])]
-    for side, colour in (("before", "#8c8c8c"), ("after", "#0b3c73")):
+    for side, colour in BEFORE_AFTER.items():
         pct = shown[f"pct_{side}"]
         lows, highs = shown[f"ci_{side}_low"], shown[f"ci_{side}_high"]
         fig.add_scatter(y=labels, x=pct, mode="markers", name=side.title(), marker=dict(color=colour, size=10),
@@ -290,23 +296,6 @@ else:
                   f"in the {window} months before and after; bars are 95% Wilson intervals. The evidence column says "
                   "how sure the data is; "
                   "none of it shows the intervention caused the change.", "impact_all")
-    st.dataframe(shown[["intervention_id", "name", "kind", "start_date", "service", "target", "n_before",
-                        "pct_before", "n_after", "pct_after", "difference_pts", "p_value", "evidence", "target_kpi",
-                        "kpi_mean_before", "kpi_mean_after", "kpi_change", "target_theme", "theme_records_before",
-                        "theme_records_after"]],
-                 hide_index=True,
-                 column_config={"intervention_id": "Id", "name": "Intervention", "kind": "Kind",
-                                "start_date": "Start", "service": "Service", "target": "Target (pillar or overall)",
-                                "n_before": "n before", "n_after": "n after", "evidence": "How sure",
-                                "target_kpi": "Target KPI", "target_theme": "Target theme",
-                                "pct_before": st.column_config.NumberColumn("% before", format="%.1f"),
-                                "pct_after": st.column_config.NumberColumn("% after", format="%.1f"),
-                                "difference_pts": st.column_config.NumberColumn("Difference (points)", format="%+.1f"),
-                                "p_value": st.column_config.NumberColumn("p-value", format="%.3f"),
-                                "kpi_mean_before": st.column_config.NumberColumn("KPI mean before", format="%.1f"),
-                                "kpi_mean_after": st.column_config.NumberColumn("KPI mean after", format="%.1f"),
-                                "kpi_change": st.column_config.NumberColumn("KPI change", format="%+.1f"),
-                                "theme_records_before": "Theme records before",
-                                "theme_records_after": "Theme records after"})
+    st.dataframe(ev.effects_table(shown), hide_index=True)
     st.caption("KPI: mean of the target KPI's values in each window. Theme records: feedback, complaints and "
                "escalations naming the target theme in each window (details above for the chosen intervention).")

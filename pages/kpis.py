@@ -7,7 +7,9 @@ from analytics.escaping import md
 source = ui.source()
 config = ui.config()
 ui.presentation_toggle()
-f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
+with source.db.read() as con:
+    kpi_months = kpis.value_months(con)
+f, _ = ui.filter_bar(source, grain=False, audit_filters=False, extra_months=kpi_months)
 st.title("KPIs: signal or noise")
 
 with source.db.read() as con:
@@ -38,15 +40,24 @@ st.subheader("Summary")
 shown = table.assign(
     latest=[kpis.format_value(v, u) for v, u in zip(table["latest_value"], table["unit"])],
     target_text=[kpis.format_value(v, u) for v, u in zip(table["target"], table["unit"])],
-)[["kpi_name", "latest_period", "latest", "target_text", "variation", "assurance_label", "points", "polarity"]]
-shown.columns = ["KPI", "Latest period", "Latest value", "Target", "Variation", "Assurance", "Points", "Polarity"]
+    n_text=["–" if n is None or n != n else f"{int(n):,}" for n in table["latest_n"]],
+)[["kpi_name", "latest_period", "latest", "n_text", "target_text", "variation", "assurance_label", "points",
+   "polarity"]]
+shown.columns = ["KPI", "Latest period", "Latest value", "n (latest)", "Target", "Variation", "Assurance", "Points",
+                 "Polarity"]
 shown.insert(0, "Priority", range(1, len(shown) + 1))   # sorting on it restores concerns-first after other sorts
 colour_of = {label: kpis.SPC_COLOURS[cause] for (cause, _), label in kpis.VARIATION.items()}
 colour_of.update({kpis.ASSURANCE[a]: c for a, c in kpis.ASSURANCE_COLOURS.items()})
-st.dataframe(shown.style.map(lambda v: f"color: {colour_of[v]}; font-weight: 600" if v in colour_of else "",
-                             subset=["Variation", "Assurance"]), hide_index=True, key="kpi_summary")
+styled = shown.style.map(lambda v: f"color: {colour_of[v]}; font-weight: 600" if v in colour_of else "",
+                        subset=["Variation", "Assurance"])
+if ui.presentation():
+    # On the projector: a plain table, whose text grows with the page (a data grid keeps its small type).
+    st.table(styled.hide(axis="index").set_table_styles([{"selector": "td, th", "props": "font-size: 1.35rem"}]))
+else:
+    st.dataframe(styled, hide_index=True, key="kpi_summary")
 ui.download_table(shown, "kpi_summary", "kpi_summary")
-st.caption("Concerns first. Variation: the latest point's signal on its XmR chart (▲ high / ▼ low; improvement or "
+st.caption("Concerns first. n (latest): the count the latest value rests on (its denominator), where the KPI "
+           "file gives one. Variation: the latest point's signal on its XmR chart (▲ high / ▼ low; improvement or "
            "concern by the KPI's polarity; neutral for a KPI where both directions need a look; ● common cause: "
            "no signal). Assurance: where the target lies against the latest limits (P consistently passes, "
            "F consistently fails, ? hit and miss). Click a column heading to sort; Priority restores this order.")

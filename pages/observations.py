@@ -3,8 +3,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import observations, ui
-from analytics.charts import GRADE_COLOURS, INK, MUTED, TEMPLATE
-from analytics.presentation import format_pct
+from analytics.charts import CATEGORY_COLOURS, GRADE_COLOURS, MUTED, TEMPLATE
+from analytics.presentation import for_people, format_pct
 from analytics.themes import with_period
 
 source = ui.source()
@@ -23,9 +23,8 @@ with source.db.read() as con:
     grades = observations.grades_by_type(con, f)
     per_month = observations.monthly(con, f)
 D = f.end
-# Roles and types are categories, not grades: a colour-blind-safe qualitative set (Paul Tol's muted scheme)
-# that borrows none of the grade colours.
-CATEGORY = ["#332288", "#88ccee", "#117733", "#aa4499"]
+# Roles and types are categories, not grades: the category colours, none of them a grade colour.
+CATEGORY = CATEGORY_COLOURS[:4]
 SMALL = 20   # a percentage over fewer people shows its 95% Wilson interval
 
 
@@ -59,7 +58,7 @@ else:
         fig.add_bar(x=rows["service"], y=rows["compliant_pct"], name=role, marker_color=colour,
                     customdata=rows[["compliant", "n", "role"]], text=[f"n={n}" for n in rows["n"]],
                     textposition="inside", insidetextanchor="start",
-                    textfont=dict(size=11, color=INK if colour == "#88ccee" else "white"),
+                    textfont=dict(size=11, color="white"),
                     error_y=dict(type="data", symmetric=False, array=(rows["ci_high"] - rows["compliant_pct"]).where(small),
                                  arrayminus=(rows["compliant_pct"] - rows["ci_low"]).where(small), thickness=1,
                                  width=3, color=MUTED),
@@ -88,9 +87,7 @@ if due.empty:
     st.info("Nobody is overdue or due an observation in the next 60 days.")
 else:
     shown = due.assign(required_type=due["required_type"].str.lower())
-    st.dataframe(shown.rename(columns={"of_kind": "of the required type", "required_type": "required type",
-                                       "due_by": "due by", "last_observed": "last observed"}),
-                 hide_index=True)
+    st.dataframe(for_people(shown, {"staff_id": "Staff", "of_kind": "Of the required type"}), hide_index=True)
     ui.download_table(due, "obs_due", "observations_due")
 
 # --- types and grades ---------------------------------------------------------------------------

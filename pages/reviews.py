@@ -4,7 +4,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import reviews, ui
-from analytics.charts import TEMPLATE
+from analytics.charts import CATEGORY_COLOURS, SERIES_COLOUR, TEMPLATE
+from analytics.presentation import for_people
 from analytics.themes import with_period
 
 source = ui.source()
@@ -41,8 +42,8 @@ if without:
 st.subheader("Timeline")
 SYMBOL = {"Rapid Review": "diamond", "CSPR": "star", "DSCP Thematic Review": "square", "Team Spotlight": "circle",
           "Ofsted": "triangle-up"}
-COLOUR = {"Rapid Review": "#b03a12", "CSPR": "#0b3c73", "DSCP Thematic Review": "#6a3d9a",
-          "Team Spotlight": "#2b8cd8", "Ofsted": "#f5a623"}
+COLOUR = dict(zip(("Rapid Review", "CSPR", "DSCP Thematic Review", "Team Spotlight", "Ofsted"),
+                  CATEGORY_COLOURS[1:6]))   # review types are categories: never grade or SPC colours
 fig = go.Figure()
 types_present = [t for t in reviews.TYPES if t in set(timeline["review_type"])] + \
     sorted(set(timeline["review_type"]) - set(reviews.TYPES))
@@ -81,7 +82,7 @@ if themes.empty:
     st.info("The reviews in the period list no themes.")
 else:
     top = themes.head(15)
-    fig = go.Figure(go.Bar(y=top["theme"], x=top["reviews"], orientation="h", marker_color="#0b3c73",
+    fig = go.Figure(go.Bar(y=top["theme"], x=top["reviews"], orientation="h", marker_color=SERIES_COLOUR,
                            customdata=top[["review_types"]],
                            hovertemplate="%{y}: %{x} reviews (%{customdata[0]})<extra></extra>"))
     fig.update_layout(template=TEMPLATE, title="Themes named by the most reviews", xaxis_title="Reviews (count)",
@@ -97,5 +98,6 @@ if actions.empty:
 else:
     st.caption(f"Actions raised by {D:%d %b %Y} whose source_ref is one of the reviews above, with their state on "
                "that day.")
-    st.dataframe(actions, hide_index=True)
+    st.dataframe(for_people(actions, {"review_id": "Review", "action_id": "Action",
+                                      "state_on_d": "State on the period's last day"}), hide_index=True)
     ui.download_table(actions, "review_actions", "review_actions")

@@ -3,10 +3,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import ui, voice
-from analytics.charts import TEMPLATE, CATEGORY_COLOURS, wilson_error_bars
+from analytics.charts import CATEGORY_COLOURS, SENTIMENT_COLOURS, SERIES_COLOUR, TEMPLATE, wilson_error_bars
 
-# Sentiment is not a grade: blue positive, grey mixed, vermilion negative (distinct in greyscale too).
-SENTIMENT_COLOURS = {"Positive": "#0b3c73", "Mixed": "#b8bec6", "Negative": "#b03a12"}
+# Sentiment is not a grade: teal positive, grey mixed, magenta negative (charts.SENTIMENT_COLOURS).
 # Channels are categories, not grades: never the grade colours.
 CHANNEL_COLOURS = dict(zip(voice.CHANNELS, CATEGORY_COLOURS))
 
@@ -83,8 +82,8 @@ else:
 
     st.subheader("Conversations asked for and complaints")
     fig = go.Figure()
-    for key, label, colour in (("conversation", "Asked for a conversation", "#0b3c73"),
-                               ("complaint", "Became a complaint", "#b03a12")):
+    for key, label, colour in (("conversation", "Asked for a conversation", CATEGORY_COLOURS[0]),
+                               ("complaint", "Became a complaint", CATEGORY_COLOURS[1])):
         fig.add_scatter(x=shares["period"], y=shares[f"{key}_pct"], mode="lines+markers", name=label,
                         marker_color=colour, customdata=shares[[f"{key}_yes", f"{key}_n"]],
                         error_y=error_bars(shares, key, f"{key}_n"),
@@ -146,7 +145,7 @@ else:
 
     st.subheader("Complaints by stage")
     fig = go.Figure()
-    fig.add_bar(x=by_stage["stage"], y=by_stage["received"], marker_color="#0b3c73", name="Received",
+    fig.add_bar(x=by_stage["stage"], y=by_stage["received"], marker_color=SERIES_COLOUR, name="Received",
                 hovertemplate="%{x}: %{y} complaints<extra></extra>")
     fig.update_layout(template=TEMPLATE, title="Complaints received by stage", xaxis_title="Stage",
                       yaxis_title="Complaints (count)")
@@ -156,9 +155,9 @@ else:
 
     st.subheader("Upheld and on time, by stage")
     fig = go.Figure()
-    for key, label, n_col, colour in (("upheld", "Upheld", "decided", "#b03a12"),
-                                      ("upheld_or_partly", "Upheld or partly upheld", "decided", "#f5a623"),
-                                      ("on_time", "Answered on time", "closed_with_due_date", "#0b3c73")):
+    for key, label, n_col, colour in (("upheld", "Upheld", "decided", CATEGORY_COLOURS[1]),
+                                      ("upheld_or_partly", "Upheld or partly upheld", "decided", CATEGORY_COLOURS[6]),
+                                      ("on_time", "Answered on time", "closed_with_due_date", SERIES_COLOUR)):
         fig.add_bar(x=by_stage["stage"], y=by_stage[f"{key}_pct"], name=label, marker_color=colour,
                     customdata=by_stage[[n_col]], error_y=error_bars(by_stage, key, n_col),
                     hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]}<extra>" + label + "</extra>")
@@ -170,7 +169,7 @@ else:
     left, right = st.columns(2)
     with left:
         st.subheader("Complaints by outcome")
-        fig = go.Figure(go.Bar(x=by_outcome["outcome"], y=by_outcome["n"], marker_color="#6cb2e6",
+        fig = go.Figure(go.Bar(x=by_outcome["outcome"], y=by_outcome["n"], marker_color=SERIES_COLOUR,
                                hovertemplate="%{x}: %{y} complaints<extra></extra>"))
         fig.update_layout(template=TEMPLATE, title="Complaints by outcome", xaxis_title="Outcome",
                           yaxis_title="Complaints (count)")
@@ -178,7 +177,7 @@ else:
     with right:
         st.subheader("Complaint themes")
         top = by_theme.head(12).iloc[::-1]
-        fig = go.Figure(go.Bar(y=top["theme"], x=top["received"], orientation="h", marker_color="#0b3c73",
+        fig = go.Figure(go.Bar(y=top["theme"], x=top["received"], orientation="h", marker_color=SERIES_COLOUR,
                                hovertemplate="%{y}: %{x} complaints<extra></extra>"))
         fig.update_layout(template=TEMPLATE, title="Complaint themes ranked", xaxis_title="Complaints (count)",
                           yaxis_title=None, yaxis_automargin=True)
@@ -193,9 +192,9 @@ st.caption("Financial quarters (April to March) of the period, as in the quarter
            "A quarter only partly inside the period counts only its months in the period.")
 view = voice.quarterly_view(quarterly)
 fig = go.Figure()
-fig.add_bar(x=quarterly["quarter"], y=quarterly["feedback"], name="Feedback", marker_color="#6cb2e6",
+fig.add_bar(x=quarterly["quarter"], y=quarterly["feedback"], name="Feedback", marker_color=SERIES_COLOUR,
             hovertemplate="%{x}: %{y} feedback<extra></extra>")
-fig.add_bar(x=quarterly["quarter"], y=quarterly["complaints"], name="Complaints", marker_color="#b03a12",
+fig.add_bar(x=quarterly["quarter"], y=quarterly["complaints"], name="Complaints", marker_color=CATEGORY_COLOURS[1],
             hovertemplate="%{x}: %{y} complaints<extra></extra>")
 fig.update_layout(template=TEMPLATE, barmode="group", title="Feedback and complaints by financial quarter",
                   xaxis_title="Financial quarter", yaxis_title="Records received (count)")

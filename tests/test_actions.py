@@ -187,8 +187,10 @@ def test_the_page_shows_the_summarys_figures(db, monkeypatch):
     assert metrics["Practitioner level"] == "2"
     at.selectbox(key="actions_pick_state").set_value("Overdue").run()
     assert not at.exception, at.exception
-    picked = next(t.value for t in at.dataframe if "age_days" in t.value.columns)
-    assert picked["action_id"].tolist() == ["A1", "A5"]
+    picked = next(t.value for t in at.dataframe if "Age (days)" in t.value.columns)
+    assert picked["Action"].tolist() == ["A1", "A5"]
+    # plain headings, and a blank where an action has no completion date (never None)
+    assert list(picked["Completed date"]) == ["", "2025-04-15"] and picked["Raised date"].map(type).eq(str).all()
     tables = [t.value for t in at.dataframe]
     by_source = next(t for t in tables if "source" in t.columns and "raised" in t.columns)
     assert by_source["% completed on time (95% range under 20)"].tolist() == [

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.escaping import md
 
-from conftest import load_csv_texts, ROOT, run_cli
+from conftest import load_csv_texts, ROOT, open_app_page, run_cli
 
 V = "Voice and lived experience of the child"
 Z = 1.959964
@@ -398,7 +398,7 @@ def page(data_dir, intervention=None, window=None):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.switch_page("pages/impact.py").run()
     if intervention:
-        at.selectbox(key="impact_intervention").set_value(intervention).run()
+        at.selectbox(key="intervention").set_value(intervention).run()
     if window:
         at.number_input(key="impact_window").set_value(window).run()
     assert not at.exception, at.exception
@@ -467,9 +467,15 @@ def test_page_on_the_demo(data_dir):
         r = rows(c)["INT01"]
         comp = measure(c, r, 6)
     assert md(describe(comp, r["kind"])) in texts(at)
-    at.selectbox(key="impact_intervention").set_value("INT07").run()
+    # INT01's target theme, "Voice of the child", is not a dip-sample theme; its synonym "The lived experience
+    # of the child" is (config theme_synonyms): its three yearly cycles are shown.
+    assert at.selectbox(key="impact_dip_theme_INT01").value == "The lived experience of the child"
+    cycles = next(d.value for d in at.dataframe if "dip_sample_id" in d.value.columns)
+    assert len(cycles) == 3 and list(cycles["timing"][:1]) == ["before"]
+    assert any("a synonym of 'Voice of the child'" in c.value for c in at.caption)
+    at.selectbox(key="intervention").set_value("INT07").run()
     assert not at.exception and any("Too little evidence" in w.value for w in at.warning)
-    at.selectbox(key="impact_intervention").set_value("INT04").run()
+    at.selectbox(key="intervention").set_value("INT04").run()
     assert not at.exception and "Mean before (6 periods)" in metrics(at)
 
 
@@ -488,3 +494,68 @@ def test_all_effects_adds_kpi_and_theme(con):
     # feedback 2 + complaints 1 + escalations 1 before; 1 + 0 + 3 after
     assert (e.loc["INT1", "theme_records_before"], e.loc["INT1", "theme_records_after"]) == (4, 4)
     assert e.loc["INT2", "kpi_change"] == 12.0 and pd.isna(e.loc["INT2", "theme_records_before"])
+
+
+def test_dip_theme_found_through_the_synonym_list():
+    from analytics.config import Config
+    from analytics.impact_evidence import match_theme
+    offered = ["Permanency", "The lived experience of the child", "Voice of the child and family"]
+    assert match_theme("voice of the child", offered, Config()) == "The lived experience of the child"
+    assert match_theme("Management oversight", ["Management grip, oversight and quality of supervision"],
+                       Config()) == "Management grip, oversight and quality of supervision"
+    assert match_theme("Voice of the child", offered) is None        # without the configuration: exact only
+    assert match_theme("Permanency ", offered, Config()) == "Permanency"   # an exact match comes first
+    assert match_theme("Chronologies", offered, Config()) is None
+
+
+def test_intervention_is_in_the_link(db, data_dir):
+    shutil.copy(db, data_dir / "qa.duckdb")
+    # a copied link reopens the same intervention (the browser test checks that choosing one writes the URL)
+    label = "INT2 · Voice of the child briefing (Mar 2025)"
+    at = open_app_page("pages/impact.py", intervention=label)
+    assert at.selectbox(key="intervention").value == "INT2"
+    assert any("Too little evidence" in w.value for w in at.warning)
+    # a link naming an intervention that is not there: a notice, and the first intervention instead
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["intervention"] = "INT99 · Gone"
+    at.switch_page("pages/impact.py").run()
+    assert not at.exception, at.exception
+    assert any("intervention value 'INT99 · Gone' is not available" in i.value for i in at.info)
+    assert at.selectbox(key="intervention").value == "INT1"
+
+
+def test_target_kpis_are_the_kpi_pages(tmp_path, data_dir):
+    # One list of KPIs: the configured ones in their order, a loaded definition replacing one of the same code
+    # (REREF12 with target 18) and a new code after them (LOCAL1), as on the KPI page.
+    from analytics.config import Config
+    from analytics.database import Database
+    from analytics.impact_evidence import kpi_definition
+    from analytics import kpis
+    import test_kpis as tk
+    load_csv_texts(data_dir / "qa.duckdb", {"audits.csv": tk.AUDITS, "kpi_definitions.csv": tk.KPI_DEFINITIONS,
+                                          "interventions.csv": tk.INTERVENTIONS})
+    with Database(data_dir / "qa.duckdb").read() as c:
+        defs = kpis.definitions(c, Config())
+        assert kpi_definition(c, Config(), "REREF12")["target"] == 18.0
+        assert kpi_definition(c, Config(), "CASELOAD")["unit"] == "count"
+        assert kpi_definition(c, Config(), "NOPE") is None
+    at = page(data_dir, "new")
+    options = at.selectbox(key="impact_new_kpi").options
+    codes = [k["kpi_code"] for k in Config().kpis]
+    assert list(defs["kpi_code"]) == codes + ["LOCAL1"]
+    assert options[0] == "(none)" and [o.split(":")[0] for o in options[1:]] == codes + ["LOCAL1"]
+    assert "LOCAL1: Local visits on time" in options
+
+
+def test_effects_table_reads_as_text(con):
+    # A planned intervention has no audits after it: its missing figures read "–", never None or nan.
+    from analytics.config import load_config
+    from analytics.impact_evidence import all_effects, effects_table
+    e = all_effects(con, load_config(), 3)
+    e.loc[1, ["pct_after", "difference_pts", "p_value", "kind"]] = [None, None, None, None]
+    t = effects_table(e)
+    assert list(t.columns)[:4] == ["Id", "Intervention", "Kind", "Start"]
+    assert t.iloc[0][["% after", "Difference (points)", "p-value", "n after"]].tolist() == ["80.0", "+50.0", "0.025", 10]
+    assert t.iloc[1][["% after", "Difference (points)", "p-value", "Kind"]].tolist() == ["–"] * 4
+    assert t.iloc[1]["Target theme"] == "–" and t.iloc[0]["Theme records before"] == "4"
+    assert not t.isna().any().any()

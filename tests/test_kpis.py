@@ -273,6 +273,53 @@ def test_kpi_page_on_the_demo(tmp_path, monkeypatch):
     at = open_page()
     table = frame(at, "Variation")
     assert len(table) == len(Config().kpis)
+    # n beside the latest percentage: the latest period's denominator
+    with Database(d / "demo.duckdb").read() as c:
+        want = c.execute("SELECT denominator FROM kpi_values WHERE kpi_code = 'ASSESS45' AND service = 'ALL' "
+                         "ORDER BY period_end DESC LIMIT 1").fetchone()[0]
+    row = table.set_index("KPI").loc["Assessments completed within 45 working days"]
+    assert row["n (latest)"] == f"{int(want):,}"
+    assert table.set_index("KPI").loc["Average caseload per social worker", "n (latest)"] == "–"
     assert set(table["Variation"]) - {"No data"} <= set(kpis.VARIATION.values())
     at.checkbox(key="kpi_rebase").check().run()
     assert not at.exception, at.exception
+
+
+# --- the KPI page's period runs to the KPI data's own last month ----------------------------------------
+def test_value_months_and_spanning(con):
+    from analytics.filters import spanning
+    assert kpis.value_months(con) == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert spanning(["2025-01", "2025-02"], ["2025-05"]) == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+    assert spanning([], []) == [] and spanning(["2025-03"], []) == ["2025-03"]
+
+
+def test_kpi_page_period_runs_past_the_last_audit(tmp_path, monkeypatch):
+    # Audits stop in March 2025 (A1-A7); KPI values run to December. The KPI page's period must end in
+    # December, or the last nine months of every KPI would be hidden; the audit pages still end in March.
+    d = tmp_path / "appdata"
+    d.mkdir()
+    load_csv_texts(d / "qa.duckdb", {"audits.csv": AUDITS.replace("A8,2025-12-01,CF,C8,CIN,Team Manager,Good\n", ""),
+                                   "kpi_definitions.csv": KPI_DEFINITIONS, "kpi_values.csv": KPI_VALUES})
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
+    monkeypatch.chdir(ROOT)
+    at = open_page()
+    assert at.select_slider(key="period").value == ("2025-01", "2025-12")
+    top = frame(at, "Variation").set_index("KPI").loc["Re-referrals within 12 months of a previous referral"]
+    assert (top["Latest period"], top["Latest value"], top["Points"]) == ("2025-12-31", "29.0%", 12)
+    assert list(frame(at, "limits group")["value"]) == REREF
+    # On to an audit page: the period ends at the last audit month; back on the KPI page, at December again.
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception, at.exception
+    assert at.select_slider(key="period").value == ("2025-01", "2025-03")
+    at.switch_page("pages/kpis.py").run()
+    assert at.select_slider(key="period").value == ("2025-01", "2025-12")
+
+
+def test_kpi_summary_on_the_projector_is_a_plain_table(page_dir):
+    # Presentation mode: the summary is a table whose type grows with the page, not the small-type data grid.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["presentation"] = "1"
+    at.switch_page("pages/kpis.py").run()
+    assert not at.exception, at.exception
+    assert len(at.table) == 1 and not any("Variation" in d.value.columns for d in at.dataframe)
+    assert list(at.table[0].value["KPI"])[0] == "Re-referrals within 12 months of a previous referral"

@@ -196,7 +196,8 @@ def test_page_shows_the_same_figures(page_dir, con):
     assert cells.set_index(["service", "role"]).loc[("All services", "All roles"), "95% interval (n < 20)"] == \
         "11.8–76.9%"
     due = frames[1]
-    assert list(due["staff_id"]) == ["S05", "S08", "S07", "S01"]
+    assert list(due["Staff"]) == ["S05", "S08", "S07", "S01"]
+    assert "" in set(due["Due by"]) and None not in set(due["Due by"])   # overdue staff: blank, not None
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Compliant"] == "40.0%" and metrics["Staff in post"] == "5"
     assert metrics["Overdue now"] == "3" and metrics["Due within 60 days"] == "1"

@@ -112,3 +112,47 @@ def test_uploading_a_good_file_updates_counts_and_history(data_dir, demo_file):
 
 def counts_from(frame) -> dict:
     return dict(zip(frame["Dataset"], frame["Rows"]))
+
+
+LEARNING_AND_KPI_PAGES = ["pages/dip_samples.py", "pages/actions.py", "pages/voice.py", "pages/escalations.py",
+                          "pages/observations.py", "pages/reviews.py", "pages/themes.py", "pages/kpis.py",
+                          "pages/impact.py"]
+
+
+def grade_coloured_non_grades(at) -> list[tuple[str, str]]:
+    """(chart title, trace) of every trace drawn in a grade colour that is not a grade or a % good or better."""
+    import json
+    from analytics.charts import GRADE_COLOURS
+    from analytics.config import Config
+    grade_hex = {c.lower() for c in GRADE_COLOURS.values()}
+    labels = set(Config().grade_labels)
+    bad = []
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = str((spec["layout"].get("title") or {}).get("text", ""))
+        for trace in spec["data"]:
+            name = str(trace.get("name") or "")
+            if name in labels or "good or better" in name.lower():
+                continue
+            colours = [trace.get("marker", {}).get("color"), trace.get("line", {}).get("color"),
+                       trace.get("fillcolor")]
+            flat = [c for v in colours for c in (v if isinstance(v, list) else [v]) if isinstance(c, str)]
+            if any(c.lower() in grade_hex for c in flat):
+                bad.append((title, name))
+        for shape in spec["layout"].get("shapes", []):
+            if str(shape.get("line", {}).get("color", "")).lower() in grade_hex:
+                bad.append((title, "shape"))
+    return bad
+
+
+@pytest.mark.parametrize("page", LEARNING_AND_KPI_PAGES)
+def test_grade_colours_only_for_grades(data_dir, demo_file, page):
+    # charts.py: grade colours mean grades. Sources, raisers, stages, sentiment, before/after and single
+    # counts take other colours, so a bar never reads as "Outstanding" or "Inadequate".
+    shutil.copy(demo_file, data_dir / "demo.duckdb")
+    at = app().run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    if page == "pages/impact.py":   # the KPI and theme sections too
+        at.selectbox(key="intervention").set_value("INT04").run()
+    assert grade_coloured_non_grades(at) == []

@@ -121,7 +121,7 @@ def test_page_shows_the_same_figures(page_dir, con):
     frames = [d.value for d in at.dataframe]
     timeline = frames[0]
     assert list(timeline["review_id"]) == list(reviews.timeline(con, F())["review_id"])
-    assert list(frames[-1]["state_on_d"]) == ["Complete", "Overdue", "Open", "Closed", "Overdue"]
+    assert list(frames[-1]["State on the period's last day"]) == ["Complete", "Overdue", "Open", "Closed", "Overdue"]
     assert any("1 review in the period has no learning action" in c.value for c in at.caption)
 
 

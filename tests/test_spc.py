@@ -294,3 +294,28 @@ def test_vectorised_rules_match_loops():
         rtm = rng.choice([-1.0, 0.0, 1.0], n, p=[0.45, 0.1, 0.45])
         eq(spc.two_in_three(close, rtm), r_two_in_three(close, rtm))
         eq(spc.seven_point_one_side_mean(rtm), r_one_side(rtm))
+
+
+def test_trend_direction_at_a_peak_follows_the_next_step():
+    # R ptd_special_cause_type: a point in a trend whose next point is in a trend too takes the direction of
+    # the step to the next point. Baseline [11, 9] × 6 (centre 10, limits [4.68, 15.32], near-limits
+    # [6.45, 13.55]); then 8 → 11 rising by 0.5 (7 points) and 11 → 8 falling (7 points, sharing the peak).
+    # No point is near a limit and no 7 sit on one side: the trend rule alone. The peak (11) is the first
+    # point of the fall: decreasing, a concern when higher is better.
+    up = [8, 8.5, 9, 9.5, 10, 10.5, 11]
+    r = xmr(BASE + up + [10.5, 10, 9.5, 9, 8.5, 8], fix_after_n_points=12)
+    assert list(r["rule"].iloc[12:]) == ["trend"] * 13
+    assert list(r["direction"].iloc[12:]) == [1] * 6 + [-1] * 7
+    assert list(r["special_cause"].iloc[12:]) == ["improvement"] * 6 + ["concern"] * 7
+    # a trend ending at the last point takes the step into it
+    end = xmr(BASE + up, fix_after_n_points=12)
+    assert end["direction"].iloc[-1] == 1 and end["special_cause"].iloc[-1] == "improvement"
+
+
+def test_flat_baseline_has_no_limits_but_still_shifts():
+    # R: every moving range is 0, none is < 3.267 × 0, so all are screened out and the limits are NaN; the
+    # outside and 2-in-3 rules cannot fire, the shift rule still does.
+    r = xmr([5] * 12 + [6] * 7, fix_after_n_points=12)
+    assert r["upper"].isna().all() and r["lower"].isna().all()
+    assert list(r["rule"]) == [""] * 12 + ["shift"] * 7
+    assert list(r["special_cause"].iloc[12:]) == ["improvement"] * 7

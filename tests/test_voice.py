@@ -63,8 +63,10 @@ def con(db):
 
 def test_financial_quarters_of_the_period():
     assert voice.quarters(H1) == [Q4, Q1]
-    assert voice.quarters(Filters("2025-03", "2025-04")) == [Q4, Q1]
-    assert voice.quarters(Filters("2024-12", "2025-01")) == ["2024-25 Q3", Q4]
+    # a quarter the period covers in part says which of its months are in (as on the audit pages)
+    assert voice.quarters(Filters("2025-03", "2025-04")) == [f"{Q4} (Mar only)", f"{Q1} (Apr only)"]
+    assert voice.quarters(Filters("2024-12", "2025-01")) == ["2024-25 Q3 (Dec only)", f"{Q4} (Jan only)"]
+    assert voice.quarters(Filters("2024-11", "2025-03")) == ["2024-25 Q3 (Nov–Dec only)", Q4]
     assert financial_quarter(__import__("datetime").date(2026, 3, 31)) == "2025-26 Q4"
 
 
@@ -248,3 +250,12 @@ def test_page_follows_the_service_filter(page_dir):
 def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No period" in i.value for i in at.info)
+
+
+def test_part_quarters_are_labelled_in_the_data_too(con):
+    # Feb-Jun: Q4 only in part. The rows carry the same label as the axis, so the bars land on it.
+    f = Filters("2025-02", "2025-06")
+    q = voice.quarterly(con, f)
+    assert list(q["quarter"]) == [f"{Q4} (Feb–Mar only)", Q1]
+    assert q["feedback"].sum() == voice.feedback_headline(con, f)["received"]
+    assert set(voice.feedback_rows(con, f)["quarter"]) <= set(voice.quarters(f))
