@@ -148,9 +148,9 @@ def test_the_exports_page_offers_each_role_only_what_it_may_see(council):
 def test_only_the_qa_team_may_load_data(council):
     at = run("pages/data.py", user=SENIOR)
     assert not at.file_uploader and any("Only the QA team" in i.value for i in at.info)
-    assert any("load_id" in d.value.columns for d in at.dataframe)  # senior leaders see everything else
+    assert any("Loaded by" in d.value.columns for d in at.dataframe)  # senior leaders see everything else
     at = run("pages/data.py", user=HOS_AI)
-    assert not at.file_uploader and not any("load_id" in d.value.columns for d in at.dataframe)
+    assert not at.file_uploader and not any("Loaded by" in d.value.columns for d in at.dataframe)
     at = run("pages/data.py", user=QA)
     assert len(at.file_uploader) == 1
 
