@@ -17,6 +17,15 @@ def _db(args) -> Database:
     return Database(args.db, load_config(args.config))
 
 
+def _existing_db(args, command: str) -> Database | None:
+    """The database a command changes, or None (with the reason on stderr) when there is none yet."""
+    db = _db(args)
+    if not db.exists:
+        print(f"{command}: there is no database yet", file=sys.stderr)
+        return None
+    return db
+
+
 def cmd_load(args) -> int:
     from .limits import check_size
     from .loader import load_files
@@ -61,9 +70,8 @@ def cmd_history(args) -> int:
 
 def cmd_undo(args) -> int:
     from .backups import UndoRefused, undo
-    db = _db(args)
-    if not db.exists:
-        print("undo: there is no database yet", file=sys.stderr)
+    db = _existing_db(args, "undo")
+    if db is None:
         return 1
     try:
         new_id = undo(db, args.load_id)
@@ -76,9 +84,8 @@ def cmd_undo(args) -> int:
 
 def cmd_erase(args) -> int:
     from .erasure import erase_child
-    db = _db(args)
-    if not db.exists:
-        print("erase: there is no database yet", file=sys.stderr)
+    db = _existing_db(args, "erase")
+    if db is None:
         return 1
     result = erase_child(db, args.child_ref)
     # The reference is not repeated: the terminal's scrollback is a record too.
@@ -90,9 +97,8 @@ def cmd_erase(args) -> int:
 
 def cmd_purge(args) -> int:
     from .erasure import purge
-    db = _db(args)
-    if not db.exists:
-        print("purge: there is no database yet", file=sys.stderr)
+    db = _existing_db(args, "purge")
+    if db is None:
         return 1
     months = args.months if args.months is not None else db.config["retention_months"]
     try:

@@ -124,3 +124,10 @@ def dashboard_server(data_dir, **env_vars):
         proc.terminate()
         proc.wait(20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def month_db(tmp_path_factory):
+    """The hand-worked month of tests/monthkit.py (March 2025) in a database, for the export tests."""
+    import monthkit
+    return monthkit.build(tmp_path_factory.mktemp("month") / "qa.duckdb")

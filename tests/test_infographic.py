@@ -16,11 +16,6 @@ chromium = pytest.mark.skipif(not __import__("analytics.images", fromlist=["avai
 
 
 @pytest.fixture(scope="module")
-def month_db(tmp_path_factory):
-    return monthkit.build(tmp_path_factory.mktemp("month") / "qa.duckdb")
-
-
-@pytest.fixture(scope="module")
 def data(month_db):
     db = Database(month_db)
     with db.read() as con:

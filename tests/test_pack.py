@@ -20,11 +20,6 @@ TITLES = ["Quality assurance: audit and learning headlines, March 2025", "Headli
 
 
 @pytest.fixture(scope="module")
-def month_db(tmp_path_factory):
-    return monthkit.build(tmp_path_factory.mktemp("month") / "qa.duckdb")
-
-
-@pytest.fixture(scope="module")
 def slides(month_db):
     db = Database(month_db)
     with db.read() as con:
