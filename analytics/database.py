@@ -49,7 +49,9 @@ def demo_path() -> Path:
 def table_ddl(ds: Dataset) -> str:
     cols = [f"{qi(c.name)} {c.sql_type}{' NOT NULL' if c.name in ds.key else ''}" for c in ds.columns]
     cols.append("_load_id BIGINT")
-    cols.append(f"PRIMARY KEY ({', '.join(qi(k) for k in ds.key)})")
+    # No PRIMARY KEY: the only write path (loader.load_files -> upsert) refuses a repeated key in a load and
+    # replaces stored rows by key, so keys stay unique; the index cost a third of a large load's time
+    # and no query uses it. Databases created with the key keep it and still work.
     return f"CREATE TABLE {qi(ds.name)} ({', '.join(cols)})"
 
 
@@ -196,12 +198,21 @@ def upsert(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: str, load_id: in
     keys = [qi(k) for k in ds.key]
     values = [qi(c) for c in ds.column_names if c not in ds.key]
     on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
-    changed = " OR ".join(f"s.{v} IS DISTINCT FROM t.{v}" for v in values) or "FALSE"
     cols = ", ".join(qi(c) for c in ds.column_names)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _cmp AS
-        SELECT s.*, t.{keys[0]} IS NULL AS _new, (t.{keys[0]} IS NOT NULL AND ({changed})) AS _changed
-        FROM {staged} s LEFT JOIN {t} t ON {on}""")
     counts: dict[int, dict[str, int]] = {}
+    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t} LIMIT 1)").fetchone()[0] == 0:
+        # Nothing stored yet (the first load of the dataset): every row is new, no comparison needed.
+        for file_no, inserted in con.execute(f"SELECT _file, count(*) FROM {staged} GROUP BY _file").fetchall():
+            counts[file_no] = {"inserted": inserted, "updated": 0, "unchanged": 0, "removed": 0}
+        con.execute(f"INSERT INTO {t} ({cols}, _load_id) SELECT {cols}, ? FROM {staged}", [load_id])
+        counts[-1] = {"removed": 0}
+        return counts
+    changed = " OR ".join(f"s.{v} IS DISTINCT FROM t.{v}" for v in values) or "FALSE"
+    # Only the keys and the verdict are kept: the staged rows' texts and problem codes are not copied.
+    key_cols = ", ".join(f"s.{k}" for k in keys)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _cmp AS
+        SELECT {key_cols}, s._file, t.{keys[0]} IS NULL AS _new, (t.{keys[0]} IS NOT NULL AND ({changed})) AS _changed
+        FROM {staged} s LEFT JOIN {t} t ON {on}""")
     for file_no, inserted, updated, unchanged in con.execute(
             "SELECT _file, count(*) FILTER (_new), count(*) FILTER (_changed), "
             "count(*) FILTER (NOT _new AND NOT _changed) FROM _cmp GROUP BY _file").fetchall():
@@ -213,7 +224,9 @@ def upsert(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: str, load_id: in
         con.execute(f"DELETE FROM {t} t WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE {on})")
     on_cmp = " AND ".join(f"{t}.{k} = _cmp.{k}" for k in keys)
     con.execute(f"DELETE FROM {t} USING _cmp WHERE {on_cmp} AND _cmp._changed")
-    con.execute(f"INSERT INTO {t} ({cols}, _load_id) SELECT {cols}, ? FROM _cmp WHERE _new OR _changed", [load_id])
+    on_st = " AND ".join(f"s.{k} = c.{k}" for k in keys)
+    con.execute(f"INSERT INTO {t} ({cols}, _load_id) SELECT {', '.join(f's.{qi(c)}' for c in ds.column_names)}, ? "
+                f"FROM {staged} s JOIN _cmp c ON {on_st} WHERE c._new OR c._changed", [load_id])
     counts[-1] = {"removed": removed}
     con.execute("DROP TABLE _cmp")
     return counts

@@ -84,6 +84,10 @@ def load_files(db: Database, sources: list[SourceFile], dataset: str | None = No
 def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace, user, today, cap,
           report: LoadReport) -> None:
     install_lookup(con, db.config)
+    # Each file's name once, by its number (the staged rows carry only the number).
+    con.execute("CREATE OR REPLACE TEMP TABLE _files (_file INTEGER, name VARCHAR)")
+    # Order does not matter inside a load (problems are sorted by file and row): let DuckDB work in parallel.
+    con.execute("SET preserve_insertion_order = false")
     tables = []  # (_file index) -> (RawTable, Dataset)
     stages: dict[str, list[str]] = {}
     for src in sources:
@@ -106,11 +110,9 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
                 continue
             stage = f"_stage_{idx}"
             sql = parse_sql(rec.dataset, present, raw)
-            params = {"file_name": rec.table.where}
-            if "$load_day" in sql:
-                params["load_day"] = today
-            con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {idx} AS _file, $file_name AS _file_name, * "
-                        f"FROM ({sql})", params)
+            params = {"load_day": today} if "$load_day" in sql else {}
+            con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {idx} AS _file, * FROM ({sql})", params)
+            con.execute("INSERT INTO _files VALUES (?, ?)", [idx, rec.table.where])
             con.unregister(raw)
             stages.setdefault(rec.dataset.name, []).append(stage)
 
@@ -121,6 +123,9 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
             report.problem_count += 1
 
     for name, parts in stages.items():
+        if len(parts) == 1:  # one file: its stage is the dataset's staged table (no copy)
+            con.execute(f"ALTER TABLE {parts[0]} RENAME TO {_staged(BY_NAME[name])}")
+            continue
         con.execute(f"CREATE TEMP TABLE {_staged(BY_NAME[name])} AS "
                     + " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
         for p in parts:
