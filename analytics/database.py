@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -30,6 +31,14 @@ SCHEMA_VERSION = 1
 
 def data_dir() -> Path:
     return Path(os.environ.get("QA_DASHBOARD_DATA_DIR") or "data")
+
+
+def write_memory_limit() -> str:
+    """DuckDB's memory limit for a load: $QA_DASHBOARD_LOAD_MEMORY (e.g. 4GB), else 2GB."""
+    value = os.environ.get("QA_DASHBOARD_LOAD_MEMORY") or "2GB"
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, re.IGNORECASE):
+        raise ValueError(f"QA_DASHBOARD_LOAD_MEMORY must be a size such as 2GB, not {value!r}")
+    return value
 
 
 class NewerSchemaError(RuntimeError):
@@ -161,6 +170,9 @@ class Database:
                     shutil.copyfile(self.path, tmp)
                 con = duckdb.connect(str(tmp))
                 try:
+                    # A large load's staged rows spill to a temporary file beyond this, rather than take
+                    # the machine's memory (DuckDB's default is 80% of it).
+                    con.execute(f"SET memory_limit = '{write_memory_limit()}'")
                     if self.exists:
                         check_version(con, self.path)
                         con.execute("BEGIN TRANSACTION")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import duckdb
 
@@ -53,7 +54,7 @@ def _staged(ds: Dataset) -> str:
     return qi(f"staged_{ds.name}")
 
 
-def load_files(db: Database, sources: list[SourceFile], dataset: str | None = None,
+def load_files(db: Database, sources: Iterable[SourceFile], dataset: str | None = None,
                replace: tuple[str, ...] | list[str] = (), user: str | None = None,
                today: dt.date | None = None) -> LoadReport:
     """Validate and store the files in one transaction; on any problem store nothing."""
@@ -114,6 +115,7 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
             con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {idx} AS _file, * FROM ({sql})", params)
             con.execute("INSERT INTO _files VALUES (?, ?)", [idx, rec.table.where])
             con.unregister(raw)
+            rec.table.data = rec.table.data.schema.empty_table()   # staged: the text is not needed any more
             stages.setdefault(rec.dataset.name, []).append(stage)
 
     for name in replace:
@@ -162,12 +164,13 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
     for name in stages:
         ds = BY_NAME[name]
         counts = upsert(con, ds, _staged(ds), load_id, name in replace)
+        con.execute(f"DROP TABLE {_staged(ds)}")   # frees its memory before the next dataset is stored
         files = [i for i, (_, d) in enumerate(tables) if d.name == name]
         for i in files:
             table, _ = tables[i]
             c = counts.get(i, {"inserted": 0, "updated": 0, "unchanged": 0})
             removed = counts[-1]["removed"] if i == files[-1] else 0
-            res = FileResult(table.file, table.sheet, name, table.sha256, table.data.num_rows,
+            res = FileResult(table.file, table.sheet, name, table.sha256, len(table.rows),
                              c["inserted"], c["updated"], c["unchanged"], removed)
             report.results.append(res)
             n_warn = sum(1 for w in report.warnings if w.file == table.file and w.sheet == table.sheet)
