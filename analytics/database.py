@@ -16,6 +16,7 @@ import fcntl
 import os
 import re
 import shutil
+import threading
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -39,6 +40,47 @@ def write_memory_limit() -> str:
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, re.IGNORECASE):
         raise ValueError(f"QA_DASHBOARD_LOAD_MEMORY must be a size such as 2GB, not {value!r}")
     return value
+
+
+# Per process: the DuckDB instance of each database file's current generation (see Database.read).
+_OPEN: dict[str, "_Instance"] = {}
+_OPEN_LOCK = threading.Lock()
+_OPEN_MAX = 8
+
+
+class _Instance:
+    """One generation's DuckDB instance; closed once replaced by a newer generation and no read uses it."""
+
+    def __init__(self, generation: tuple, path: str):
+        self.generation, self.active, self.retired = generation, 0, False
+        self.base = duckdb.connect(":memory:")
+        try:
+            self.base.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS qa (READ_ONLY)")
+            self.base.execute("USE qa")
+        except BaseException:
+            self.base.close()
+            raise
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        self.active += 1
+        return self.base.cursor()
+
+    def release(self, con) -> None:
+        con.close()
+        self.active -= 1
+        if self.retired and not self.active:
+            self.base.close()
+
+    def retire(self) -> None:
+        self.retired = True
+        if not self.active:
+            self.base.close()
+
+
+def _generation(path: Path) -> tuple:
+    """What identifies a published generation: a load replaces the file, so the inode changes."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
 
 
 class NewerSchemaError(RuntimeError):
@@ -166,15 +208,40 @@ class Database:
     # --- reading ----------------------------------------------------------------
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection to the published generation, closed after use."""
+        """A read-only cursor on the published generation, closed after use.
+
+        One DuckDB instance per published generation is kept per process and every read gets its own cursor
+        on it (threads never share one): no open, attach and version check per page view. A load publishes
+        a new file (a new inode), which the next read notices and opens afresh; reads still running finish on
+        the generation they started on. (``duckdb.connect(path)`` cannot be used for this: while any connection
+        to the path is open it hands back the same instance, i.e. the replaced generation, indefinitely.)
+        """
         if not self.exists:
             self.initialise()
-        con = duckdb.connect(str(self.path), read_only=True)
+        key = str(self.path.resolve())
+        with _OPEN_LOCK:
+            generation = _generation(self.path)
+            held = _OPEN.get(key)
+            if held is None or held.generation != generation:
+                held = _Instance(generation, key)
+                try:
+                    check_version(held.base, self.path)
+                except BaseException:
+                    held.retire()
+                    raise
+                old = _OPEN.pop(key, None)
+                if old is not None:
+                    old.retire()
+                while len(_OPEN) >= _OPEN_MAX:   # files not read lately (a test suite opens hundreds)
+                    _OPEN.pop(next(iter(_OPEN))).retire()
+                _OPEN[key] = held
+            con = held.cursor()
         try:
-            check_version(con, self.path)
+            con.execute("USE qa")
             yield con
         finally:
-            con.close()
+            with _OPEN_LOCK:
+                held.release(con)
 
     # --- writing ----------------------------------------------------------------
     def initialise(self) -> None:

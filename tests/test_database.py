@@ -124,3 +124,20 @@ def test_a_database_with_the_old_views_gets_tables_at_its_next_write(db_path, cl
                            "LIKE 'audit%final' ORDER BY 1") == [("audit_pillars_final", "BASE TABLE"),
                                                                 ("audits_final", "BASE TABLE")]
     assert _final(db_path, "SELECT audit_id, final_rank FROM audits_final") == [("A1", 2)]
+
+
+def test_a_read_started_after_a_load_sees_it_even_while_older_reads_are_open(db_path, cli, tmp_path):
+    # DuckDB hands back an open instance of the same path, i.e. the replaced generation, while any connection
+    # to it is open: with overlapping page views the dashboard would never see a load. Reads must not.
+    (tmp_path / "audits.csv").write_text(AUDITS)
+    assert cli("load", "--db", db_path, tmp_path / "audits.csv")[0] == 0
+    db = Database(db_path)
+    with db.read() as old:
+        assert old.execute("SELECT count(*) FROM audits").fetchone() == (1,)
+        (tmp_path / "audits.csv").write_text(AUDITS + "A2,2025-01-03,CF,C2,CP,Team Manager,Good\n")
+        assert cli("load", "--db", db_path, tmp_path / "audits.csv")[0] == 0
+        with db.read() as new:
+            assert new.execute("SELECT count(*) FROM audits_final").fetchone() == (2,)
+        assert old.execute("SELECT count(*) FROM audits_final").fetchone() == (1,)   # finishes on its generation
+    with db.read() as again:
+        assert again.execute("SELECT count(*) FROM audits").fetchone() == (2,)
