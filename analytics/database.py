@@ -132,7 +132,9 @@ AUDIT_PILLARS_FINAL = """
 SELECT p.audit_id, p.pillar, p.auditor_grade, p.moderated_grade,
        coalesce(p.moderated_grade, p.auditor_grade) AS final_grade,
        g.rank AS final_rank,
-       a.audit_date, a.service, a.team, a.cohort, a.auditor_role, a.audit_month
+       a.audit_date, a.service, a.team, a.cohort, a.auditor_role, a.audit_month,
+       a.provisional, a.final_rank AS audit_rank,
+       a.child_age_band, a.child_gender, a.child_ethnicity_group, a.child_disability
 FROM audit_pillars p
 JOIN audits_final a USING (audit_id)
 LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade)"""
@@ -140,9 +142,18 @@ LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade
 # What the derived tables are built from: a load that changes audits or pillars changes a row count or
 # the latest load id (every inserted or updated row carries its load's id); the grade scale comes from
 # the configuration.
-_DERIVED_FROM = """SELECT (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audits) || '/' ||
+DERIVED_VERSION = "v2"   # raise when the derived tables' definition changes: the next read rebuilds them
+_DERIVED_FROM = f"""SELECT '{DERIVED_VERSION}/' || (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audits) || '/' ||
     (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audit_pillars) || '/' ||
     (SELECT coalesce(string_agg(label || '=' || rank, ',' ORDER BY rank), '') FROM grade_scale)"""
+
+
+def _derived_current(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        state = con.execute("SELECT max(state) FROM _derived_state").fetchone()[0]
+    except duckdb.CatalogException:
+        return False
+    return bool(state) and state.startswith(DERIVED_VERSION + "/")
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
@@ -229,6 +240,14 @@ class Database:
                 except BaseException:
                     held.retire()
                     raise
+                if not _derived_current(held.base):
+                    # Written by an older version (views, or derived tables of an older shape): rebuild them
+                    # once, through the write path, and read the generation that publishes.
+                    held.retire()
+                    with self.write():
+                        pass
+                    generation = _generation(self.path)
+                    held = _Instance(generation, key)
                 old = _OPEN.pop(key, None)
                 if old is not None:
                     old.retire()

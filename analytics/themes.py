@@ -98,8 +98,7 @@ def _queries(f: Filters) -> dict[str, tuple[str, list]]:
     cond, p = where(f, "audit_date", audit_columns=True)
     q["pillar"] = (f"""SELECT audit_id AS ref, audit_date AS date, service, pillar AS name, final_grade AS grade,
                              final_rank AS rank, provisional
-                      FROM (SELECT pf.*, a.provisional FROM audit_pillars_final pf JOIN audits_final a
-                            USING (audit_id)) WHERE {cond}""", p)
+                      FROM audit_pillars_final WHERE {cond}""", p)
     services = f.effective_services()
     svc = "" if services is None else " AND list_has_any(d.services, ?)"
     q["finding"] = (f"""WITH d AS (SELECT dip_sample_id, any_value(theme) AS dip_theme, min(sample_date) AS date,

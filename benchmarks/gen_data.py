@@ -170,7 +170,7 @@ SCALES = {
     "stress": {"audits": 1_000_000, "years": 10},
 }
 PER_AUDIT = {"feedback": 0.5, "escalations": 0.2, "learning_actions": 0.05, "complaints": 0.02,
-             "observations": 0.1, "dip_samples": 0.05, "reflective_activities": 0.05,
+             "observations": 0.1, "reflective_activities": 0.05,
              "need_to_know": 0.005, "reviews": 0.002}
 N_KPIS = 40
 STAFF = 1600                                                  # auditors S0001-S0400, practitioners S0401-S1600
@@ -312,8 +312,9 @@ def generate_all(n_audits: int, seed: int, years: int = 10) -> dict[str, pa.Tabl
         "observer_role": _pick(rng, ["Advanced Practitioner", "Team Manager", "Service Manager"], None, n),
         "grade": grades.take(pa.array(rng.choice(4, size=n, p=AUDITOR_GRADE_P)))}, n)
 
-    # Dip samples of ten children each; one finding for every two children.
-    n = n_of["dip_samples"]
+    # Dip samples: the QA team's schedule, two a month of ten children each whatever the audit volume;
+    # one finding for every two children.
+    n = 20 * 12 * years
     sample = np.arange(n) // 10
     n_samples = int(sample[-1]) + 1
     s_day = _days(rng, n_samples, first)

@@ -84,7 +84,8 @@ def timed_process(args: list[str], env: dict | None = None, cwd=ROOT) -> dict:
     for t in threads:
         t.join()
     p.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": secs, "peak_mb": usage.ru_maxrss / 1024, "code": p.returncode,
+    return {"seconds": secs, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+            "code": p.returncode,
             "stdout": out[0].decode(), "stderr": err[0].decode()}
 
 
@@ -370,19 +371,22 @@ def main(argv=None) -> int:
         print(r["stderr"][-3000:], file=sys.stderr)
         return 1
     res["load"] = {"rows": rows, "seconds": r["seconds"], "rows_per_second": rows / r["seconds"],
+                   "cpu_seconds": r["cpu_seconds"], "rows_per_cpu_second": rows / r["cpu_seconds"],
                    "peak_mb": r["peak_mb"], "db_mb": db.stat().st_size / 1e6, "load_average": [la0, loadavg()]}
     print(f"load: {rows:,} rows in {r['seconds']:.2f} s = {rows / r['seconds']:,.0f} rows/s, "
           f"peak {r['peak_mb']:,.0f} MB   [{la0} -> {loadavg()}]", flush=True)
 
-    secs = []
+    secs, cpu = [], []
     for _ in range(a.summary_runs):
         r = timed_process([sys.executable, "-m", "analytics.cli", "summary", "--db", str(db)])
         if r["code"]:
             print(r["stderr"][-3000:], file=sys.stderr)
             return 1
         secs.append(r["seconds"])
+        cpu.append(r["cpu_seconds"])
     count = json.loads(r["stdout"])["audits"]["count"]
-    res["summary"] = stats(secs) | {"audits_in_period": count, "load_average": loadavg()}
+    res["summary"] = stats(secs) | {"cpu_median": statistics.median(cpu), "audits_in_period": count,
+                                    "load_average": loadavg()}
     print(f"summary: median {statistics.median(secs):.3f} s, worst {max(secs):.3f} s   [{loadavg()}]", flush=True)
 
     wj = out / f"app-{a.scale}.json"
@@ -420,9 +424,11 @@ def print_table(res: dict) -> None:
           f"load average at start {res['environment']['load_average_start']}, end "
           f"{res['environment']['load_average_end']} ===")
     print(f"load      {ld['rows']:,} rows: {ld['seconds']:.2f} s, {ld['rows_per_second']:,.0f} rows/s, "
-          f"peak {ld['peak_mb']:,.0f} MB, database {ld['db_mb']:,.0f} MB")
+          f"peak {ld['peak_mb']:,.0f} MB, database {ld['db_mb']:,.0f} MB; CPU {ld['cpu_seconds']:.1f} s "
+          f"({ld['rows_per_cpu_second']:,.0f} rows per CPU second)")
     sm = res["summary"]
-    print(f"summary   whole process: median {sm['median']:.3f} s, worst {sm['worst']:.3f} s")
+    print(f"summary   whole process: median {sm['median']:.3f} s, worst {sm['worst']:.3f} s "
+          f"(CPU {sm['cpu_median']:.3f} s)")
     print(f"app       peak memory {res['app']['peak_mb']:,.0f} MB")
     print(f"\n{'page':16} {'calls (ms) default':>20} {'calls (ms) ' + SERVICE:>20} {'AppTest (s)':>14}")
     print(f"{'':16} {'median':>9} {'worst':>10} {'median':>9} {'worst':>10} {'default':>7} {SERVICE:>6}")
