@@ -59,7 +59,9 @@ def quarters(f: Filters) -> list[str]:
 def _with_periods(df: pd.DataFrame, date_col: str) -> pd.DataFrame:
     days = pd.to_datetime(df[date_col])
     df["month"] = days.dt.strftime("%Y-%m")
-    df["quarter"] = [financial_quarter(d.date()) for d in days]
+    # The quarter depends on the month alone: worked out once per distinct month, not per row.
+    quarter_of = {m: financial_quarter(dt.date(int(m[:4]), int(m[5:]), 1)) for m in df["month"].dropna().unique()}
+    df["quarter"] = df["month"].map(quarter_of)
     return df
 
 

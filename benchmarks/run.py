@@ -167,13 +167,15 @@ def app_worker(a) -> int:
                 if at.exception:
                     raise RuntimeError(f"{page} {label}: {at.exception}")
                 recorded = list(calls)
-            replays = []
+            replays, cpu = [], []
             for _ in range(a.runs):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 with db.read() as con:
                     replay(con, recorded)
                 replays.append(time.perf_counter() - t0)
-            row[label] = {"apptest": stats(app_secs), "calls": stats(replays), "n_calls": len(recorded),
+                cpu.append(time.process_time() - c0)     # all threads of this process (DuckDB's included)
+            row[label] = {"apptest": stats(app_secs), "calls": stats(replays), "calls_cpu": stats(cpu),
+                          "n_calls": len(recorded), "load_average": loadavg(),
                           "slowest_calls": sorted(((f"{fn.__module__.split('.')[-1]}.{fn.__name__}", round(s, 4))
                                                    for fn, _, _, s in recorded), key=lambda x: -x[1])[:3]}
             if page == "pages/overview.py" and label == "default":
@@ -430,13 +432,14 @@ def print_table(res: dict) -> None:
     print(f"summary   whole process: median {sm['median']:.3f} s, worst {sm['worst']:.3f} s "
           f"(CPU {sm['cpu_median']:.3f} s)")
     print(f"app       peak memory {res['app']['peak_mb']:,.0f} MB")
-    print(f"\n{'page':16} {'calls (ms) default':>20} {'calls (ms) ' + SERVICE:>20} {'AppTest (s)':>14}")
-    print(f"{'':16} {'median':>9} {'worst':>10} {'median':>9} {'worst':>10} {'default':>7} {SERVICE:>6}")
+    print(f"\n{'page':16} {'calls (ms) default':>26} {'calls (ms) ' + SERVICE:>20} {'AppTest (s)':>14}  load avg")
+    print(f"{'':16} {'median':>9} {'worst':>7} {'CPU':>7} {'median':>9} {'worst':>10} {'default':>7} {SERVICE:>6}")
     for page, row in res["app"]["pages"].items():
         d, s = row["default"], row["service"]
-        print(f"{Path(page).stem:16} {ms(d['calls']['median']):>9} {ms(d['calls']['worst']):>10} "
+        print(f"{Path(page).stem:16} {ms(d['calls']['median']):>9} {ms(d['calls']['worst']):>7} "
+              f"{ms(d.get('calls_cpu', d['calls'])['median']):>7} "
               f"{ms(s['calls']['median']):>9} {ms(s['calls']['worst']):>10} "
-              f"{d['apptest']['median']:7.2f} {s['apptest']['median']:6.2f}")
+              f"{d['apptest']['median']:7.2f} {s['apptest']['median']:6.2f}  {d.get('load_average', [''])[0]}")
     print(f"\n{'pandas baseline':22} {'duckdb ms':>10} {'pandas ms':>10} {'ratio':>7}")
     for k, v in res["baseline"].items():
         if isinstance(v, dict):
