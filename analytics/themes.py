@@ -153,9 +153,11 @@ def all_mentions(con, f: Filters, config: Config, only: str | None = None) -> di
             out[key] = df.assign(theme=pd.Series(dtype=str))
             continue
         df = df[df["name"].notna()]
+        # Folding and synonyms once per distinct name (a few dozen), not per mention (hundreds of thousands).
+        names = df["name"].unique()
         if wanted is not None:
-            df = df[df["name"].map(fold).isin(wanted)]
-        df = df.assign(theme=[canonical(n, lookup) for n in df["name"]] if only is None else only)
+            df = df[df["name"].map({n: fold(n) in wanted for n in names}).astype(bool)]
+        df = df.assign(theme=df["name"].map({n: canonical(n, lookup) for n in names}) if only is None else only)
         # One mention per record and theme, however many of its names match.
         out[key] = df.drop_duplicates(["ref", "theme"]).reset_index(drop=True)
     return out
