@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from .database import Database, key_sql
+from .database import Database, key_sql, refresh_derived
 from .datasets import BY_NAME, qi
 
 UNDO_PREFIX = "undo of load "
@@ -135,4 +135,7 @@ def undo(db: Database, load_id: int, user: str | None = None) -> int:
         if not by_dataset:  # a load that changed nothing: its undo is still recorded
             con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, NULL, NULL, NULL, 0, 0, 0, 0, 0, FALSE)",
                         [new_id, now, user or getpass.getuser(), f"{UNDO_PREFIX}{load_id}"])
+        # Restored rows keep their old load ids, so the derived tables' fingerprint (counts, latest load id)
+        # may not move: rebuild them outright.
+        refresh_derived(con, force=True)
     return new_id

@@ -30,17 +30,17 @@ def cmd_load(args) -> int:
     from .limits import check_size
     from .loader import load_files
     from .readers import SourceFile
-    sources = []
     for name in args.files:
-        path = Path(name)
-        if not path.is_file():
+        if not Path(name).is_file():
             print(f"{name}: no such file", file=sys.stderr)
             return 1
-        too_big = check_size(path.stat().st_size, _db(args).config)  # before reading it into memory
+        too_big = check_size(Path(name).stat().st_size, _db(args).config)  # before reading it into memory
         if too_big:
             print(f"Nothing was stored: {name}: {too_big}", file=sys.stderr)
             return 1
-        sources.append(SourceFile.from_path(path))
+    # Each file is read when the loader reaches it and let go once staged: a large load never holds every
+    # file's bytes at once.
+    sources = (SourceFile.from_path(name) for name in args.files)
     report = load_files(_db(args), sources, dataset=args.dataset, replace=args.replace or ())
     for notice in report.notices:
         print(f"notice: {notice}", file=sys.stderr)

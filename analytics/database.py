@@ -14,7 +14,9 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
 import shutil
+import threading
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -30,6 +32,55 @@ SCHEMA_VERSION = 1
 
 def data_dir() -> Path:
     return Path(os.environ.get("QA_DASHBOARD_DATA_DIR") or "data")
+
+
+def write_memory_limit() -> str:
+    """DuckDB's memory limit for a load: $QA_DASHBOARD_LOAD_MEMORY (e.g. 4GB), else 2GB."""
+    value = os.environ.get("QA_DASHBOARD_LOAD_MEMORY") or "2GB"
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, re.IGNORECASE):
+        raise ValueError(f"QA_DASHBOARD_LOAD_MEMORY must be a size such as 2GB, not {value!r}")
+    return value
+
+
+# Per process: the DuckDB instance of each database file's current generation (see Database.read).
+_OPEN: dict[str, "_Instance"] = {}
+_OPEN_LOCK = threading.Lock()
+_OPEN_MAX = 8
+
+
+class _Instance:
+    """One generation's DuckDB instance; closed once replaced by a newer generation and no read uses it."""
+
+    def __init__(self, generation: tuple, path: str):
+        self.generation, self.active, self.retired = generation, 0, False
+        self.base = duckdb.connect(":memory:")
+        try:
+            self.base.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS qa (READ_ONLY)")
+            self.base.execute("USE qa")
+        except BaseException:
+            self.base.close()
+            raise
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        self.active += 1
+        return self.base.cursor()
+
+    def release(self, con) -> None:
+        con.close()
+        self.active -= 1
+        if self.retired and not self.active:
+            self.base.close()
+
+    def retire(self) -> None:
+        self.retired = True
+        if not self.active:
+            self.base.close()
+
+
+def _generation(path: Path) -> tuple:
+    """What identifies a published generation: a load replaces the file, so the inode changes."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
 
 
 class NewerSchemaError(RuntimeError):
@@ -49,12 +100,19 @@ def demo_path() -> Path:
 def table_ddl(ds: Dataset) -> str:
     cols = [f"{qi(c.name)} {c.sql_type}{' NOT NULL' if c.name in ds.key else ''}" for c in ds.columns]
     cols.append("_load_id BIGINT")
-    cols.append(f"PRIMARY KEY ({', '.join(qi(k) for k in ds.key)})")
+    # No PRIMARY KEY: the only write path (loader.load_files -> upsert) refuses a repeated key in a load and
+    # replaces stored rows by key, so keys stay unique; the index cost a third of a large load's time
+    # and no query uses it. Databases created with the key keep it and still work.
     return f"CREATE TABLE {qi(ds.name)} ({', '.join(cols)})"
 
 
-VIEWS = """
-CREATE OR REPLACE VIEW audits_final AS
+# The audits with their final grade, and the pillar grades with their audit's columns: every audit figure
+# reads these. They are tables, rebuilt inside the write that changes what they derive from (so a reader
+# never sees them stale: they are published in the same generation as the rows). The audits are sorted by
+# date so that a period's query reads only that period's blocks; sorting 7,000,000 pillar rows would cost more
+# than it saves. Built as views they cost a join of every pillar row to its audit on every query (about a
+# second at 7,000,000 pillar rows).
+AUDITS_FINAL = """
 SELECT a.*,
        coalesce(a.benchmarked_grade, a.moderated_grade, a.auditor_grade) AS final_grade,
        gf.rank AS final_rank,
@@ -67,17 +125,53 @@ FROM audits a
 LEFT JOIN grade_scale gf ON gf.label = coalesce(a.benchmarked_grade, a.moderated_grade, a.auditor_grade)
 LEFT JOIN grade_scale ga ON ga.label = a.auditor_grade
 LEFT JOIN grade_scale gm ON gm.label = a.moderated_grade
-LEFT JOIN grade_scale gb ON gb.label = a.benchmarked_grade;
+LEFT JOIN grade_scale gb ON gb.label = a.benchmarked_grade
+ORDER BY a.audit_date"""
 
-CREATE OR REPLACE VIEW audit_pillars_final AS
+AUDIT_PILLARS_FINAL = """
 SELECT p.audit_id, p.pillar, p.auditor_grade, p.moderated_grade,
        coalesce(p.moderated_grade, p.auditor_grade) AS final_grade,
        g.rank AS final_rank,
-       a.audit_date, a.service, a.team, a.cohort, a.auditor_role, a.audit_month
+       a.audit_date, a.service, a.team, a.cohort, a.auditor_role, a.audit_month,
+       a.provisional, a.final_rank AS audit_rank,
+       a.child_age_band, a.child_gender, a.child_ethnicity_group, a.child_disability
 FROM audit_pillars p
 JOIN audits_final a USING (audit_id)
-LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade);
-"""
+LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade)"""
+
+# What the derived tables are built from: a load that changes audits or pillars changes a row count or
+# the latest load id (every inserted or updated row carries its load's id); the grade scale comes from
+# the configuration.
+DERIVED_VERSION = "v2"   # raise when the derived tables' definition changes: the next read rebuilds them
+_DERIVED_FROM = f"""SELECT '{DERIVED_VERSION}/' || (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audits) || '/' ||
+    (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audit_pillars) || '/' ||
+    (SELECT coalesce(string_agg(label || '=' || rank, ',' ORDER BY rank), '') FROM grade_scale)"""
+
+
+def _derived_current(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        state = con.execute("SELECT max(state) FROM _derived_state").fetchone()[0]
+    except duckdb.CatalogException:
+        return False
+    return bool(state) and state.startswith(DERIVED_VERSION + "/")
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
+    """Rebuild audits_final and audit_pillars_final when what they derive from has changed; True if rebuilt."""
+    state = con.execute(_DERIVED_FROM).fetchone()[0]
+    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                             "WHERE table_name IN ('audits_final', 'audit_pillars_final', '_derived_state')").fetchall())
+    if not force and kinds.get("_derived_state") and kinds.get("audits_final") == "BASE TABLE" \
+            and con.execute("SELECT max(state) FROM _derived_state").fetchone()[0] == state:
+        return False
+    for name in ("audit_pillars_final", "audits_final"):  # views in a database written before they were tables
+        if kinds.get(name) == "VIEW":
+            con.execute(f"DROP VIEW {name}")
+    con.execute(f"CREATE OR REPLACE TABLE audits_final AS {AUDITS_FINAL}")
+    con.execute(f"CREATE OR REPLACE TABLE audit_pillars_final AS {AUDIT_PILLARS_FINAL}")
+    con.execute("CREATE OR REPLACE TABLE _derived_state (state VARCHAR)")
+    con.execute("INSERT INTO _derived_state VALUES (?)", [state])
+    return True
 
 
 def create_schema(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -92,7 +186,6 @@ def create_schema(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         unchanged BIGINT, removed BIGINT, warnings BIGINT, replaced BOOLEAN)""")
     ensure_tables(con)
     sync_grade_scale(con, config)
-    con.execute(VIEWS)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -164,15 +257,48 @@ class Database:
     # --- reading ----------------------------------------------------------------
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection to the published generation, closed after use."""
+        """A read-only cursor on the published generation, closed after use.
+
+        One DuckDB instance per published generation is kept per process and every read gets its own cursor
+        on it (threads never share one): no open, attach and version check per page view. A load publishes
+        a new file (a new inode), which the next read notices and opens afresh; reads still running finish on
+        the generation they started on. (``duckdb.connect(path)`` cannot be used for this: while any connection
+        to the path is open it hands back the same instance, i.e. the replaced generation, indefinitely.)
+        """
         if not self.exists:
             self.initialise()
-        con = duckdb.connect(str(self.path), read_only=True)
+        key = str(self.path.resolve())
+        with _OPEN_LOCK:
+            generation = _generation(self.path)
+            held = _OPEN.get(key)
+            if held is None or held.generation != generation:
+                held = _Instance(generation, key)
+                try:
+                    check_version(held.base, self.path)
+                except BaseException:
+                    held.retire()
+                    raise
+                if not _derived_current(held.base):
+                    # Written by an older version (views, or derived tables of an older shape): rebuild them
+                    # once, through the write path, and read the generation that publishes.
+                    held.retire()
+                    with self.write():
+                        pass
+                    generation = _generation(self.path)
+                    held = _Instance(generation, key)
+                old = _OPEN.pop(key, None)
+                if old is not None:
+                    old.retire()
+                while len(_OPEN) >= _OPEN_MAX:   # files not read lately (a test suite opens hundreds)
+                    _OPEN.pop(next(iter(_OPEN))).retire()
+                _OPEN[key] = held
+            con = held.cursor()
         try:
-            check_version(con, self.path)
+            con.execute("USE qa")
             yield con
         finally:
-            con.close()
+            with _OPEN_LOCK:
+                held.release(con)
 
     # --- writing ----------------------------------------------------------------
     def initialise(self) -> None:
@@ -201,6 +327,10 @@ class Database:
                     shutil.copyfile(self.path, tmp)
                 con = duckdb.connect(str(tmp))
                 try:
+                    # A large load's staged rows spill to a temporary file beyond this, rather than take
+                    # the machine's memory (DuckDB's default is 80% of it).
+                    con.execute(f"SET memory_limit = '{write_memory_limit()}'")
+                    con.execute("SET enable_progress_bar = false")   # no bar drawn into the CLI's output
                     if self.exists:
                         check_version(con, self.path)
                         con.execute("BEGIN TRANSACTION")
@@ -211,6 +341,7 @@ class Database:
                     sync_grade_scale(con, self.config)
                     next_load = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_history").fetchall()[0][0]
                     yield con
+                    refresh_derived(con)
                     recorded = con.execute("SELECT count(*) FROM load_history WHERE load_id = ?",
                                            [next_load]).fetchall()[0][0]
                     con.execute("COMMIT")
@@ -277,14 +408,26 @@ def upsert(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: str, load_id: in
     keys = [qi(k) for k in ds.key]
     values = [qi(c) for c in ds.column_names if c not in ds.key]
     on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
-    changed = " OR ".join(f"s.{v} IS DISTINCT FROM t.{v}" for v in values) or "FALSE"
     cols = ", ".join(qi(c) for c in ds.column_names)
+    counts: dict[int, dict[str, int]] = {}
+    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t} LIMIT 1)").fetchone()[0] == 0:
+        # Nothing stored yet (the first load of the dataset): every row is new, no comparison needed.
+        for file_no, inserted in con.execute(f"SELECT _file, count(*) FROM {staged} GROUP BY _file").fetchall():
+            counts[file_no] = {"inserted": inserted, "updated": 0, "unchanged": 0, "removed": 0}
+        con.execute(f"INSERT INTO {t} ({cols}, _load_id) SELECT {cols}, ? FROM {staged}", [load_id])
+        con.execute(f"INSERT INTO load_changes SELECT ?, ?, {key_sql(ds)}, 'inserted' FROM {staged}",
+                    [load_id, ds.name])
+        counts[-1] = {"removed": 0}
+        return counts
+    changed = " OR ".join(f"s.{v} IS DISTINCT FROM t.{v}" for v in values) or "FALSE"
+    # Only the keys and the verdict are kept: the staged rows' texts and problem codes are not copied.
+    key_cols = ", ".join(f"s.{k}" for k in keys)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _cmp AS
-        SELECT s.*, t.{keys[0]} IS NULL AS _new, (t.{keys[0]} IS NOT NULL AND ({changed})) AS _changed
+        SELECT {key_cols}, s._file, t.{keys[0]} IS NULL AS _new, (t.{keys[0]} IS NOT NULL AND ({changed})) AS _changed
         FROM {staged} s LEFT JOIN {t} t ON {on}""")
+    # Which rows this load inserted or changed, by key: what undo puts back (README "Backups and undo").
     con.execute(f"INSERT INTO load_changes SELECT ?, ?, {key_sql(ds)}, CASE WHEN _new THEN 'inserted' "
                 f"ELSE 'updated' END FROM _cmp WHERE _new OR _changed", [load_id, ds.name])
-    counts: dict[int, dict[str, int]] = {}
     for file_no, inserted, updated, unchanged in con.execute(
             "SELECT _file, count(*) FILTER (_new), count(*) FILTER (_changed), "
             "count(*) FILTER (NOT _new AND NOT _changed) FROM _cmp GROUP BY _file").fetchall():
@@ -298,7 +441,9 @@ def upsert(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: str, load_id: in
         con.execute(f"DELETE FROM {t} t WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE {on})")
     on_cmp = " AND ".join(f"{t}.{k} = _cmp.{k}" for k in keys)
     con.execute(f"DELETE FROM {t} USING _cmp WHERE {on_cmp} AND _cmp._changed")
-    con.execute(f"INSERT INTO {t} ({cols}, _load_id) SELECT {cols}, ? FROM _cmp WHERE _new OR _changed", [load_id])
+    on_st = " AND ".join(f"s.{k} = c.{k}" for k in keys)
+    con.execute(f"INSERT INTO {t} ({cols}, _load_id) SELECT {', '.join(f's.{qi(c)}' for c in ds.column_names)}, ? "
+                f"FROM {staged} s JOIN _cmp c ON {on_st} WHERE c._new OR c._changed", [load_id])
     counts[-1] = {"removed": removed}
     con.execute("DROP TABLE _cmp")
     return counts

@@ -40,9 +40,9 @@ NOTE = "Note"
 CHART_COLUMNS = ["label", "n_text", "good_pct", "ci_low", "ci_high", "text"]
 
 # Pillar rows with their audit's child characteristics and provisional flag (the columns where() filters on).
-PILLAR_ROWS = """(SELECT p.pillar, p.final_rank, p.audit_date, p.service, p.team, p.cohort, p.auditor_role,
-                         a.provisional, a.child_age_band, a.child_gender, a.child_ethnicity_group, a.child_disability
-                  FROM audit_pillars_final p JOIN audits_final a USING (audit_id))"""
+PILLAR_ROWS = """(SELECT pillar, final_rank, audit_date, service, team, cohort, auditor_role,
+                         provisional, child_age_band, child_gender, child_ethnicity_group, child_disability
+                  FROM audit_pillars_final)"""
 
 
 def threshold_of(config: Config) -> int:

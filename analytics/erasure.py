@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from .database import Database, compact, ensure_tables, key_sql
+from .database import Database, compact, ensure_tables, key_sql, refresh_derived
 from .datasets import BY_NAME, DATASETS, qi
 
 CHILD_DATASETS = ("audits", "dip_samples", "escalations")
@@ -81,6 +81,7 @@ def _rewrite_snapshot(path: Path, change) -> None:
         try:
             con.execute("BEGIN TRANSACTION")
             change(con)
+            refresh_derived(con, force=True)   # the snapshot's final-grade tables follow its rows
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
@@ -100,6 +101,7 @@ def erase_child(db: Database, child_ref: str, user: str | None = None) -> Erasur
     snapshots = 0
     with db.write(compacted=True) as con:
         rows = erase_rows(con, child_ref)
+        refresh_derived(con, force=True)   # the final-grade tables hold the child's audits too
         # Under the write lock, so no load reads a snapshot half rewritten.
         for path in db.snapshots().values():
             _rewrite_snapshot(path, lambda c: erase_rows(c, child_ref))
@@ -157,6 +159,7 @@ def purge(db: Database, months: int | None = None, user: str | None = None,
             con.execute("INSERT INTO load_changes SELECT $id, $ds, unnest($k), 'removed'",
                         {"id": load_id, "ds": dataset, "k": keys})
             counts[dataset] = counts.get(dataset, 0) + len(keys)
+        refresh_derived(con, force=True)
         if not counts:
             return None, counts
         now = dt.datetime.now()

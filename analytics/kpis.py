@@ -118,6 +118,10 @@ def rebase_interventions(con, kpi_code: str, service: str, periods: pd.Series) -
         "SELECT intervention_id, name, start_date FROM interventions WHERE target_kpi = ? "
         "AND (coalesce(service, 'ALL') = 'ALL' OR service = ?) ORDER BY start_date, intervention_id",
         [kpi_code, service]).fetchall()
+    return _rebase_marks(rows, periods)
+
+
+def _rebase_marks(rows, periods: pd.Series) -> list[tuple[int, str]]:
     ends = pd.to_datetime(pd.Series(periods)).dt.date.tolist()
     out: dict[int, str] = {}
     for iid, name, start in rows:
@@ -132,11 +136,42 @@ def chart_frame(con, defn: dict, service: str = ALL, f: Filters | None = None,
     """The XmR frame of one KPI series (period_end + spc.xmr columns + benchmark columns) and its rebases."""
     s = series(con, defn["kpi_code"], service, f)
     marks = rebase_interventions(con, defn["kpi_code"], service, s["period_end"]) if rebase and len(s) else []
+    return _frame(defn, s, benchmarks(con, defn["kpi_code"]), marks), marks
+
+
+def chart_frames(con, config: Config, service: str = ALL, f: Filters | None = None, rebase: bool = False
+                 ) -> list[tuple[dict, pd.DataFrame, list[tuple[int, str]]]]:
+    """(definition, chart_frame, rebases) of every KPI, from three queries rather than three per KPI."""
+    cond, params = _period(f)
+    values = con.execute(
+        f"SELECT kpi_code, period_end, value, numerator, denominator FROM kpi_values "
+        f"WHERE coalesce(service, 'ALL') = ? AND {cond} ORDER BY kpi_code, period_end", [service, *params]).df()
+    bench = con.execute("SELECT kpi_code, period_end, comparator, value FROM kpi_benchmarks "
+                        "ORDER BY comparator, period_end").df()
+    ints: dict[str, list] = {}
+    if rebase:
+        for code, *row in con.execute(
+                "SELECT target_kpi, intervention_id, name, start_date FROM interventions WHERE target_kpi IS NOT NULL "
+                "AND (coalesce(service, 'ALL') = 'ALL' OR service = ?) ORDER BY start_date, intervention_id",
+                [service]).fetchall():
+            ints.setdefault(code, []).append(tuple(row))
+    by_code = {k: g.drop(columns="kpi_code").reset_index(drop=True) for k, g in values.groupby("kpi_code", sort=False)}
+    bench_by = {k: g.drop(columns="kpi_code").reset_index(drop=True) for k, g in bench.groupby("kpi_code", sort=False)}
+    empty_s, empty_b = values.drop(columns="kpi_code").iloc[:0], bench.drop(columns="kpi_code").iloc[:0]
+    out = []
+    for defn in definitions(con, config).to_dict("records"):
+        defn["target"] = None if pd.isna(defn["target"]) else float(defn["target"])
+        s = by_code.get(defn["kpi_code"], empty_s)
+        marks = _rebase_marks(ints.get(defn["kpi_code"], []), s["period_end"]) if rebase and len(s) else []
+        out.append((defn, _frame(defn, s, bench_by.get(defn["kpi_code"], empty_b), marks), marks))
+    return out
+
+
+def _frame(defn: dict, s: pd.DataFrame, b: pd.DataFrame, marks) -> pd.DataFrame:
     x = spc.xmr(s["value"], defn["polarity"], rebase_at=[p for p, _ in marks], target=defn.get("target"))
     x.insert(0, "period_end", pd.to_datetime(s["period_end"]).to_numpy())
     for col in ("numerator", "denominator"):
         x[col] = s[col].to_numpy()
-    b = benchmarks(con, defn["kpi_code"])
     for comp in COMPARATORS:
         rows = b[b["comparator"] == comp][["period_end", "value"]].rename(columns={"value": comp})
         rows["period_end"] = pd.to_datetime(rows["period_end"])
@@ -145,7 +180,7 @@ def chart_frame(con, defn: dict, service: str = ALL, f: Filters | None = None,
             x = pd.merge_asof(x.sort_values("period_end"), rows.sort_values("period_end"), on="period_end")
         else:
             x[comp] = float("nan")
-    return x.reset_index(drop=True), marks
+    return x.reset_index(drop=True)
 
 
 def format_value(value, unit: str) -> str:
@@ -158,12 +193,13 @@ def variation_label(cause: str, direction: int) -> str:
     return VARIATION.get((cause, int(direction)), "● Common cause") if cause else "No data"
 
 
-def summary(con, config: Config, f: Filters | None = None, service: str = ALL, rebase: bool = False) -> pd.DataFrame:
-    """One row per KPI, concerns first: the latest point's variation and the latest group's assurance."""
+def summary(con, config: Config, f: Filters | None = None, service: str = ALL, rebase: bool = False,
+            frames: list | None = None) -> pd.DataFrame:
+    """One row per KPI, concerns first: the latest point's variation and the latest group's assurance.
+
+    ``frames``: the ``chart_frames`` of the same arguments, when the caller has them already."""
     rows = []
-    for defn in definitions(con, config).to_dict("records"):
-        defn["target"] = None if pd.isna(defn["target"]) else float(defn["target"])
-        x, _ = chart_frame(con, defn, service, f, rebase)
+    for defn, x, _ in frames if frames is not None else chart_frames(con, config, service, f, rebase):
         last = x.iloc[-1] if len(x) else None
         cause = "" if last is None else last["special_cause"]
         assurance = "" if last is None else last["assurance"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import duckdb
 
@@ -54,7 +55,7 @@ def _staged(ds: Dataset) -> str:
     return qi(f"staged_{ds.name}")
 
 
-def load_files(db: Database, sources: list[SourceFile], dataset: str | None = None,
+def load_files(db: Database, sources: Iterable[SourceFile], dataset: str | None = None,
                replace: tuple[str, ...] | list[str] = (), user: str | None = None,
                today: dt.date | None = None) -> LoadReport:
     """Validate and store the files in one transaction; on any problem store nothing."""
@@ -85,6 +86,10 @@ def load_files(db: Database, sources: list[SourceFile], dataset: str | None = No
 def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace, user, today, cap,
           report: LoadReport) -> None:
     install_lookup(con, db.config)
+    # Each file's name once, by its number (the staged rows carry only the number).
+    con.execute("CREATE OR REPLACE TEMP TABLE _files (_file INTEGER, name VARCHAR)")
+    # Order does not matter inside a load (problems are sorted by file and row): let DuckDB work in parallel.
+    con.execute("SET preserve_insertion_order = false")
     tables = []  # (_file index) -> (RawTable, Dataset)
     stages: dict[str, list[str]] = {}
     for src in sources:
@@ -118,12 +123,11 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
                 continue
             stage = f"_stage_{idx}"
             sql = parse_sql(rec.dataset, present, raw)
-            params = {"file_name": rec.table.where}
-            if "$load_day" in sql:
-                params["load_day"] = today
-            con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {idx} AS _file, $file_name AS _file_name, * "
-                        f"FROM ({sql})", params)
+            params = {"load_day": today} if "$load_day" in sql else {}
+            con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {idx} AS _file, * FROM ({sql})", params)
+            con.execute("INSERT INTO _files VALUES (?, ?)", [idx, rec.table.where])
             con.unregister(raw)
+            rec.table.data = rec.table.data.schema.empty_table()   # staged: the text is not needed any more
             stages.setdefault(rec.dataset.name, []).append(stage)
 
     for name in replace:
@@ -133,6 +137,9 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
             report.problem_count += 1
 
     for name, parts in stages.items():
+        if len(parts) == 1:  # one file: its stage is the dataset's staged table (no copy)
+            con.execute(f"ALTER TABLE {parts[0]} RENAME TO {_staged(BY_NAME[name])}")
+            continue
         con.execute(f"CREATE TEMP TABLE {_staged(BY_NAME[name])} AS "
                     + " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
         for p in parts:
@@ -173,12 +180,13 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
     for name in stages:
         ds = BY_NAME[name]
         counts = upsert(con, ds, _staged(ds), load_id, name in replace)
+        con.execute(f"DROP TABLE {_staged(ds)}")   # frees its memory before the next dataset is stored
         files = [i for i, (_, d) in enumerate(tables) if d.name == name]
         for i in files:
             table, _ = tables[i]
             c = counts.get(i, {"inserted": 0, "updated": 0, "unchanged": 0})
             removed = counts[-1]["removed"] if i == files[-1] else 0
-            res = FileResult(table.file, table.sheet, name, table.sha256, table.data.num_rows,
+            res = FileResult(table.file, table.sheet, name, table.sha256, len(table.rows),
                              c["inserted"], c["updated"], c["unchanged"], removed)
             report.results.append(res)
             n_warn = sum(1 for w in report.warnings if w.file == table.file and w.sheet == table.sheet)
@@ -212,9 +220,14 @@ def _cross_checks(con, db: Database, ds: Dataset, stages) -> list[str]:
     for rule in ds.rules:
         if isinstance(rule, RefExists):
             target = BY_NAME[rule.dataset]
+            # An anti join on every key, stored or staged (no DISTINCT, no NULL-aware NOT IN): the cheap form
+            # of "not a stored key nor one in this load" for millions of rows.
+            keys = f"SELECT {qi(rule.target)} AS k FROM {qi(target.name)}"
+            if target.name in stages:
+                keys += f" UNION ALL SELECT {qi(rule.target)} FROM {_staged(target)}"
             out.append(f"SELECT _file, __row, '{rule.column}', {qi(rule.column + '__raw')}, 'missing_reference', "
-                       f"'{rule.target} of {rule.dataset}' FROM {st} s WHERE s.{qi(rule.column)} IS NOT NULL AND "
-                       f"s.{qi(rule.column)} NOT IN ({_union_keys(target, rule.target, stages)})")
+                       f"'{rule.target} of {rule.dataset}' FROM {st} s ANTI JOIN ({keys}) r ON s.{qi(rule.column)} = r.k "
+                       f"WHERE s.{qi(rule.column)} IS NOT NULL")
     if "kpi_defined" in ds.checks or "kpi_value_matches_fraction" in ds.checks:
         _kpi_units(con, db, stages)
     if "kpi_defined" in ds.checks:

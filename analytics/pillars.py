@@ -16,9 +16,9 @@ from .filters import Filters, mark_part_quarters, where
 ALL_SERVICES = "All services"
 
 # Pillar rows with their audit's provisional flag and final rank; the columns where() filters on.
-PILLAR_ROWS = """(SELECT p.audit_id, p.pillar, p.final_grade, p.final_rank, p.audit_date, p.service, p.team,
-                         p.cohort, p.auditor_role, a.provisional, a.final_rank AS audit_rank
-                  FROM audit_pillars_final p JOIN audits_final a USING (audit_id))"""
+PILLAR_ROWS = """(SELECT audit_id, pillar, final_grade, final_rank, audit_date, service, team,
+                         cohort, auditor_role, provisional, audit_rank
+                  FROM audit_pillars_final)"""
 COUNTS = ("count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, count(*) FILTER (final_rank = 4) AS inadequate, "
           "count(*) FILTER (provisional) AS provisional")
 

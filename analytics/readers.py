@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -67,6 +68,11 @@ class SourceFile:
 
 def decode_text(content: bytes, name: str) -> str:
     """UTF-8 (with or without BOM), else Windows-1252 (what Excel's "CSV" writes)."""
+    return _decode(content, name)[0]
+
+
+def _decode(content: bytes, name: str) -> tuple[str, bool]:
+    """The text, and whether it was UTF-8 (then the bytes after any BOM are already what pyarrow reads)."""
     if not content.strip():
         raise NotATable(f"{name}: the file is empty")
     if b"\x00" in content[:65536]:
@@ -74,19 +80,32 @@ def decode_text(content: bytes, name: str) -> str:
     if content.startswith(b"\xef\xbb\xbf"):
         content = content[3:]
     try:
-        return content.decode("utf-8")
+        return content.decode("utf-8"), True
     except UnicodeDecodeError:
         pass
     try:
-        return content.decode("cp1252")
+        return content.decode("cp1252"), False
     except UnicodeDecodeError:
         raise NotATable(f"{name}: the text is neither UTF-8 nor Windows-1252; save it as CSV UTF-8") from None
 
 
+def _first_record(text: str) -> list[str] | None:
+    """The header record, parsed from the start of the text only (a quoted header cell may hold a line break)."""
+    size = 1 << 16
+    while True:
+        head = text[:size]
+        rows = csv.reader(io.StringIO(head, newline=""))
+        first = next(rows, None)
+        # The record is complete when more of the text followed it, or the text is all read.
+        if size >= len(text) or next(rows, None) is not None:
+            return first
+        size *= 4
+
+
 def read_csv(src: SourceFile) -> RawTable:
-    text = decode_text(src.content, src.name)
+    text, utf8 = _decode(src.content, src.name)
     try:
-        first = next(csv.reader(io.StringIO(text, newline="")), None)
+        first = _first_record(text)
     except csv.Error as exc:  # a stray carriage return or NUL in the header line
         raise NotATable(f"{src.name}: the header row cannot be read as CSV ({exc})") from None
     if not first or not any(cell.strip() for cell in first):
@@ -101,29 +120,50 @@ def read_csv(src: SourceFile) -> RawTable:
 
     # Header is parsed above; pyarrow reads the body with every column as text.
     # A header-only file with no line break after it is an empty table, not an unreadable file.
-    body = text.encode("utf-8") if text.endswith(("\n", "\r")) else (text + "\n").encode("utf-8")
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(body),
-            # Single-threaded so that rows set aside as bad carry their record number.
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False),
+    # UTF-8 files are handed over as they are (no copy); other encodings as the UTF-8 of the decoded text.
+    if utf8:
+        content = memoryview(src.content)[3:] if src.content.startswith(b"\xef\xbb\xbf") else src.content
+    else:
+        content = text.encode("utf-8")
+    del text
+    if bytes(content[-1:]) not in (b"\n", b"\r"):
+        content = bytes(content) + b"\n"
+    def parse(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            pa.py_buffer(content),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads),
             # Blank lines are kept (then dropped below) so that row numbers match the spreadsheet's.
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+
+    try:
+        # Large files are read with threads; rows set aside as bad carry their record number only when
+        # read single-threaded, so a file with any bad row is read again that way.
+        table = parse(len(content) > (1 << 22))
+        if bad and len(content) > (1 << 22):
+            bad.clear()
+            table = parse(False)
     except pa.ArrowInvalid as exc:
         raise NotATable(f"{src.name}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
     # Every record after the header is a spreadsheet row, including those set aside as bad.
-    rows = pa.array(range(2, table.num_rows + len(bad) + 2), type=pa.int64())
+    rows = pa.array(np.arange(2, table.num_rows + len(bad) + 2, dtype=np.int64))
     if bad:
         rows = rows.filter(pc.invert(pc.is_in(rows, pa.array([n for n, _ in bad], type=pa.int64()))))
-    # Rows with every cell blank are skipped, as they are in a workbook.
+    # Rows with every cell blank are skipped, as they are in a workbook. Only a row whose first cell is
+    # blank can be blank, so the other cells are tested on those rows alone.
     if table.num_columns:
-        blank = [pc.match_substring_regex(table.column(n), r"^\s*$") for n in names]
-        keep = pc.invert(functools.reduce(pc.and_, blank))
-        table, rows = table.filter(keep), rows.filter(keep)
+        candidates = pc.indices_nonzero(pc.match_substring_regex(table.column(0), r"^\s*$"))
+        if len(candidates):
+            sub = table.take(candidates)
+            blank = functools.reduce(pc.and_, [pc.match_substring_regex(sub.column(n), r"^\s*$")
+                                               for n in names], pa.array(np.ones(len(sub), dtype=bool)))
+            drop = pc.filter(candidates, blank)
+            if len(drop):
+                keep = pc.invert(pc.is_in(pa.array(np.arange(table.num_rows, dtype=np.uint64)), drop))
+                table, rows = table.filter(keep), rows.filter(keep)
     return RawTable(src.name, None, header, table, rows, bad, src.sha256)
 
 

@@ -42,7 +42,8 @@ def with_totals(counts: pd.DataFrame, *, row_totals: bool = False, column_totals
     if row_totals:
         out[total_label] = out.sum(axis=1)
     if column_totals:
-        out.loc[total_label] = out.sum(axis=0)
+        # concat rather than .loc enlargement: the same row, without pandas' slow path for a new label
+        out = pd.concat([out, out.sum(axis=0).to_frame(total_label).T.astype("int64")])
     return out
 
 

@@ -99,8 +99,7 @@ def _queries(f: Filters) -> dict[str, tuple[str, list]]:
     cond, p = where(f, "audit_date", audit_columns=True)
     q["pillar"] = (f"""SELECT audit_id AS ref, audit_date AS date, service, pillar AS name, final_grade AS grade,
                              final_rank AS rank, provisional
-                      FROM (SELECT pf.*, a.provisional FROM audit_pillars_final pf JOIN audits_final a
-                            USING (audit_id)) WHERE {cond}""", p)
+                      FROM audit_pillars_final WHERE {cond}""", p)
     services = f.effective_services()
     svc = "" if services is None else " AND list_has_any(d.services, ?)"
     # A dip sample across several services: its findings are listed under the viewer's services only.
@@ -158,9 +157,11 @@ def all_mentions(con, f: Filters, config: Config, only: str | None = None) -> di
             out[key] = df.assign(theme=pd.Series(dtype=str))
             continue
         df = df[df["name"].notna()]
+        # Folding and synonyms once per distinct name (a few dozen), not per mention (hundreds of thousands).
+        names = df["name"].unique()
         if wanted is not None:
-            df = df[df["name"].map(fold).isin(wanted)]
-        df = df.assign(theme=[canonical(n, lookup) for n in df["name"]] if only is None else only)
+            df = df[df["name"].map({n: fold(n) in wanted for n in names}).astype(bool)]
+        df = df.assign(theme=df["name"].map({n: canonical(n, lookup) for n in names}) if only is None else only)
         # One mention per record and theme, however many of its names match.
         out[key] = df.drop_duplicates(["ref", "theme"]).reset_index(drop=True)
     return out

@@ -126,80 +126,113 @@ def _day_month_sql(v: str) -> str:
     return f"(CAST(day({d}) AS VARCHAR) || '-' || CAST(month({d}) AS VARCHAR))"
 
 
+# Kinds whose values repeat (dates, grades, listed values, yes/no, numbers, short texts): each is cleaned,
+# parsed and checked once per DISTINCT text in the file, then joined back to the rows on that text. Ids are
+# nearly all distinct, so they are cleaned per row. Same results; a 1,000,000-row file has a few thousand
+# distinct dates, so the regular expressions and lookups run thousands of times instead of millions.
+PER_ROW_KINDS = ("id",)
+
+# Trimming is the costly part of cleaning a row; most cells have no surrounding space, so a cheap test
+# (a superset of the characters trimmed) decides whether to trim at all.
+_EDGE_SPACE = "'^[\\s\\x{A0}\\x{200B}\\x{FEFF}]|[\\s\\x{A0}\\x{200B}\\x{FEFF}]$'"
+
+
+def _clean_sql(v: str) -> str:
+    return f"NULLIF(CASE WHEN regexp_matches({v}, {_EDGE_SPACE}) THEN trim({v}, {_SPACES}) ELSE {v} END, '')"
+
+
+def _value_sql(ds: Dataset, i: int, col, v: str, joins: list[str]) -> str:
+    """The parsed value of column ``col`` from its cleaned text ``v`` (lookup joins appended to ``joins``)."""
+    if col.kind == "id":
+        return f"CASE WHEN contains({v}, '.') THEN regexp_replace({v}, '^(-?[0-9]+)\\.0+$', '\\1') ELSE {v} END"
+    if col.kind == "text":
+        return v
+    if col.kind == "date":
+        return _date_sql(v)
+    if col.kind == "yesno":
+        yes = ", ".join(f"'{x}'" for x in YES)
+        no = ", ".join(f"'{x}'" for x in NO)
+        return f"CASE WHEN lower({v}) IN ({yes}) THEN TRUE WHEN lower({v}) IN ({no}) THEN FALSE END"
+    if col.kind == "list":
+        return (f"list_filter(list_transform(string_split({v}, ';'), lambda x: NULLIF(trim(x, {_SPACES}), '')),"
+                f" lambda x: x IS NOT NULL)")
+    if col.kind == "int":
+        # The outer TRY_CAST: inf or 1e30 is "not a whole number", not a crash.
+        return (f"CASE WHEN TRY_CAST({v} AS DOUBLE) = round(TRY_CAST({v} AS DOUBLE)) "
+                f"THEN TRY_CAST(TRY_CAST({v} AS DOUBLE) AS BIGINT) END")
+    if col.kind == "number":
+        return f"TRY_CAST({v} AS DOUBLE)"
+    if col.kind in ("grade", "service", "choice"):
+        dom = {"grade": GRADE_DOMAIN, "service": SERVICE_DOMAIN}.get(col.kind)
+        if dom is None:
+            dom = domain_id(ds, col.name)
+        alias = f"l{i}"
+        joins.append(f"LEFT JOIN _lookup {alias} ON {alias}.domain = {dom} AND {alias}.spelling = {_fold_sql(v)}")
+        value = f"{alias}.value"
+        if col.kind == "choice":
+            # A listed value a spreadsheet turned into a date (5-9 saved as 5 September): looked up only
+            # when the value itself is not listed.
+            alias2 = f"ld{i}"
+            joins.append(f"LEFT JOIN _lookup {alias2} ON {alias}.value IS NULL AND {alias2}.domain = {dom} "
+                         f"AND {alias2}.spelling = {_day_month_sql(v)}")
+            value = f"COALESCE({alias}.value, {alias2}.value)"
+        if col.kind == "service" and not col.required:
+            value = f"CASE WHEN {v} IS NULL OR lower({v}) = 'all' THEN 'ALL' ELSE {alias}.value END"
+        return value
+    raise ValueError(col.kind)  # pragma: no cover - the declarations use only the kinds above
+
+
+def _check_sql(col, r: str, p: str) -> str:
+    """The problem code of one cell from its cleaned text ``r`` and parsed value ``p``."""
+    checks = []
+    if col.required:
+        checks.append(f"WHEN {r} IS NULL THEN 'required'")
+    if col.kind == "date":
+        checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL AND regexp_full_match({r}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') "
+                      f"AND TRY_CAST(split_part({r}, '/', 2) AS INTEGER) > 12 "
+                      f"AND TRY_CAST(split_part({r}, '/', 1) AS INTEGER) <= 12 THEN 'us_date'")
+        checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_date'")
+        if not col.planned:
+            checks.append(f"WHEN {p} > $load_day THEN 'future'")
+    elif col.kind == "choice":
+        checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL AND {_spreadsheet_date_sql(r)} IS NOT NULL "
+                      f"THEN 'date_like'")
+        checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_choice'")
+    elif col.kind in ("grade", "service", "yesno", "int", "number"):
+        checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_{col.kind}'")
+    return f"CASE {' '.join(checks)} END" if checks else "CAST(NULL AS VARCHAR)"
+
+
 def parse_sql(ds: Dataset, present: list[str], source: str) -> str:
     """SELECT that yields, per row: __row, each column parsed, its cleaned text (__raw) and a problem code (__err)."""
-    joins, level1, level2 = [], ["__row"], ["__row"]
+    ctes, joins, level1, level2 = [], [], ["__row"], ["__row"]
     for i, col in enumerate(ds.columns):
-        n = qi(col.name)
-        raw = f"src.{n}" if col.name in present else "CAST(NULL AS VARCHAR)"
-        level1.append(f"{raw} AS {qi(col.name + '__raw')}")
-        v = f"src.{n}"
+        n, r = qi(col.name), qi(col.name + "__raw")
+        e = qi(col.name + "__err")
         if col.name not in present:
             # An absent optional service column means every row is for the whole authority, as blank does.
             value = ("'ALL'" if col.kind == "service" and not col.required
                      else f"CAST(NULL AS {col.sql_type})")
-        elif col.kind == "id":
-            value = f"regexp_replace({v}, '^(-?[0-9]+)\\.0+$', '\\1')"
-        elif col.kind == "text":
-            value = v
-        elif col.kind == "date":
-            value = _date_sql(v)
-        elif col.kind == "yesno":
-            yes = ", ".join(f"'{x}'" for x in YES)
-            no = ", ".join(f"'{x}'" for x in NO)
-            value = f"CASE WHEN lower({v}) IN ({yes}) THEN TRUE WHEN lower({v}) IN ({no}) THEN FALSE END"
-        elif col.kind == "list":
-            value = (f"list_filter(list_transform(string_split({v}, ';'), lambda x: NULLIF(trim(x, {_SPACES}), '')),"
-                     f" lambda x: x IS NOT NULL)")
-        elif col.kind == "int":
-            # The outer TRY_CAST: inf or 1e30 is "not a whole number", not a crash.
-            value = (f"CASE WHEN TRY_CAST({v} AS DOUBLE) = round(TRY_CAST({v} AS DOUBLE)) "
-                     f"THEN TRY_CAST(TRY_CAST({v} AS DOUBLE) AS BIGINT) END")
-        elif col.kind == "number":
-            value = f"TRY_CAST({v} AS DOUBLE)"
-        elif col.kind in ("grade", "service", "choice"):
-            dom = {"grade": GRADE_DOMAIN, "service": SERVICE_DOMAIN}.get(col.kind)
-            if dom is None:
-                dom = domain_id(ds, col.name)
-            alias = f"l{i}"
-            joins.append(f"LEFT JOIN _lookup {alias} ON {alias}.domain = {dom} AND {alias}.spelling = {_fold_sql(v)}")
-            value = f"{alias}.value"
-            if col.kind == "choice":
-                # A listed value a spreadsheet turned into a date (5-9 saved as 5 September).
-                alias2 = f"ld{i}"
-                joins.append(f"LEFT JOIN _lookup {alias2} ON {alias2}.domain = {dom} "
-                             f"AND {alias2}.spelling = {_day_month_sql(v)}")
-                value = f"COALESCE({alias}.value, {alias2}.value)"
-            if col.kind == "service" and not col.required:
-                value = f"CASE WHEN {v} IS NULL OR lower({v}) = 'all' THEN 'ALL' ELSE {alias}.value END"
-        else:  # pragma: no cover - the declarations use only the kinds above
-            raise ValueError(col.kind)
-        level1.append(f"{value} AS {n}")
+            level1 += [f"CAST(NULL AS VARCHAR) AS {r}", f"{value} AS {n}"]
+            level2 += [n, r, f"{_check_sql(col, r, n)} AS {e}"]
+        elif col.kind in PER_ROW_KINDS:
+            level1 += [f"src.{n} AS {r}", f"{_value_sql(ds, i, col, f'src.{n}', joins)} AS {n}"]
+            level2 += [n, r, f"{_check_sql(col, r, n)} AS {e}"]
+        else:
+            # One row per distinct text of the column: key k (the text as read), cleaned, parsed, checked.
+            m, mj = f"_m{i}", []
+            value = _value_sql(ds, i, col, f"src.{n}", mj)
+            ctes.append(f"{m} AS (SELECT k, {n} AS raw, val, {_check_sql(col, n, 'val')} AS err FROM ("
+                        f"SELECT src.k, src.{n}, {value} AS val FROM (SELECT k, {_clean_sql('k')} AS {n} FROM "
+                        f"(SELECT DISTINCT coalesce({n}, '') AS k FROM {source})) AS src {' '.join(mj)}))")
+            joins.append(f"LEFT JOIN {m} ON {m}.k = coalesce(src.{n}, '')")
+            level1 += [f"{m}.raw AS {r}", f"{m}.val AS {n}", f"{m}.err AS {e}"]
+            level2 += [n, r, e]
 
-        r, p = qi(col.name + "__raw"), n
-        checks = []
-        if col.required:
-            checks.append(f"WHEN {r} IS NULL THEN 'required'")
-        if col.kind == "date":
-            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL AND regexp_full_match({r}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') "
-                          f"AND TRY_CAST(split_part({r}, '/', 2) AS INTEGER) > 12 "
-                          f"AND TRY_CAST(split_part({r}, '/', 1) AS INTEGER) <= 12 THEN 'us_date'")
-            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_date'")
-            if not col.planned:
-                checks.append(f"WHEN {p} > $load_day THEN 'future'")
-        elif col.kind == "choice":
-            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL AND {_spreadsheet_date_sql(r)} IS NOT NULL "
-                          f"THEN 'date_like'")
-            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_choice'")
-        elif col.kind in ("grade", "service", "yesno", "int", "number"):
-            checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL THEN 'bad_{col.kind}'")
-        level2.append(n)
-        level2.append(r)
-        level2.append(f"CASE {' '.join(checks)} END AS {qi(col.name + '__err')}" if checks
-                      else f"CAST(NULL AS VARCHAR) AS {qi(col.name + '__err')}")
-
-    cleaned = ", ".join(["__row"] + [f"NULLIF(trim({qi(c)}, {_SPACES}), '') AS {qi(c)}" for c in present])
-    return (f"SELECT {', '.join(level2)} FROM ("
+    cleaned = ", ".join(["__row"] + [f"{_clean_sql(qi(c))} AS {qi(c)}" if ds.column(c).kind in PER_ROW_KINDS
+                                     else qi(c) for c in present])
+    with_ = f"WITH {', '.join(ctes)} " if ctes else ""
+    return (f"{with_}SELECT {', '.join(level2)} FROM ("
             f"SELECT {', '.join(level1)} FROM (SELECT {cleaned} FROM {source}) AS src {' '.join(joins)}) AS p")
 
 
@@ -303,13 +336,17 @@ def row_check_sql(ds: Dataset, staged: str) -> list[str]:
                    f"'criteria_total ' || coalesce(CAST(criteria_total AS VARCHAR), 'blank') FROM {staged} "
                    f"WHERE criteria_met < 0 OR criteria_total < 0 OR criteria_met > criteria_total")
     # A key repeated in a file (or across the files of one load): every repeat after the first is named.
+    # The window runs only over keys whose hash repeats (usually none), found first by a cheap GROUP BY on the
+    # hash; a hash collision only adds rows to the window, which compares the keys themselves.
     key = ", ".join(qi(k) for k in ds.key)
     out.append(f"SELECT _file, __row, '{ds.key[0]}', {qi(ds.key[0] + '__raw')}, 'duplicate_key', "
-               f"'row ' || CAST(first_row AS VARCHAR) || CASE WHEN first_file <> _file THEN ' of ' || first_name "
+               f"'row ' || CAST(first_row AS VARCHAR) || CASE WHEN first_file <> _file THEN ' of ' || "
+               f"(SELECT name FROM _files WHERE _files._file = first_file) "
                f"ELSE '' END FROM (SELECT _file, __row, {qi(ds.key[0] + '__raw')}, "
                f"row_number() OVER w AS n, first_value(__row) OVER w AS first_row, "
-               f"first_value(_file) OVER w AS first_file, first_value(_file_name) OVER w AS first_name "
-               f"FROM {staged} WINDOW w AS (PARTITION BY {key} ORDER BY _file, __row)) WHERE n > 1")
+               f"first_value(_file) OVER w AS first_file "
+               f"FROM {staged} WHERE hash({key}) IN (SELECT hash({key}) FROM {staged} GROUP BY 1 HAVING count(*) > 1) "
+               f"WINDOW w AS (PARTITION BY {key} ORDER BY _file, __row)) WHERE n > 1")
     return out
 
 

@@ -63,8 +63,11 @@ def quarters(f: Filters) -> list[str]:
 def _with_periods(df: pd.DataFrame, date_col: str, f: Filters) -> pd.DataFrame:
     days = pd.to_datetime(df[date_col])
     df["month"] = days.dt.strftime("%Y-%m")
+    # The quarter depends on the month alone: worked out once per distinct month, not per row; a quarter the
+    # period covers only in part says so.
     part = part_quarter_labels(f)
-    df["quarter"] = [part.get(q, q) for q in (financial_quarter(d.date()) for d in days)]
+    quarter_of = {m: financial_quarter(dt.date(int(m[:4]), int(m[5:]), 1)) for m in df["month"].dropna().unique()}
+    df["quarter"] = df["month"].map({m: part.get(q, q) for m, q in quarter_of.items()})
     return df
 
 

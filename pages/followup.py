@@ -11,6 +11,8 @@ from analytics.filters import GRAINS
 STATE_COLOURS = {"done on time": "#0b3c73", "done late": "#6cb2e6", "overdue": "#b03a12", "not yet due": "#b8bec6"}
 STILL_INADEQUATE_BG = "background-color: #fbe3d9"
 
+STYLED_ROWS = 5000
+
 source = ui.source()
 config = ui.config()
 ui.presentation_toggle()
@@ -76,7 +78,12 @@ for c in date_cols:
     view[c] = view[c].dt.date
 flag = followup.TABLE_LABELS["still_inadequate"]
 view[flag] = view[flag].map({True: "Yes", False: ""})
-styled = view.style.apply(
+# Styling is per cell (pandas Styler refuses more than 262,144 cells) and a browser table of tens of thousands
+# of rows helps nobody: the first rows (overdue first) are shown, the CSV holds every row.
+if len(view) > STYLED_ROWS:
+    st.caption(f"Showing the first {STYLED_ROWS:,} of {len(view):,} audits (overdue first); the CSV below has "
+               "them all.")
+styled = view.head(STYLED_ROWS).style.apply(
     lambda row: [STILL_INADEQUATE_BG if row[flag] == "Yes" else ""] * len(row), axis=1).map(
     lambda v: "color: #b03a12; font-weight: bold" if v == "overdue" else "",
     subset=[c for c in view.columns if c.endswith("state")])

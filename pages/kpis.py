@@ -29,12 +29,8 @@ rebase = c2.checkbox("Start new limits at interventions that target a KPI", key=
                           "limits from the first period ending on or after its start date.")
 
 with source.db.read() as con:
-    table = kpis.summary(con, config, f, service, rebase)
-    charts = []
-    for defn in kpis.definitions(con, config).to_dict("records"):
-        defn["target"] = None if defn["target"] != defn["target"] else float(defn["target"])
-        x, marks = kpis.chart_frame(con, defn, service, f, rebase)
-        charts.append((defn, x, marks))
+    charts = kpis.chart_frames(con, config, service, f, rebase)
+    table = kpis.summary(con, config, f, service, rebase, frames=charts)
 
 st.subheader("Summary")
 shown = table.assign(

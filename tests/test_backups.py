@@ -114,3 +114,16 @@ def test_undo_of_an_unknown_load(db_path, tmp_path, load_id, message):
     load_ok(db_path, audits(tmp_path, "a1.csv", {}))
     code, _, err = run_cli("undo", "--db", db_path, load_id)
     assert code == 1 and err.startswith(message)
+
+
+def test_after_an_undo_the_final_grades_follow_the_restored_rows(db_path, tmp_path):
+    # Load 1: A1 Good, A2 Good. Load 2 re-grades A1 Inadequate. Load 3 re-grades A2 Outstanding.
+    # Undo of load 2 puts A1 back with its old load id: the audit count (2) and the latest load id (3)
+    # do not move, yet the final grades (what every page reads) must show A1 Good again.
+    load_ok(db_path, audits(tmp_path, "a.csv", {"audit_id": "A1", "auditor_grade": "Good"},
+                            {"audit_id": "A2", "auditor_grade": "Good"}))
+    load_ok(db_path, audits(tmp_path, "b.csv", {"audit_id": "A1", "auditor_grade": "Inadequate"}))
+    load_ok(db_path, audits(tmp_path, "c.csv", {"audit_id": "A2", "auditor_grade": "Outstanding"}))
+    assert run_cli("undo", "--db", db_path, 2)[0] == 0
+    assert query(db_path, "SELECT audit_id, final_grade FROM audits_final ORDER BY 1") == [
+        ("A1", "Good"), ("A2", "Outstanding")]

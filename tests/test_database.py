@@ -59,3 +59,83 @@ def test_a_failed_write_leaves_the_published_file_and_no_leftovers(db_path):
     assert sorted(p.name for p in db_path.parent.iterdir()) == ["qa.duckdb", "qa.duckdb.lock"]
     with db.read() as con:
         assert con.execute("SELECT count(*) FROM staff").fetchone()[0] == 0
+
+
+def _final(db_path, sql):
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_derived_audit_tables_follow_every_load(db_path, cli, tmp_path):
+    # audits_final and audit_pillars_final are tables rebuilt in the load's own generation: never stale.
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "audits.csv").write_text(AUDITS)                                   # A1 Good
+    assert cli("load", "--db", db_path, d / "audits.csv")[0] == 0
+    assert _final(db_path, "SELECT audit_id, final_grade, final_rank FROM audits_final") == [("A1", "Good", 2)]
+    (d / "audits.csv").write_text(AUDITS.replace("Good", "Inadequate") + "A2,2025-01-03,CF,C2,CP,Team Manager,Good\n")
+    (d / "audit_pillars.csv").write_text("audit_id,pillar,auditor_grade\nA2,Planning and review,Outstanding\n")
+    assert cli("load", "--db", db_path, d / "audits.csv", d / "audit_pillars.csv")[0] == 0
+    assert _final(db_path, "SELECT audit_id, final_grade, final_rank FROM audits_final ORDER BY 1") == [
+        ("A1", "Inadequate", 4), ("A2", "Good", 2)]
+    assert _final(db_path, "SELECT audit_id, pillar, final_rank, service FROM audit_pillars_final") == [
+        ("A2", "Planning and review", 1, "CF")]
+    (d / "audits.csv").write_text(AUDITS.replace("Good", "Inadequate"))   # --replace: A2 and its pillar go
+    (d / "audit_pillars.csv").write_text("audit_id,pillar,auditor_grade\n")
+    assert cli("load", "--db", db_path, d / "audits.csv", d / "audit_pillars.csv",
+               "--replace", "audits", "--replace", "audit_pillars")[0] == 0
+    assert _final(db_path, "SELECT audit_id FROM audits_final") == [("A1",)]
+    assert _final(db_path, "SELECT count(*) FROM audit_pillars_final") == [(0,)]
+
+
+def test_derived_tables_rebuild_only_when_their_sources_change(db_path, cli, tmp_path):
+    from analytics.database import refresh_derived
+    (tmp_path / "audits.csv").write_text(AUDITS)
+    assert cli("load", "--db", db_path, tmp_path / "audits.csv")[0] == 0
+    con = duckdb.connect(str(db_path))
+    try:
+        assert refresh_derived(con) is False                       # nothing changed since the load
+        con.execute("UPDATE grade_scale SET rank = 3 WHERE label = 'Good'")   # a configuration's new scale
+        assert refresh_derived(con) is True
+        assert con.execute("SELECT final_rank FROM audits_final").fetchall() == [(3,)]
+        con.execute("DELETE FROM audits")                          # a row count changes
+        assert refresh_derived(con) is True
+        assert con.execute("SELECT count(*) FROM audits_final").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+
+def test_a_database_with_the_old_views_gets_tables_at_its_first_read(db_path, cli, tmp_path):
+    from analytics.database import AUDITS_FINAL, AUDIT_PILLARS_FINAL
+    (tmp_path / "audits.csv").write_text(AUDITS)
+    assert cli("load", "--db", db_path, tmp_path / "audits.csv")[0] == 0
+    con = duckdb.connect(str(db_path))
+    con.execute("DROP TABLE audit_pillars_final; DROP TABLE audits_final; DROP TABLE _derived_state")
+    con.execute(f"CREATE VIEW audits_final AS {AUDITS_FINAL}")
+    con.execute(f"CREATE VIEW audit_pillars_final AS {AUDIT_PILLARS_FINAL}")
+    con.close()
+    assert cli("summary", "--db", db_path)[0] == 0                  # the first read rebuilds them as tables
+    assert _final(db_path, "SELECT table_name, table_type FROM information_schema.tables WHERE table_name "
+                           "LIKE 'audit%final' ORDER BY 1") == [("audit_pillars_final", "BASE TABLE"),
+                                                                ("audits_final", "BASE TABLE")]
+    assert _final(db_path, "SELECT audit_id, final_rank FROM audits_final") == [("A1", 2)]
+
+
+def test_a_read_started_after_a_load_sees_it_even_while_older_reads_are_open(db_path, cli, tmp_path):
+    # DuckDB hands back an open instance of the same path, i.e. the replaced generation, while any connection
+    # to it is open: with overlapping page views the dashboard would never see a load. Reads must not.
+    (tmp_path / "audits.csv").write_text(AUDITS)
+    assert cli("load", "--db", db_path, tmp_path / "audits.csv")[0] == 0
+    db = Database(db_path)
+    with db.read() as old:
+        assert old.execute("SELECT count(*) FROM audits").fetchone() == (1,)
+        (tmp_path / "audits.csv").write_text(AUDITS + "A2,2025-01-03,CF,C2,CP,Team Manager,Good\n")
+        assert cli("load", "--db", db_path, tmp_path / "audits.csv")[0] == 0
+        with db.read() as new:
+            assert new.execute("SELECT count(*) FROM audits_final").fetchone() == (2,)
+        assert old.execute("SELECT count(*) FROM audits_final").fetchone() == (1,)   # finishes on its generation
+    with db.read() as again:
+        assert again.execute("SELECT count(*) FROM audits").fetchone() == (2,)

@@ -17,6 +17,7 @@ The audits span January to December 2025, so the page's default period (the last
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -323,3 +324,17 @@ def test_kpi_summary_on_the_projector_is_a_plain_table(page_dir):
     assert not at.exception, at.exception
     assert len(at.table) == 1 and not any("Variation" in d.value.columns for d in at.dataframe)
     assert list(at.table[0].value["KPI"])[0] == "Re-referrals within 12 months of a previous referral"
+
+
+@pytest.mark.parametrize("service,rebase", [("ALL", False), ("ALL", True), ("AI", True)])
+def test_chart_frames_of_every_kpi_in_three_queries_equal_each_chart_frame(con, service, rebase):
+    # The KPI page takes every chart from chart_frames (3 queries); each must be chart_frame's, one KPI at a time.
+    frames = kpis.chart_frames(con, Config(), service, YEAR, rebase)
+    assert [d["kpi_code"] for d, _, _ in frames] == list(kpis.definitions(con, Config())["kpi_code"])
+    for defn, x, marks in frames:
+        one, one_marks = kpis.chart_frame(con, defn, service, YEAR, rebase)
+        pd.testing.assert_frame_equal(x, one, check_dtype=False)
+        assert marks == one_marks
+    assert any(marks for _, _, marks in frames) == (rebase and service == "ALL")   # INT1 rebases REREF12 (ALL)
+    pd.testing.assert_frame_equal(kpis.summary(con, Config(), YEAR, service, rebase, frames=frames),
+                                  kpis.summary(con, Config(), YEAR, service, rebase))
