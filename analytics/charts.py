@@ -30,6 +30,7 @@ SPC_COLOURS = {
 CATEGORY_COLOURS = ["#6a3d9a", "#c51b7d", "#8c510a", "#4d4d4d", "#1b7f86", "#b8860b", "#9e9ac8", "#e7298a"]
 # What is not a grade (one series of counts, before/after, sentiment, raisers, stages): category colours or
 # greys, never a grade colour, so a bar never reads as "Outstanding" or "Inadequate".
+RAISER_COLOURS = {"IRO": CATEGORY_COLOURS[0], "CP Chair": CATEGORY_COLOURS[5]}   # escalation raisers
 SERIES_COLOUR = "#1b7f86"                                  # one series of counts: teal
 BEFORE_AFTER = {"before": "#8c8c8c", "after": "#1b7f86"}   # grey then teal
 SENTIMENT_COLOURS = {"Positive": "#1b7f86", "Mixed": "#c7c7c7", "Negative": "#c51b7d"}   # teal, grey, magenta

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import actions, audits, escalations, kpis, moderation, overview, pillars
-from .charts import GRADE_COLOURS, INK, MUTED, TEMPLATE, service_small_multiples
+from .charts import GRADE_COLOURS, INK, MUTED, RAISER_COLOURS, TEMPLATE, service_small_multiples
 from .config import Config
 from .metrics import summary
 from .monthly import check_services, month_filters, month_label, require_audits, scope_label, year_to
@@ -287,7 +287,7 @@ def _escalations_chart(monthly: pd.DataFrame):
     import plotly.graph_objects as go
     per = monthly.groupby(["month", "raised_by"], as_index=False)["n"].sum()
     fig = go.Figure()
-    for colour, raiser in zip((GRADE_COLOURS[1], GRADE_COLOURS[3]), escalations.RAISERS):
+    for colour, raiser in zip((RAISER_COLOURS.get(r, MUTED) for r in escalations.RAISERS), escalations.RAISERS):
         part = per[per["raised_by"] == raiser]
         fig.add_bar(x=part["month"], y=part["n"], name=raiser, marker_color=colour, text=part["n"],
                     textposition="inside")

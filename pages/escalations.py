@@ -4,10 +4,9 @@ import streamlit as st
 
 from analytics import escalations as esc
 from analytics import ui
-from analytics.charts import CATEGORY_COLOURS, SERIES_COLOUR, STAGE_SHADES, TEMPLATE
+from analytics.charts import CATEGORY_COLOURS, RAISER_COLOURS, SERIES_COLOUR, STAGE_SHADES, TEMPLATE
 from analytics.presentation import for_people
 
-RAISER_COLOURS = {"IRO": CATEGORY_COLOURS[0], "CP Chair": CATEGORY_COLOURS[5]}   # not grades
 STAGE_COLOURS = dict(zip(esc.STAGES, STAGE_SHADES))
 
 
