@@ -55,7 +55,8 @@ st.caption("Publishing freezes what QPRM was shown: the month's figures (all ser
            "pack and the infographic, with who published and when. Grades still move after the meeting (late "
            "moderation, benchmarking): the Overview then shows the published figures beside today's and lists the "
            "audits that changed since, and why.")
-by = st.text_input("Published by", key="publish_by", placeholder="Your name or role")
+# Signed in, the account publishes; open, the publisher says who they are.
+by = viewer.user or st.text_input("Published by", key="publish_by", placeholder="Your name or role")
 if st.button(f"Publish {month}", key="publish_button", disabled=not by.strip() or not images.available(),
              help="Needs a name, and chromium for the pack and the infographic."):
     try:

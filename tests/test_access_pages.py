@@ -143,6 +143,8 @@ def test_the_exports_page_offers_each_role_only_what_it_may_see(council):
     assert len(at.selectbox(key="export_service").options) == 1 + 6
     assert "Slide pack (PowerPoint)" in [b.label for b in at.get("download_button")]
     assert "Publish a month" in texts(at)
+    # signed in, the account is the publisher: nobody types a name
+    assert not at.text_input and not at.button(key="publish_button").disabled
 
 
 def test_only_the_qa_team_may_load_data(council):
