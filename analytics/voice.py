@@ -61,8 +61,8 @@ def quarters(f: Filters) -> list[str]:
 
 
 def _with_periods(df: pd.DataFrame, date_col: str, f: Filters) -> pd.DataFrame:
-    days = pd.to_datetime(df[date_col])
-    df["month"] = days.dt.strftime("%Y-%m")
+    if "month" not in df:      # the row queries below give it from the database (formatting in pandas is slow)
+        df["month"] = pd.to_datetime(df[date_col]).dt.strftime("%Y-%m")
     # The quarter depends on the month alone: worked out once per distinct month, not per row; a quarter the
     # period covers only in part says so.
     part = part_quarter_labels(f)
@@ -77,7 +77,8 @@ def feedback_rows(con, f: Filters) -> pd.DataFrame:
     cond, params = where(f, "received_date")
     df = con.execute(
         "SELECT feedback_id, received_date, channel, sentiment, from_role, service, themes, "
-        f"conversation_requested, became_complaint, responded_date FROM feedback WHERE {cond} "
+        f"conversation_requested, became_complaint, responded_date, strftime(received_date, '%Y-%m') AS month "
+        f"FROM feedback WHERE {cond} "
         "ORDER BY received_date, feedback_id", params).df()
     return _with_periods(df, "received_date", f)
 
@@ -106,7 +107,10 @@ def feedback_volume(con, f: Filters, grain: str = "month") -> pd.DataFrame:
 
 def feedback_shares(con, f: Filters, grain: str = "month") -> pd.DataFrame:
     """Per period: answered and yes for 'asked for a conversation' and 'became a complaint', with rates."""
-    df = feedback_rows(con, f)
+    return _feedback_shares(feedback_rows(con, f), f, grain)
+
+
+def _feedback_shares(df: pd.DataFrame, f: Filters, grain: str) -> pd.DataFrame:
     rows = []
     for period in (months(f) if grain == "month" else quarters(f)):
         d = df[df[grain] == period]
@@ -133,7 +137,10 @@ def feedback_themes(con, f: Filters) -> pd.DataFrame:
     ``pct`` is the share of the period's feedback mentioning the theme; ``change_pts`` the change in that share
     from the period's second-last financial quarter to its last (None when either has no feedback).
     """
-    df = feedback_rows(con, f)
+    return _feedback_themes(feedback_rows(con, f), f)
+
+
+def _feedback_themes(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
     cols = ["rank", "theme", "n", "pct", *[s.lower() for s in SENTIMENTS], "last_quarter", "last_quarter_pct",
             "previous_quarter_pct", "change_pts"]
     t = _themes(df)
@@ -163,8 +170,8 @@ def feedback_themes(con, f: Filters) -> pd.DataFrame:
 
 def feedback_theme_trend(con, f: Filters, top: int = 6) -> pd.DataFrame:
     """The ``top`` themes' share of each financial quarter's feedback (n = the quarter's feedback)."""
-    df = feedback_rows(con, f)
-    ranked = feedback_themes(con, f)
+    df = feedback_rows(con, f)      # fetched once for the ranking and the trend
+    ranked = _feedback_themes(df, f)
     keep = list(ranked["theme"][:top])
     t = _themes(df)
     per_q = df.groupby("quarter").size()
@@ -182,7 +189,8 @@ def complaint_rows(con, f: Filters) -> pd.DataFrame:
     cond, params = where(f, "received_date")
     df = con.execute(
         "SELECT complaint_id, received_date, service, stage, themes, coalesce(outcome, 'No outcome yet') AS outcome, "
-        f"response_due_date, closed_date FROM complaints WHERE {cond} ORDER BY received_date, complaint_id",
+        f"response_due_date, closed_date, strftime(received_date, '%Y-%m') AS month FROM complaints WHERE {cond} "
+        "ORDER BY received_date, complaint_id",
         params).df()
     df = _with_periods(df, "received_date", f)
     closed, due = pd.to_datetime(df["closed_date"]), pd.to_datetime(df["response_due_date"])
@@ -216,7 +224,10 @@ def complaint_headline(con, f: Filters) -> dict:
 
 def complaints_by(con, f: Filters, by: str) -> pd.DataFrame:
     """Complaint figures per stage (all four listed), per theme (ranked), per outcome, or per quarter."""
-    df = complaint_rows(con, f)
+    return _complaints_by(complaint_rows(con, f), f, by)
+
+
+def _complaints_by(df: pd.DataFrame, f: Filters, by: str) -> pd.DataFrame:
     if by == "stage":
         keys, col = STAGES, "stage"
     elif by == "quarter":
@@ -239,10 +250,10 @@ def complaints_by(con, f: Filters, by: str) -> pd.DataFrame:
 # --- the quarterly report ------------------------------------------------------------------------
 def quarterly(con, f: Filters) -> pd.DataFrame:
     """One row per financial quarter of the period, as in the quarterly complaint and feedback reports."""
-    fb = feedback_rows(con, f)
-    shares = feedback_shares(con, f, "quarter").set_index("period")
-    comp = complaints_by(con, f, "quarter").set_index("quarter")
+    fb = feedback_rows(con, f)      # each table fetched once for the whole report
+    shares = _feedback_shares(fb, f, "quarter").set_index("period")
     cdf = complaint_rows(con, f)
+    comp = _complaints_by(cdf, f, "quarter").set_index("quarter")
     rows = []
     for q in quarters(f):
         d = fb[fb["quarter"] == q]
