@@ -84,7 +84,10 @@ def feedback_rows(con, f: Filters) -> pd.DataFrame:
 
 
 def feedback_headline(con, f: Filters) -> dict:
-    df = feedback_rows(con, f)
+    return _feedback_headline(feedback_rows(con, f))
+
+
+def _feedback_headline(df: pd.DataFrame) -> dict:
     asked = df["conversation_requested"].dropna()
     became = df["became_complaint"].dropna()
     return {
@@ -97,7 +100,10 @@ def feedback_headline(con, f: Filters) -> dict:
 
 def feedback_volume(con, f: Filters, grain: str = "month") -> pd.DataFrame:
     """Feedback per period, channel and sentiment; every period, channel and sentiment listed (zeros too)."""
-    df = feedback_rows(con, f)
+    return _feedback_volume(feedback_rows(con, f), f, grain)
+
+
+def _feedback_volume(df: pd.DataFrame, f: Filters, grain: str) -> pd.DataFrame:
     periods = months(f) if grain == "month" else quarters(f)
     full = pd.MultiIndex.from_product([periods, CHANNELS, SENTIMENTS], names=["period", "channel", "sentiment"])
     counts = df.groupby([grain, "channel", "sentiment"]).size()
@@ -140,10 +146,10 @@ def feedback_themes(con, f: Filters) -> pd.DataFrame:
     return _feedback_themes(feedback_rows(con, f), f)
 
 
-def _feedback_themes(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+def _feedback_themes(df: pd.DataFrame, f: Filters, t: pd.DataFrame | None = None) -> pd.DataFrame:
     cols = ["rank", "theme", "n", "pct", *[s.lower() for s in SENTIMENTS], "last_quarter", "last_quarter_pct",
             "previous_quarter_pct", "change_pts"]
-    t = _themes(df)
+    t = _themes(df) if t is None else t
     if t.empty:
         return pd.DataFrame(columns=cols)
     out = t.groupby("theme").size().rename("n").to_frame()
@@ -170,10 +176,13 @@ def _feedback_themes(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
 
 def feedback_theme_trend(con, f: Filters, top: int = 6) -> pd.DataFrame:
     """The ``top`` themes' share of each financial quarter's feedback (n = the quarter's feedback)."""
-    df = feedback_rows(con, f)      # fetched once for the ranking and the trend
-    ranked = _feedback_themes(df, f)
+    return _feedback_theme_trend(feedback_rows(con, f), f, top)
+
+
+def _feedback_theme_trend(df: pd.DataFrame, f: Filters, top: int = 6, t: pd.DataFrame | None = None) -> pd.DataFrame:
+    t = _themes(df) if t is None else t    # (record, theme) pairs: made once for the ranking and the trend
+    ranked = _feedback_themes(df, f, t)
     keep = list(ranked["theme"][:top])
-    t = _themes(df)
     per_q = df.groupby("quarter").size()
     rows = []
     for q in quarters(f):
@@ -247,12 +256,25 @@ def _complaints_by(df: pd.DataFrame, f: Filters, by: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[by, *COMPLAINT_COLUMNS])
 
 
+def page_figures(con, f: Filters) -> dict:
+    """Everything the Voice page shows, from one fetch of feedback and one of complaints (not one per figure)."""
+    fb, cdf = feedback_rows(con, f), complaint_rows(con, f)
+    t = _themes(fb)
+    return {"feedback": _feedback_headline(fb), "volume": _feedback_volume(fb, f, "month"),
+            "shares": _feedback_shares(fb, f, "month"), "themes": _feedback_themes(fb, f, t),
+            "theme_trend": _feedback_theme_trend(fb, f, t=t), "complaints": _complaint_figures(cdf),
+            **{f"complaints_by_{by}": _complaints_by(cdf, f, by) for by in ("stage", "theme", "outcome")},
+            "quarterly": _quarterly(fb, cdf, f)}
+
+
 # --- the quarterly report ------------------------------------------------------------------------
 def quarterly(con, f: Filters) -> pd.DataFrame:
     """One row per financial quarter of the period, as in the quarterly complaint and feedback reports."""
-    fb = feedback_rows(con, f)      # each table fetched once for the whole report
+    return _quarterly(feedback_rows(con, f), complaint_rows(con, f), f)
+
+
+def _quarterly(fb: pd.DataFrame, cdf: pd.DataFrame, f: Filters) -> pd.DataFrame:
     shares = _feedback_shares(fb, f, "quarter").set_index("period")
-    cdf = complaint_rows(con, f)
     comp = _complaints_by(cdf, f, "quarter").set_index("quarter")
     rows = []
     for q in quarters(f):
