@@ -99,13 +99,15 @@ def format_count(value: int) -> str:
 
 
 def suppress(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bool = False, column_totals: bool = False,
-             total_label: str = TOTAL) -> pd.DataFrame:
+             total_label: str = TOTAL, mask: pd.DataFrame | None = None) -> pd.DataFrame:
     """The counts (with the requested totals appended) as display strings, small numbers suppressed.
 
     1..threshold-1 -> "<5"; cells hidden to protect them -> "*"; everything else, 0 included, as the number.
+    ``mask``: ``suppression_mask`` of the same counts and options, when the caller has it already.
     """
-    mask = suppression_mask(counts, threshold, row_totals=row_totals, column_totals=column_totals,
-                            total_label=total_label)
+    if mask is None:
+        mask = suppression_mask(counts, threshold, row_totals=row_totals, column_totals=column_totals,
+                                total_label=total_label)
     table = with_totals(counts, row_totals=row_totals, column_totals=column_totals, total_label=total_label)
     out = table.astype(object).copy()
     for col in table.columns:
