@@ -134,14 +134,16 @@ def rates(counts: pd.DataFrame, threshold: int, label: str = "group", denominato
     shown = suppression.suppress(records, threshold, column_totals=True, total_label=ALL, mask=marks)
     prov = pd.DataFrame({PROVISIONAL: counts["provisional"].to_numpy("int64")}, index=groups)
     prov_shown = suppression.suppress(prov, threshold, column_totals=True, total_label=ALL)
-    totals = {"n": int(counts["n"].sum()), "good": int(counts["good"].sum())}
-    by_group = counts.set_index("group")
+    # Plain dicts for the row loop: pandas' scalar look-ups cost more than the figures (32 tables a page).
+    n_of = dict(zip(groups, map(int, counts["n"]))) | {ALL: int(counts["n"].sum())}
+    good_of = dict(zip(groups, map(int, counts["good"]))) | {ALL: int(counts["good"].sum())}
+    mark_of, shown_of = marks[denominator].to_dict(), shown[denominator].to_dict()
+    prov_of = prov_shown[PROVISIONAL].to_dict()
 
     table_rows, chart_rows = [], []
     for key in [*groups, ALL]:
-        n, good = (totals["n"], totals["good"]) if key == ALL else (int(by_group.loc[key, "n"]),
-                                                                    int(by_group.loc[key, "good"]))
-        mark = marks.loc[key, denominator]
+        n, good = n_of[key], good_of[key]
+        mark = mark_of[key]
         pct_text = suppression.pct_display(good, n, threshold, hidden=bool(mark))
         visible = pct_text != suppression.DASH
         low, high = wilson_interval(good, n) if visible and n < SMALL_N else (None, None)
@@ -149,11 +151,11 @@ def rates(counts: pd.DataFrame, threshold: int, label: str = "group", denominato
         why = (f"Fewer than {threshold} {denominator.lower()}: suppressed" if mark == suppression.PRIMARY
                else "Hidden so that a suppressed group cannot be worked out from the total"
                if mark == suppression.SECONDARY_KIND else "")
-        table_rows.append({label: key, denominator: shown.loc[key, denominator], PCT: pct_text, INTERVAL: interval,
-                           PROVISIONAL: prov_shown.loc[key, PROVISIONAL], NOTE: why})
-        chart_rows.append({"label": key, "n_text": shown.loc[key, denominator],
+        table_rows.append({label: key, denominator: shown_of[key], PCT: pct_text, INTERVAL: interval,
+                           PROVISIONAL: prov_of[key], NOTE: why})
+        chart_rows.append({"label": key, "n_text": shown_of[key],
                            "good_pct": good / n * 100 if visible else None, "ci_low": low, "ci_high": high,
-                           "text": f"{pct_text} (n={shown.loc[key, denominator]})"})
+                           "text": f"{pct_text} (n={shown_of[key]})"})
     return Rates(pd.DataFrame(table_rows), pd.DataFrame(chart_rows))
 
 
