@@ -78,6 +78,10 @@ def audit_counts(con, f: Filters, column: str) -> pd.DataFrame:
     df = con.execute(
         f"SELECT {group_sql(column)} AS \"group\", count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, "
         f"count(*) FILTER (provisional) AS provisional FROM audits_final WHERE {cond} GROUP BY ALL", params).df()
+    return _ordered_audit_counts(df, column)
+
+
+def _ordered_audit_counts(df: pd.DataFrame, column: str) -> pd.DataFrame:
     order = group_order(column, df["group"])
     return df.set_index("group").reindex(order).reset_index()
 
@@ -88,6 +92,10 @@ def pillar_counts(con, f: Filters, column: str, config: Config) -> pd.DataFrame:
     df = con.execute(
         f"SELECT {group_sql(column)} AS \"group\", pillar, count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, "
         f"count(*) FILTER (provisional) AS provisional FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL", params).df()
+    return _ordered_pillar_counts(df, column, config)
+
+
+def _ordered_pillar_counts(df: pd.DataFrame, column: str, config: Config) -> pd.DataFrame:
     groups = {g: i for i, g in enumerate(group_order(column, df["group"]))}
     pillar_index = {p: i for i, p in enumerate(ordered(df["pillar"], config.pillars))}
     df = df.assign(_p=df["pillar"].map(pillar_index), _g=df["group"].map(groups))
@@ -122,18 +130,20 @@ def rates(counts: pd.DataFrame, threshold: int, label: str = "group", denominato
         return Rates(pd.DataFrame(), pd.DataFrame(columns=CHART_COLUMNS))
     groups = list(counts["group"])
     records = pd.DataFrame({denominator: counts["n"].to_numpy("int64")}, index=groups)
-    shown = suppression.suppress(records, threshold, column_totals=True, total_label=ALL)
     marks = suppression.suppression_mask(records, threshold, column_totals=True, total_label=ALL)
+    shown = suppression.suppress(records, threshold, column_totals=True, total_label=ALL, mask=marks)
     prov = pd.DataFrame({PROVISIONAL: counts["provisional"].to_numpy("int64")}, index=groups)
     prov_shown = suppression.suppress(prov, threshold, column_totals=True, total_label=ALL)
-    totals = {"n": int(counts["n"].sum()), "good": int(counts["good"].sum())}
-    by_group = counts.set_index("group")
+    # Plain dicts for the row loop: pandas' scalar look-ups cost more than the figures (32 tables a page).
+    n_of = dict(zip(groups, map(int, counts["n"]))) | {ALL: int(counts["n"].sum())}
+    good_of = dict(zip(groups, map(int, counts["good"]))) | {ALL: int(counts["good"].sum())}
+    mark_of, shown_of = marks[denominator].to_dict(), shown[denominator].to_dict()
+    prov_of = prov_shown[PROVISIONAL].to_dict()
 
     table_rows, chart_rows = [], []
     for key in [*groups, ALL]:
-        n, good = (totals["n"], totals["good"]) if key == ALL else (int(by_group.loc[key, "n"]),
-                                                                    int(by_group.loc[key, "good"]))
-        mark = marks.loc[key, denominator]
+        n, good = n_of[key], good_of[key]
+        mark = mark_of[key]
         pct_text = suppression.pct_display(good, n, threshold, hidden=bool(mark))
         visible = pct_text != suppression.DASH
         low, high = wilson_interval(good, n) if visible and n < SMALL_N else (None, None)
@@ -141,11 +151,11 @@ def rates(counts: pd.DataFrame, threshold: int, label: str = "group", denominato
         why = (f"Fewer than {threshold} {denominator.lower()}: suppressed" if mark == suppression.PRIMARY
                else "Hidden so that a suppressed group cannot be worked out from the total"
                if mark == suppression.SECONDARY_KIND else "")
-        table_rows.append({label: key, denominator: shown.loc[key, denominator], PCT: pct_text, INTERVAL: interval,
-                           PROVISIONAL: prov_shown.loc[key, PROVISIONAL], NOTE: why})
-        chart_rows.append({"label": key, "n_text": shown.loc[key, denominator],
+        table_rows.append({label: key, denominator: shown_of[key], PCT: pct_text, INTERVAL: interval,
+                           PROVISIONAL: prov_of[key], NOTE: why})
+        chart_rows.append({"label": key, "n_text": shown_of[key],
                            "good_pct": good / n * 100 if visible else None, "ci_low": low, "ci_high": high,
-                           "text": f"{pct_text} (n={shown.loc[key, denominator]})"})
+                           "text": f"{pct_text} (n={shown_of[key]})"})
     return Rates(pd.DataFrame(table_rows), pd.DataFrame(chart_rows))
 
 
@@ -161,7 +171,10 @@ def pillar_rates(con, f: Filters, column: str, config: Config) -> Rates:
     ``table`` and ``chart`` are long: one block of rows per pillar (its groups, then all audits), with a
     "Pillar" column first.
     """
-    counts = pillar_counts(con, f, column, config)
+    return _pillar_rates(pillar_counts(con, f, column, config), column, config)
+
+
+def _pillar_rates(counts: pd.DataFrame, column: str, config: Config) -> Rates:
     threshold = threshold_of(config)
     tables, charts = [], []
     for pillar, rows in counts.groupby("pillar", sort=False):
@@ -171,3 +184,31 @@ def pillar_rates(con, f: Filters, column: str, config: Config) -> Rates:
     if not tables:
         return Rates(pd.DataFrame(), pd.DataFrame(columns=[*CHART_COLUMNS, "pillar"]))
     return Rates(pd.concat(tables, ignore_index=True), pd.concat(charts, ignore_index=True))
+
+
+def _counts_of_every_characteristic(con, f: Filters, table: str, by_pillar: bool) -> dict[str, pd.DataFrame]:
+    """Per characteristic, the unsuppressed counts (group[, pillar], n, good, provisional) from one scan:
+    one grouping set per characteristic (every group label is a string, never NULL, so a row belongs to the
+    set whose column is filled)."""
+    cond, params = where(f, "audit_date", audit_columns=True)
+    keys = [f"g{i}" for i in range(len(CHARACTERISTICS))]
+    extra = ", pillar" if by_pillar else ""
+    sets = ", ".join(f"({k}{extra})" for k in keys)
+    df = con.execute(
+        f"""SELECT {', '.join(keys)}{extra}, count(*) AS n, count(*) FILTER (final_rank <= 2) AS good,
+                   count(*) FILTER (provisional) AS provisional
+            FROM (SELECT {', '.join(f'{group_sql(c)} AS {k}' for c, k in zip(CHARACTERISTICS, keys))}{extra},
+                         final_rank, provisional FROM {table} WHERE {cond})
+            GROUP BY GROUPING SETS ({sets})""", params).df()
+    cols = (["pillar"] if by_pillar else []) + ["n", "good", "provisional"]
+    return {c: df[df[k].notna()][[k, *cols]].rename(columns={k: "group"}).reset_index(drop=True)
+            for c, k in zip(CHARACTERISTICS, keys)}
+
+
+def page_rates(con, f: Filters, config: Config) -> dict[str, tuple[Rates, Rates]]:
+    """Per characteristic, ``audit_rates`` and ``pillar_rates``: two scans for the whole page, not eight."""
+    audits = _counts_of_every_characteristic(con, f, "audits_final", False)
+    pillars = _counts_of_every_characteristic(con, f, PILLAR_ROWS, True)
+    threshold = threshold_of(config)
+    return {c: (rates(_ordered_audit_counts(audits[c], c), threshold, CHARACTERISTICS[c]),
+                _pillar_rates(_ordered_pillar_counts(pillars[c], c, config), c, config)) for c in CHARACTERISTICS}

@@ -39,8 +39,9 @@ def headline(con, f: Filters) -> dict:
 def rows(con, f: Filters) -> pd.DataFrame:
     """Escalations raised in the period (never the child's reference)."""
     cond, params = where(f, "raised_date")
-    df = con.execute(f"SELECT {COLUMNS} FROM escalations WHERE {cond} ORDER BY raised_date, escalation_id",
-                     params).df()
+    # The month comes from the database: formatting dates in pandas is slow.
+    df = con.execute(f"SELECT {COLUMNS}, strftime(raised_date, '%Y-%m') AS month FROM escalations WHERE {cond} "
+                     "ORDER BY raised_date, escalation_id", params).df()
     df = _with_periods(df, "raised_date", f)
     df["days_to_resolve"] = (pd.to_datetime(df["resolved_date"]) - pd.to_datetime(df["raised_date"])).dt.days
     return df
@@ -48,7 +49,10 @@ def rows(con, f: Filters) -> pd.DataFrame:
 
 def raised_by_month(con, f: Filters) -> pd.DataFrame:
     """Escalations raised per month, service and raiser (months without any listed as zeros per raiser)."""
-    df = rows(con, f)
+    return _raised_by_month(rows(con, f), f)
+
+
+def _raised_by_month(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
     counts = df.groupby(["month", "service", "raised_by"]).size().rename("n").reset_index()
     blank = pd.DataFrame([{"month": m, "service": None, "raised_by": r, "n": 0} for m in months(f) for r in RAISERS
                           if not ((counts["month"] == m) & (counts["raised_by"] == r)).any()])
@@ -58,7 +62,10 @@ def raised_by_month(con, f: Filters) -> pd.DataFrame:
 
 def stage_mix(con, f: Filters) -> pd.DataFrame:
     """Escalations raised in the period by stage (all four) and raiser, with each stage's share of the raiser's."""
-    df = rows(con, f)
+    return _stage_mix(rows(con, f))
+
+
+def _stage_mix(df: pd.DataFrame) -> pd.DataFrame:
     out = []
     for r in RAISERS:
         d = df[df["raised_by"] == r]
@@ -90,16 +97,22 @@ def open_on(con, f: Filters) -> pd.DataFrame:
 
 def open_by_age(con, f: Filters) -> pd.DataFrame:
     """Open escalations on D by age band and stage (every band and stage listed)."""
-    df = open_on(con, f)
+    return _open_by_age(open_on(con, f))
+
+
+def _open_by_age(df: pd.DataFrame) -> pd.DataFrame:
     full = pd.MultiIndex.from_product([[b for _, b in AGE_BANDS], STAGES], names=["age_band", "stage"])
     return df.groupby(["age_band", "stage"]).size().reindex(full, fill_value=0).rename("n").reset_index()
 
 
 def days_to_resolve(con, f: Filters, by: str) -> pd.DataFrame:
     """Median days to resolve per service, raiser or stage: n raised, n resolved, the median (None if none)."""
+    return _days_to_resolve(rows(con, f), by)
+
+
+def _days_to_resolve(df: pd.DataFrame, by: str) -> pd.DataFrame:
     if by not in ("service", "raised_by", "stage"):
         raise ValueError(by)
-    df = rows(con, f)
     keys = {"raised_by": RAISERS, "stage": STAGES}.get(by) or sorted(df["service"].unique())
     out = []
     for k in keys:
@@ -112,9 +125,12 @@ def days_to_resolve(con, f: Filters, by: str) -> pd.DataFrame:
 
 def themes(con, f: Filters) -> pd.DataFrame:
     """Escalation themes ranked by the escalations that name them, by raiser, with share of the period's."""
-    df = rows(con, f)
+    return _themes_ranked(rows(con, f))
+
+
+def _themes_ranked(df: pd.DataFrame, t: pd.DataFrame | None = None) -> pd.DataFrame:
     cols = ["rank", "theme", "n", "pct", "IRO", "CP Chair"]
-    t = _themes(df)
+    t = _themes(df) if t is None else t
     if t.empty:
         return pd.DataFrame(columns=cols)
     out = t.groupby("theme").size().rename("n").to_frame()
@@ -128,9 +144,12 @@ def themes(con, f: Filters) -> pd.DataFrame:
 
 def theme_trend(con, f: Filters, top: int = 5) -> pd.DataFrame:
     """The ``top`` themes: escalations naming them per financial quarter."""
-    df = rows(con, f)
-    keep = list(themes(con, f)["theme"][:top])
-    t = _themes(df)
+    return _theme_trend(rows(con, f), f, top)
+
+
+def _theme_trend(df: pd.DataFrame, f: Filters, top: int = 5, t: pd.DataFrame | None = None) -> pd.DataFrame:
+    t = _themes(df) if t is None else t       # (escalation, theme) pairs, made once for ranking and trend
+    keep = list(_themes_ranked(df, t)["theme"][:top])
     out = [{"quarter": q, "theme": th, "n": int(((t["quarter"] == q) & (t["theme"] == th)).sum()),
             "raised": int((df["quarter"] == q).sum())} for q in quarters(f) for th in keep]
     return pd.DataFrame(out, columns=["quarter", "theme", "n", "raised"])
@@ -139,13 +158,17 @@ def theme_trend(con, f: Filters, top: int = 5) -> pd.DataFrame:
 # --- Need to Know --------------------------------------------------------------------------------
 def ntk_rows(con, f: Filters) -> pd.DataFrame:
     cond, params = where(f, "notified_date")
-    df = con.execute("SELECT ntk_id, notified_date, service, category, rapid_review, national_panel_notified "
-                     f"FROM need_to_know WHERE {cond} ORDER BY notified_date, ntk_id", params).df()
+    df = con.execute("SELECT ntk_id, notified_date, service, category, rapid_review, national_panel_notified, "
+                     f"strftime(notified_date, '%Y-%m') AS month FROM need_to_know WHERE {cond} "
+                     "ORDER BY notified_date, ntk_id", params).df()
     return _with_periods(df, "notified_date", f)
 
 
 def ntk_headline(con, f: Filters) -> dict:
-    df = ntk_rows(con, f)
+    return _ntk_headline(ntk_rows(con, f))
+
+
+def _ntk_headline(df: pd.DataFrame) -> dict:
     return {"notifications": len(df), "rapid_review": int(df["rapid_review"].fillna(False).astype(bool).sum()),
             "national_panel": int(df["national_panel_notified"].fillna(False).astype(bool).sum())}
 
@@ -155,9 +178,13 @@ def ntk_by_quarter(con, f: Filters, by: str) -> pd.DataFrame:
 
     A blank yes/no is unknown and counts as no.
     """
+    return _ntk_by_quarter(ntk_rows(con, f), f, by)
+
+
+def _ntk_by_quarter(df: pd.DataFrame, f: Filters, by: str) -> pd.DataFrame:
     if by not in ("category", "service"):
         raise ValueError(by)
-    df = ntk_rows(con, f)
+    df = df.copy()      # the flags are made boolean here; the caller's rows stay as fetched
     df["rapid_review"] = df["rapid_review"].fillna(False).astype(bool)
     df["national_panel_notified"] = df["national_panel_notified"].fillna(False).astype(bool)
     out = (df.groupby(["quarter", by]).agg(notifications=("ntk_id", "size"), rapid_review=("rapid_review", "sum"),
@@ -170,5 +197,22 @@ def ntk_by_quarter(con, f: Filters, by: str) -> pd.DataFrame:
 
 def ntk_quarter_totals(con, f: Filters) -> pd.DataFrame:
     """Every financial quarter of the period: notifications, and how many led to a Rapid Review or the panel."""
-    by = ntk_by_quarter(con, f, "service").groupby("quarter")[["notifications", "rapid_review", "national_panel"]].sum()
+    return _ntk_quarter_totals(ntk_by_quarter(con, f, "service"), f)
+
+
+def _ntk_quarter_totals(by_service: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    by = by_service.groupby("quarter")[["notifications", "rapid_review", "national_panel"]].sum()
     return by.reindex(quarters(f), fill_value=0).rename_axis("quarter").reset_index()
+
+
+def page_figures(con, f: Filters) -> dict:
+    """Everything the Escalations page shows, from one fetch of each table (not one per figure)."""
+    df, open_now, ntk = rows(con, f), open_on(con, f), ntk_rows(con, f)
+    t = _themes(df)
+    ntk_service = _ntk_by_quarter(ntk, f, "service")
+    return {"headline": headline(con, f), "monthly": _raised_by_month(df, f), "stages": _stage_mix(df),
+            "open_now": open_now, "ageing": _open_by_age(open_now),
+            "by_service": _days_to_resolve(df, "service"), "by_stage": _days_to_resolve(df, "stage"),
+            "themes": _themes_ranked(df, t), "trend": _theme_trend(df, f, t=t), "ntk": _ntk_headline(ntk),
+            "ntk_category": _ntk_by_quarter(ntk, f, "category"), "ntk_service": ntk_service,
+            "ntk_totals": _ntk_quarter_totals(ntk_service, f)}

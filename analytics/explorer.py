@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .config import Config
+from .datasets import qi
 from .filters import Filters, where
 
 COLUMNS = ["audit_id", "audit_date", "service", "team", "cohort", "child_ref", "auditor_id", "auditor_role",
@@ -64,16 +65,23 @@ def audit_rows(con, f: Filters, config: Config, drill: Drill = Drill()) -> pd.Da
             cond += " AND final_grade = ?"
             params.append(drill.pillar_grade)
         cond += ")"
-    df = con.execute(f"SELECT {', '.join(COLUMNS)} FROM audits_final WHERE {cond} "
-                     f"ORDER BY audit_date DESC, audit_id", params).df()
-    pillars = con.execute(
-        f"SELECT p.audit_id, p.pillar, p.final_grade FROM audit_pillars_final p "
-        f"WHERE p.audit_id IN (SELECT audit_id FROM audits_final WHERE {cond})", params).df()
-    if not pillars.empty:
-        wide = pillars.pivot(index="audit_id", columns="pillar", values="final_grade")
-        wide = wide[[p for p in config.pillars if p in wide.columns]]
-        df = df.merge(wide, how="left", left_on="audit_id", right_index=True)
-    return df
+    # The pillar grades pivoted in SQL, one column per configured pillar; a pillar no audit of the set has
+    # gets no column. count(*) per pillar tells which ones exist (a grade may be missing).
+    cols = [(qi(f"_p{i}"), qi(f"_n{i}")) for i in range(len(config.pillars))]
+    pivot = ", ".join(f"any_value(final_grade) FILTER (WHERE pillar = ?) AS {g}, "
+                      f"count(*) FILTER (WHERE pillar = ?) AS {n}" for g, n in cols)
+    pivot_params = [p for pillar in config.pillars for p in (pillar, pillar)]
+    select = ", ".join(f"p.{g}, coalesce(p.{n}, 0) AS {n}" for g, n in cols)
+    df = con.execute(
+        f"""WITH a AS (SELECT {', '.join(COLUMNS)} FROM audits_final WHERE {cond}),
+                 p AS (SELECT audit_id{', ' + pivot if pivot else ''} FROM audit_pillars_final
+                       WHERE audit_id IN (SELECT audit_id FROM a) GROUP BY audit_id)
+            SELECT a.*{', ' + select if select else ''} FROM a LEFT JOIN p USING (audit_id)
+            ORDER BY a.audit_date DESC, a.audit_id""", params + pivot_params).df()
+    keep = [i for i in range(len(config.pillars)) if df[f"_n{i}"].sum() > 0]
+    df = df.drop(columns=[f"_n{i}" for i in range(len(config.pillars))]
+                 + [f"_p{i}" for i in range(len(config.pillars)) if i not in keep])
+    return df.rename(columns={f"_p{i}": config.pillars[i] for i in keep})
 
 
 HEADINGS = {"audit_id": "Audit", "audit_date": "Audit date", "service": "Service", "team": "Team",
@@ -90,3 +98,15 @@ def readable(df: pd.DataFrame) -> pd.DataFrame:
     if "audit_date" in out:
         out["audit_date"] = pd.to_datetime(out["audit_date"]).dt.date
     return out.rename(columns=HEADINGS)
+
+
+SHOWN_ROWS = 2_000
+
+
+def on_screen(table: pd.DataFrame, limit: int = SHOWN_ROWS) -> tuple[pd.DataFrame, str | None]:
+    """The first ``limit`` rows for the browser (a year of a big council is ~100,000 audits: sending them all
+    takes seconds) and the sentence saying so; the downloads keep every row."""
+    if len(table) <= limit:
+        return table, None
+    return table.head(limit), (f"Showing the newest {limit:,} of {len(table):,} audits: the CSV and XLSX downloads "
+                               "below hold all of them.")

@@ -137,7 +137,9 @@ def audit_counts(con, f: Filters) -> dict[str, int]:
 
 def drift(con, f: Filters) -> dict[str, Any]:
     """metrics.moderation (the summary's figures) plus intervals, band, too-few flag and provisional count."""
-    out = with_extras(metrics.moderation(con, f), metrics.grade_pairs(con, f))
+    pairs = metrics.grade_pairs(con, f)
+    # pair_figures is metrics.moderation over the same pairs (tests/test_moderation.py): one query, not two.
+    out = with_extras(pair_figures(pairs), pairs)
     out["provisional"] = audit_counts(con, f)["provisional"]
     return out
 
@@ -157,11 +159,6 @@ def confusion(pairs: Pairs, labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _narrow(f: Filters, by: str, value: str) -> Filters:
-    field = {"service": "services", "team": "teams", "auditor_role": "auditor_roles"}[by]
-    return dataclasses.replace(f, **{field: (value,)})
-
-
 FIGURE_COLUMNS = ["moderated", "agreement_pct", "agreement_ci_low", "agreement_ci_high", "within_one_pct",
                   "within_one_ci_low", "within_one_ci_high", "downgraded", "upgraded", "net_drift",
                   "weighted_kappa", "kappa_ci_low", "kappa_ci_high", "band", "too_few"]
@@ -176,20 +173,26 @@ def by_group(con, f: Filters, by: str, config: Config | None = None) -> pd.DataF
     if by not in BY_COLUMNS:
         raise ValueError(by)
     cond, params = where(f, "audit_date", audit_columns=True)
-    groups = con.execute(f"SELECT {by}, min(service), count(*) FROM audits_final WHERE {cond} AND {by} IS NOT NULL "
-                         f"GROUP BY 1 ORDER BY 1", params).fetchall()
+    groups = con.execute(f"SELECT {by}, min(service), count(*), count(*) FILTER (provisional) FROM audits_final "
+                         f"WHERE {cond} AND {by} IS NOT NULL GROUP BY 1 ORDER BY 1", params).fetchall()
     if by == "service" and config is not None:
         order = {code: i for i, code in enumerate(config.service_codes)}
         groups.sort(key=lambda g: (order.get(g[0], len(order)), g[0]))
+    # Every group's grade pairs from one query (the filters narrowed to a group are the filters and the
+    # group's value), rather than three queries per group.
+    pairs: dict[str, list] = {}
+    for key, a, m, n in con.execute(f"SELECT {by}, auditor_rank, moderated_rank, count(*) FROM audits_final "
+                                    f"WHERE {cond} AND {by} IS NOT NULL AND moderated_rank IS NOT NULL "
+                                    f"GROUP BY 1, 2, 3", params).fetchall():
+        pairs.setdefault(key, []).append((a, m, n))
     rows = []
-    for key, service, audits in groups:
-        g = _narrow(f, by, key)
-        figures = drift(con, g)
+    for key, service, audits, provisional in groups:
+        figures = with_extras(pair_figures(pairs.get(key, [])), pairs.get(key, []))
         row = {by: key}
         if by == "team":
             row["service"] = service
         row["audits"] = audits
-        row["provisional"] = figures["provisional"]
+        row["provisional"] = provisional
         row.update({c: figures[c] for c in FIGURE_COLUMNS})
         rows.append(row)
     columns = [by] + (["service"] if by == "team" else []) + ["audits", "provisional"] + FIGURE_COLUMNS

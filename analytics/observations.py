@@ -105,13 +105,19 @@ def due(con, f: Filters, horizons=(30, 60)) -> pd.DataFrame:
     seen = con.execute(
         "SELECT staff_id, observed_date, observation_type FROM observations WHERE observed_date > ? "
         "AND observed_date <= ?", [add_months(d, -12), d]).df()
-    dates = {sid: list(zip(g["observed_date"].dt.date, g["observation_type"])) for sid, g in seen.groupby("staff_id")}
+    # Per person, their (date, type) observations: one pass over plain lists (a pandas group per person is slow).
+    dates: dict = {}
+    for sid, day, kind in zip(seen["staff_id"].tolist(), seen["observed_date"].dt.date.tolist(),
+                              seen["observation_type"].tolist()):
+        dates.setdefault(sid, []).append((day, kind))
+    # The look-ahead's days and their windows' starts, worked out once for everyone.
+    ahead = [(day, add_months(day, -12)) for day in (d + dt.timedelta(days=k) for k in range(1, horizons[-1] + 1))]
     rows = []
     for p in people.itertuples(index=False):
         if not p.compliant:
             rows.append((p, "Overdue", d))
             continue
-        day = _first_failure(dates.get(p.staff_id, []), p.needed, p.required_type, d, horizons[-1])
+        day = _first_failure(dates.get(p.staff_id, []), p.needed, p.required_type, d, horizons[-1], ahead)
         if day is None or (pd.notna(p.end_date) and p.end_date.date() < day):
             continue   # compliant for the whole look-ahead, or leaving before it matters
         horizon = next(n for n in horizons if day <= d + dt.timedelta(days=n))
@@ -129,18 +135,24 @@ def due(con, f: Filters, horizons=(30, 60)) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def compliant_on(observations: list[tuple[dt.date, str]], needed: int, kind: str, day: dt.date) -> bool:
-    """The rule of metrics.md for one person on ``day``, from their (date, type) observations."""
-    window = [t for o, t in observations if add_months(day, -12) < o <= day]
+def compliant_on(observations: list[tuple[dt.date, str]], needed: int, kind: str, day: dt.date,
+                 start: dt.date | None = None) -> bool:
+    """The rule of metrics.md for one person on ``day``, from their (date, type) observations; ``start`` is
+    ``day`` - 12 months, when the caller has it already."""
+    start = add_months(day, -12) if start is None else start
+    window = [t for o, t in observations if start < o <= day]
     return len(window) >= needed and kind in window
 
 
-def _first_failure(observations, needed: int, kind: str, d: dt.date, upto: int) -> dt.date | None:
+def _first_failure(observations, needed: int, kind: str, d: dt.date, upto: int,
+                   ahead: list[tuple[dt.date, dt.date]] | None = None) -> dt.date | None:
     """The first day in (D, D + upto] on which the person stops being compliant with the observations made by
-    D (compliance can only lapse as the window moves on), or None."""
-    for k in range(1, upto + 1):
-        day = d + dt.timedelta(days=k)
-        if not compliant_on(observations, needed, kind, day):
+    D (compliance can only lapse as the window moves on), or None. ``ahead``: those days with their windows'
+    starts, when the caller has them."""
+    if ahead is None:
+        ahead = [(day, add_months(day, -12)) for day in (d + dt.timedelta(days=k) for k in range(1, upto + 1))]
+    for day, start in ahead:
+        if not compliant_on(observations, needed, kind, day, start):
             return day
     return None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .presentation import DASH, format_pct
@@ -42,8 +43,10 @@ def with_totals(counts: pd.DataFrame, *, row_totals: bool = False, column_totals
     if row_totals:
         out[total_label] = out.sum(axis=1)
     if column_totals:
-        # concat rather than .loc enlargement: the same row, without pandas' slow path for a new label
-        out = pd.concat([out, out.sum(axis=0).to_frame(total_label).T.astype("int64")])
+        # Built from the numbers: concat or .loc enlargement cost more than the sums (pages make dozens).
+        values = out.to_numpy()
+        out = pd.DataFrame(np.vstack([values, values.sum(axis=0, keepdims=True)]).astype("int64"),
+                           index=pd.Index([*out.index, total_label]), columns=out.columns)
     return out
 
 
@@ -99,13 +102,15 @@ def format_count(value: int) -> str:
 
 
 def suppress(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bool = False, column_totals: bool = False,
-             total_label: str = TOTAL) -> pd.DataFrame:
+             total_label: str = TOTAL, mask: pd.DataFrame | None = None) -> pd.DataFrame:
     """The counts (with the requested totals appended) as display strings, small numbers suppressed.
 
     1..threshold-1 -> "<5"; cells hidden to protect them -> "*"; everything else, 0 included, as the number.
+    ``mask``: ``suppression_mask`` of the same counts and options, when the caller has it already.
     """
-    mask = suppression_mask(counts, threshold, row_totals=row_totals, column_totals=column_totals,
-                            total_label=total_label)
+    if mask is None:
+        mask = suppression_mask(counts, threshold, row_totals=row_totals, column_totals=column_totals,
+                                total_label=total_label)
     table = with_totals(counts, row_totals=row_totals, column_totals=column_totals, total_label=total_label)
     out = table.astype(object).copy()
     for col in table.columns:

@@ -140,6 +140,18 @@ def _queries(f: Filters) -> dict[str, tuple[str, list]]:
     return q
 
 
+def _distinct_names(con, queries: dict[str, tuple[str, list]]) -> dict[str, list[str]]:
+    """Per strand, the distinct theme spellings its records use in the period (one query for all strands)."""
+    parts, params = [], []
+    for key, (sql, p) in queries.items():
+        parts.append(f"SELECT ? AS strand, name FROM ({sql}) WHERE name IS NOT NULL GROUP BY name")
+        params += [key] + p
+    out: dict[str, list[str]] = {key: [] for key in queries}
+    for key, name in con.execute(" UNION ALL ".join(parts), params).fetchall():
+        out[key].append(name)
+    return out
+
+
 def all_mentions(con, f: Filters, config: Config, only: str | None = None) -> dict[str, pd.DataFrame]:
     """Per strand, the period's records with their canonical theme (one row per record and theme).
 
@@ -148,10 +160,17 @@ def all_mentions(con, f: Filters, config: Config, only: str | None = None) -> di
     lookup = synonym_lookup(config)
     wanted = names_of(only, config) if only is not None else None
     pillar = pillar_for(only, config) if only is not None else None
+    queries = _queries(f)
+    spelled = _distinct_names(con, queries) if only is not None else {}
     out = {}
-    for key, (sql, params) in _queries(f).items():
+    for key, (sql, params) in queries.items():
         if key == "pillar" and only is not None and pillar is None:
             continue
+        if wanted is not None:
+            # Only the records naming the theme leave the database: the spellings that fold into one of its
+            # names are picked here, from the few distinct ones.
+            sql = f"SELECT * FROM ({sql}) WHERE list_contains(?::VARCHAR[], name)"
+            params = params + [[n for n in spelled[key] if fold(n) in wanted]]
         df = con.execute(sql, params).df()
         if df.empty:
             out[key] = df.assign(theme=pd.Series(dtype=str))
@@ -170,14 +189,21 @@ def all_mentions(con, f: Filters, config: Config, only: str | None = None) -> di
 def theme_options(con, f: Filters, config: Config) -> pd.DataFrame:
     """Every theme named in the period, with its mentions and the strands it appears in (most strands first).
     Pillar grades count for a theme only through the synonym table (their names are pillars, not themes)."""
-    frames = all_mentions(con, f, config)
-    rows = []
-    for key, df in frames.items():
-        if df.empty:
+    queries = _queries(f)
+    spelled = _distinct_names(con, queries)
+    lookup = synonym_lookup(config)
+    # Counted in the database: each distinct spelling is mapped to its canonical theme in Python (a few
+    # dozen), and a record naming a theme twice counts once (distinct refs per theme).
+    parts, params = [], []
+    for key, (sql, p) in queries.items():
+        if not spelled[key]:
             continue
-        for theme, n in df.groupby("theme").size().items():
-            rows.append((theme, key, int(n)))
-    counts = pd.DataFrame(rows, columns=["theme", "strand", "n"])
+        parts.append(f"""SELECT ? AS strand, m.theme, count(DISTINCT q.ref) AS n FROM ({sql}) q
+                         JOIN (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS theme) m USING (name)
+                         GROUP BY m.theme""")
+        params += [key] + p + [spelled[key], [canonical(n, lookup) for n in spelled[key]]]
+    rows = con.execute(" UNION ALL ".join(parts), params).fetchall() if parts else []
+    counts = pd.DataFrame([(theme, key, int(n)) for key, theme, n in rows], columns=["theme", "strand", "n"])
     if counts.empty:
         return pd.DataFrame(columns=["theme", "strands", "mentions"])
     grid = counts.pivot_table(index="theme", columns="strand", values="n", fill_value=0, aggfunc="sum")

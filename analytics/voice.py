@@ -61,8 +61,8 @@ def quarters(f: Filters) -> list[str]:
 
 
 def _with_periods(df: pd.DataFrame, date_col: str, f: Filters) -> pd.DataFrame:
-    days = pd.to_datetime(df[date_col])
-    df["month"] = days.dt.strftime("%Y-%m")
+    if "month" not in df:      # the row queries below give it from the database (formatting in pandas is slow)
+        df["month"] = pd.to_datetime(df[date_col]).dt.strftime("%Y-%m")
     # The quarter depends on the month alone: worked out once per distinct month, not per row; a quarter the
     # period covers only in part says so.
     part = part_quarter_labels(f)
@@ -77,13 +77,17 @@ def feedback_rows(con, f: Filters) -> pd.DataFrame:
     cond, params = where(f, "received_date")
     df = con.execute(
         "SELECT feedback_id, received_date, channel, sentiment, from_role, service, themes, "
-        f"conversation_requested, became_complaint, responded_date FROM feedback WHERE {cond} "
+        f"conversation_requested, became_complaint, responded_date, strftime(received_date, '%Y-%m') AS month "
+        f"FROM feedback WHERE {cond} "
         "ORDER BY received_date, feedback_id", params).df()
     return _with_periods(df, "received_date", f)
 
 
 def feedback_headline(con, f: Filters) -> dict:
-    df = feedback_rows(con, f)
+    return _feedback_headline(feedback_rows(con, f))
+
+
+def _feedback_headline(df: pd.DataFrame) -> dict:
     asked = df["conversation_requested"].dropna()
     became = df["became_complaint"].dropna()
     return {
@@ -96,7 +100,10 @@ def feedback_headline(con, f: Filters) -> dict:
 
 def feedback_volume(con, f: Filters, grain: str = "month") -> pd.DataFrame:
     """Feedback per period, channel and sentiment; every period, channel and sentiment listed (zeros too)."""
-    df = feedback_rows(con, f)
+    return _feedback_volume(feedback_rows(con, f), f, grain)
+
+
+def _feedback_volume(df: pd.DataFrame, f: Filters, grain: str) -> pd.DataFrame:
     periods = months(f) if grain == "month" else quarters(f)
     full = pd.MultiIndex.from_product([periods, CHANNELS, SENTIMENTS], names=["period", "channel", "sentiment"])
     counts = df.groupby([grain, "channel", "sentiment"]).size()
@@ -106,7 +113,10 @@ def feedback_volume(con, f: Filters, grain: str = "month") -> pd.DataFrame:
 
 def feedback_shares(con, f: Filters, grain: str = "month") -> pd.DataFrame:
     """Per period: answered and yes for 'asked for a conversation' and 'became a complaint', with rates."""
-    df = feedback_rows(con, f)
+    return _feedback_shares(feedback_rows(con, f), f, grain)
+
+
+def _feedback_shares(df: pd.DataFrame, f: Filters, grain: str) -> pd.DataFrame:
     rows = []
     for period in (months(f) if grain == "month" else quarters(f)):
         d = df[df[grain] == period]
@@ -133,10 +143,13 @@ def feedback_themes(con, f: Filters) -> pd.DataFrame:
     ``pct`` is the share of the period's feedback mentioning the theme; ``change_pts`` the change in that share
     from the period's second-last financial quarter to its last (None when either has no feedback).
     """
-    df = feedback_rows(con, f)
+    return _feedback_themes(feedback_rows(con, f), f)
+
+
+def _feedback_themes(df: pd.DataFrame, f: Filters, t: pd.DataFrame | None = None) -> pd.DataFrame:
     cols = ["rank", "theme", "n", "pct", *[s.lower() for s in SENTIMENTS], "last_quarter", "last_quarter_pct",
             "previous_quarter_pct", "change_pts"]
-    t = _themes(df)
+    t = _themes(df) if t is None else t
     if t.empty:
         return pd.DataFrame(columns=cols)
     out = t.groupby("theme").size().rename("n").to_frame()
@@ -163,10 +176,13 @@ def feedback_themes(con, f: Filters) -> pd.DataFrame:
 
 def feedback_theme_trend(con, f: Filters, top: int = 6) -> pd.DataFrame:
     """The ``top`` themes' share of each financial quarter's feedback (n = the quarter's feedback)."""
-    df = feedback_rows(con, f)
-    ranked = feedback_themes(con, f)
+    return _feedback_theme_trend(feedback_rows(con, f), f, top)
+
+
+def _feedback_theme_trend(df: pd.DataFrame, f: Filters, top: int = 6, t: pd.DataFrame | None = None) -> pd.DataFrame:
+    t = _themes(df) if t is None else t    # (record, theme) pairs: made once for the ranking and the trend
+    ranked = _feedback_themes(df, f, t)
     keep = list(ranked["theme"][:top])
-    t = _themes(df)
     per_q = df.groupby("quarter").size()
     rows = []
     for q in quarters(f):
@@ -182,7 +198,8 @@ def complaint_rows(con, f: Filters) -> pd.DataFrame:
     cond, params = where(f, "received_date")
     df = con.execute(
         "SELECT complaint_id, received_date, service, stage, themes, coalesce(outcome, 'No outcome yet') AS outcome, "
-        f"response_due_date, closed_date FROM complaints WHERE {cond} ORDER BY received_date, complaint_id",
+        f"response_due_date, closed_date, strftime(received_date, '%Y-%m') AS month FROM complaints WHERE {cond} "
+        "ORDER BY received_date, complaint_id",
         params).df()
     df = _with_periods(df, "received_date", f)
     closed, due = pd.to_datetime(df["closed_date"]), pd.to_datetime(df["response_due_date"])
@@ -216,7 +233,10 @@ def complaint_headline(con, f: Filters) -> dict:
 
 def complaints_by(con, f: Filters, by: str) -> pd.DataFrame:
     """Complaint figures per stage (all four listed), per theme (ranked), per outcome, or per quarter."""
-    df = complaint_rows(con, f)
+    return _complaints_by(complaint_rows(con, f), f, by)
+
+
+def _complaints_by(df: pd.DataFrame, f: Filters, by: str) -> pd.DataFrame:
     if by == "stage":
         keys, col = STAGES, "stage"
     elif by == "quarter":
@@ -236,13 +256,26 @@ def complaints_by(con, f: Filters, by: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[by, *COMPLAINT_COLUMNS])
 
 
+def page_figures(con, f: Filters) -> dict:
+    """Everything the Voice page shows, from one fetch of feedback and one of complaints (not one per figure)."""
+    fb, cdf = feedback_rows(con, f), complaint_rows(con, f)
+    t = _themes(fb)
+    return {"feedback": _feedback_headline(fb), "volume": _feedback_volume(fb, f, "month"),
+            "shares": _feedback_shares(fb, f, "month"), "themes": _feedback_themes(fb, f, t),
+            "theme_trend": _feedback_theme_trend(fb, f, t=t), "complaints": _complaint_figures(cdf),
+            **{f"complaints_by_{by}": _complaints_by(cdf, f, by) for by in ("stage", "theme", "outcome")},
+            "quarterly": _quarterly(fb, cdf, f)}
+
+
 # --- the quarterly report ------------------------------------------------------------------------
 def quarterly(con, f: Filters) -> pd.DataFrame:
     """One row per financial quarter of the period, as in the quarterly complaint and feedback reports."""
-    fb = feedback_rows(con, f)
-    shares = feedback_shares(con, f, "quarter").set_index("period")
-    comp = complaints_by(con, f, "quarter").set_index("quarter")
-    cdf = complaint_rows(con, f)
+    return _quarterly(feedback_rows(con, f), complaint_rows(con, f), f)
+
+
+def _quarterly(fb: pd.DataFrame, cdf: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    shares = _feedback_shares(fb, f, "quarter").set_index("period")
+    comp = _complaints_by(cdf, f, "quarter").set_index("quarter")
     rows = []
     for q in quarters(f):
         d = fb[fb["quarter"] == q]

@@ -19,8 +19,7 @@ if f.month_from is None:
     st.stop()
 threshold = equality.threshold_of(config)
 with source.db.read() as con:
-    results = {c: (equality.audit_rates(con, f, c, config), equality.pillar_rates(con, f, c, config))
-               for c in equality.CHARACTERISTICS}
+    results = equality.page_rates(con, f, config)
 if next(iter(results.values()))[0].table.empty:
     ui.empty()
     st.stop()

@@ -22,19 +22,10 @@ if f.month_from is None:
     ui.empty("No period to show yet: the period runs over the months with audits. Load audits on the Data page.")
     st.stop()
 with source.db.read() as con:
-    head = esc.headline(con, f)
-    monthly = esc.raised_by_month(con, f)
-    stages = esc.stage_mix(con, f)
-    open_now = esc.open_on(con, f)
-    ageing = esc.open_by_age(con, f)
-    by_service = esc.days_to_resolve(con, f, "service")
-    by_stage = esc.days_to_resolve(con, f, "stage")
-    themes = esc.themes(con, f)
-    trend = esc.theme_trend(con, f)
-    ntk = esc.ntk_headline(con, f)
-    ntk_category = esc.ntk_by_quarter(con, f, "category")
-    ntk_service = esc.ntk_by_quarter(con, f, "service")
-    ntk_totals = esc.ntk_quarter_totals(con, f)
+    figures = esc.page_figures(con, f)
+head, monthly, stages, open_now, ageing, by_service, by_stage, themes, trend, ntk, ntk_category, ntk_service, \
+    ntk_totals = (figures[k] for k in ("headline", "monthly", "stages", "open_now", "ageing", "by_service", "by_stage",
+                                       "themes", "trend", "ntk", "ntk_category", "ntk_service", "ntk_totals"))
 
 st.header("IRO and CP chair escalations")
 st.caption(f"Escalations raised from {f.month_from} to {f.month_to}; open is judged on **{f.end:%d %B %Y}** "

@@ -39,5 +39,8 @@ st.caption(f"{len(rows):,} audit{'s' if len(rows) != 1 else ''} from {f.month_fr
            + ". Final grade = benchmarked, else moderated, else the auditor's; pillar columns show final pillar "
              "grades. References are pseudonymous.")
 table = explorer.readable(rows)
-st.dataframe(table, hide_index=True, height=min(640, 38 + 35 * len(table)))
+shown, cut = explorer.on_screen(table)
+if cut:
+    st.caption(cut)
+st.dataframe(shown, hide_index=True, height=min(640, 38 + 35 * len(shown)))
 ui.download_table(table, "explorer", f"audits_{f.month_from}_{f.month_to}")

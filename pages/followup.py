@@ -11,7 +11,7 @@ from analytics.filters import GRAINS
 STATE_COLOURS = {"done on time": "#0b3c73", "done late": "#6cb2e6", "overdue": "#b03a12", "not yet due": "#b8bec6"}
 STILL_INADEQUATE_BG = "background-color: #fbe3d9"
 
-STYLED_ROWS = 5000
+STYLED_ROWS = 1000
 
 source = ui.source()
 config = ui.config()

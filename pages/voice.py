@@ -22,16 +22,10 @@ if f.month_from is None:
     ui.empty("No period to show yet: the period runs over the months with audits. Load audits on the Data page.")
     st.stop()
 with source.db.read() as con:
-    fb = voice.feedback_headline(con, f)
-    volume = voice.feedback_volume(con, f)
-    shares = voice.feedback_shares(con, f)
-    fb_themes = voice.feedback_themes(con, f)
-    theme_trend = voice.feedback_theme_trend(con, f)
-    comp = voice.complaint_headline(con, f)
-    by_stage = voice.complaints_by(con, f, "stage")
-    by_theme = voice.complaints_by(con, f, "theme")
-    by_outcome = voice.complaints_by(con, f, "outcome")
-    quarterly = voice.quarterly(con, f)
+    figures = voice.page_figures(con, f)
+fb, volume, shares, fb_themes, theme_trend, comp, by_stage, by_theme, by_outcome, quarterly = (
+    figures[k] for k in ("feedback", "volume", "shares", "themes", "theme_trend", "complaints",
+                         "complaints_by_stage", "complaints_by_theme", "complaints_by_outcome", "quarterly"))
 
 st.caption(f"Feedback and complaints received from {f.month_from} to {f.month_to}. With a service chosen, "
            "feedback not attributed to one service is left out. Percentages over fewer than 20 records show "

@@ -213,3 +213,18 @@ def test_page_with_no_escalations(page_dir):
 def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No period" in i.value for i in at.info)
+
+
+def test_page_figures_are_the_single_figures_from_one_fetch_each(con):
+    # The page's one call gives what each function gives on its own (hand-worked in the tests above).
+    figures = esc.page_figures(con, H1)
+    assert figures["headline"] == esc.headline(con, H1)
+    assert figures["ntk"] == esc.ntk_headline(con, H1)
+    for key, frame in (("monthly", esc.raised_by_month(con, H1)), ("stages", esc.stage_mix(con, H1)),
+                       ("open_now", esc.open_on(con, H1)), ("ageing", esc.open_by_age(con, H1)),
+                       ("by_service", esc.days_to_resolve(con, H1, "service")),
+                       ("by_stage", esc.days_to_resolve(con, H1, "stage")), ("themes", esc.themes(con, H1)),
+                       ("trend", esc.theme_trend(con, H1)), ("ntk_category", esc.ntk_by_quarter(con, H1, "category")),
+                       ("ntk_service", esc.ntk_by_quarter(con, H1, "service")),
+                       ("ntk_totals", esc.ntk_quarter_totals(con, H1))):
+        pd.testing.assert_frame_equal(figures[key], frame)

@@ -401,3 +401,16 @@ def test_page_with_too_few_shows_ranges(page_dir):
 def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No audits" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("by, field", [("service", "services"), ("team", "teams"), ("auditor_role", "auditor_roles")])
+def test_by_group_rows_equal_drift_with_the_filters_narrowed_to_the_group(con, by, field):
+    import dataclasses
+    # One query for every group's pairs gives what drift gives with the filters narrowed to one group.
+    df = md.by_group(con, FULL, by)
+    assert len(df)
+    for row in df.to_dict("records"):
+        one = md.drift(con, dataclasses.replace(FULL, **{field: (row[by],)}))
+        assert row["provisional"] == one["provisional"]
+        assert {c: row[c] for c in md.FIGURE_COLUMNS} == pytest.approx({c: one[c] for c in md.FIGURE_COLUMNS},
+                                                                       nan_ok=True)

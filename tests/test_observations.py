@@ -209,3 +209,18 @@ def test_page_on_an_empty_database(empty_council_db):
     at.switch_page("pages/observations.py").run()
     assert not at.exception, at.exception
     assert at.info and not at.dataframe
+
+
+def test_first_failure_with_the_look_ahead_worked_out_once():
+    import datetime as dt
+    from analytics import observations as obs
+    # A social worker seen 2024-07-10 (direct work) and 2024-09-01; D = 2025-06-30. The July observation leaves
+    # the 12-month window on 2025-07-10 (window after 2024-07-10): the first day they are not compliant.
+    seen = [(dt.date(2024, 7, 10), obs.DIRECT), (dt.date(2024, 9, 1), "Supervision")]
+    d = dt.date(2025, 6, 30)
+    assert obs._first_failure(seen, 2, obs.DIRECT, d, 30) == dt.date(2025, 7, 10)
+    ahead = [(d + dt.timedelta(days=k), obs.add_months(d + dt.timedelta(days=k), -12)) for k in range(1, 31)]
+    assert obs._first_failure(seen, 2, obs.DIRECT, d, 30, ahead) == dt.date(2025, 7, 10)
+    assert obs.compliant_on(seen, 2, obs.DIRECT, dt.date(2025, 7, 9), dt.date(2024, 7, 9))
+    assert not obs.compliant_on(seen, 2, obs.DIRECT, dt.date(2025, 7, 10), dt.date(2024, 7, 10))
+    assert obs._first_failure(seen, 2, obs.DIRECT, d, 9) is None        # still compliant on 2025-07-09

@@ -139,3 +139,12 @@ def test_counts_must_be_whole_and_not_negative(bad):
 def test_threshold_must_be_a_whole_number_of_at_least_one(threshold):
     with pytest.raises(ValueError):
         s.suppress(frame([[1, 2]]), threshold)
+
+
+def test_suppress_with_the_mask_already_worked_out():
+    # 3 is primary (<5); in the column with its total, 8 (the next smallest) is hidden too.
+    counts = pd.DataFrame({"n": [3, 8, 20]}, index=["a", "b", "c"])
+    mask = s.suppression_mask(counts, 5, column_totals=True)
+    shown = s.suppress(counts, 5, column_totals=True, mask=mask)
+    assert list(shown["n"]) == ["<5", "*", "20", "31"]
+    pd.testing.assert_frame_equal(shown, s.suppress(counts, 5, column_totals=True))

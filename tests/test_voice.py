@@ -259,3 +259,18 @@ def test_part_quarters_are_labelled_in_the_data_too(con):
     assert list(q["quarter"]) == [f"{Q4} (Feb–Mar only)", Q1]
     assert q["feedback"].sum() == voice.feedback_headline(con, f)["received"]
     assert set(voice.feedback_rows(con, f)["quarter"]) <= set(voice.quarters(f))
+
+
+def test_page_figures_are_the_single_figures_from_one_fetch_each(con):
+    # The page's one call gives what each function gives on its own (hand-worked in the tests above).
+    figures = voice.page_figures(con, H1)
+    assert figures["feedback"] == voice.feedback_headline(con, H1)
+    assert (figures["feedback"]["received"], figures["feedback"]["positive"]) == (7, 3)
+    assert figures["complaints"] == voice.complaint_headline(con, H1)
+    for key, frame in (("volume", voice.feedback_volume(con, H1)), ("shares", voice.feedback_shares(con, H1)),
+                       ("themes", voice.feedback_themes(con, H1)), ("theme_trend", voice.feedback_theme_trend(con, H1)),
+                       ("complaints_by_stage", voice.complaints_by(con, H1, "stage")),
+                       ("complaints_by_theme", voice.complaints_by(con, H1, "theme")),
+                       ("complaints_by_outcome", voice.complaints_by(con, H1, "outcome")),
+                       ("quarterly", voice.quarterly(con, H1))):
+        pd.testing.assert_frame_equal(figures[key], frame)
