@@ -48,11 +48,17 @@ def test_app_builds_the_demo_when_there_is_no_database_and_says_so(data_dir):
     assert "Demo data" in texts(at)
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_on_the_demo_labelled(data_dir, demo_file, page):
+def on_the_demo(data_dir, demo_file, page):
+    """The app on the demo database, switched to ``page``."""
     shutil.copy(demo_file, data_dir / "demo.duckdb")
     at = app().run()
     at.switch_page(page).run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_demo_labelled(data_dir, demo_file, page):
+    at = on_the_demo(data_dir, demo_file, page)
     assert not at.exception, at.exception
     assert "Demo data" in texts(at)
 
@@ -74,9 +80,7 @@ def counts(at) -> dict:
 
 
 def test_uploading_a_bad_file_shows_the_report_and_stores_nothing(data_dir, demo_file):
-    shutil.copy(demo_file, data_dir / "demo.duckdb")
-    at = app().run()
-    at.switch_page("pages/data.py").run()
+    at = on_the_demo(data_dir, demo_file, "pages/data.py")
     at.file_uploader[0].upload("audits.csv", BAD_AUDITS.encode(), "text/csv")
     at.run()
     at.button[0].click().run()
@@ -90,9 +94,7 @@ def test_uploading_a_bad_file_shows_the_report_and_stores_nothing(data_dir, demo
 
 def test_uploading_a_good_file_updates_counts_and_history(data_dir, demo_file):
     from analytics.database import Database
-    shutil.copy(demo_file, data_dir / "demo.duckdb")
-    at = app().run()
-    at.switch_page("pages/data.py").run()
+    at = on_the_demo(data_dir, demo_file, "pages/data.py")
     at.file_uploader[0].upload("audits.csv", GOOD_AUDITS.encode(), "text/csv")
     at.run()
     at.button[0].click().run()
@@ -149,9 +151,7 @@ def grade_coloured_non_grades(at) -> list[tuple[str, str]]:
 def test_grade_colours_only_for_grades(data_dir, demo_file, page):
     # charts.py: grade colours mean grades. Sources, raisers, stages, sentiment, before/after and single
     # counts take other colours, so a bar never reads as "Outstanding" or "Inadequate".
-    shutil.copy(demo_file, data_dir / "demo.duckdb")
-    at = app().run()
-    at.switch_page(page).run()
+    at = on_the_demo(data_dir, demo_file, page)
     assert not at.exception, at.exception
     if page == "pages/impact.py":   # the KPI and theme sections too
         at.selectbox(key="intervention").set_value("INT04").run()
