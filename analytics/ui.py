@@ -415,6 +415,23 @@ def empty(message: str = "No audits match these filters: widen the period or cle
     st.info(message)
 
 
+NO_PERIOD = "No period to show yet: the period runs over the months with audits. Load audits on the Data page."
+
+
+def page_start(title: str, *, grain: bool = True, audit_filters: bool = True,
+               empty: str = "No audits match these filters: widen the period or clear a filter."):
+    """What a filtered page does first: its data source, the presentation toggle, the filters, its title,
+    and a plain message (and nothing else) when there is no period to show. Returns (source, filters, grain)."""
+    src = source()
+    presentation_toggle()
+    f, chosen_grain = filter_bar(src, grain=grain, audit_filters=audit_filters)
+    st.title(title)
+    if f.month_from is None:
+        st.info(empty)
+        st.stop()
+    return src, f, chosen_grain
+
+
 # --- drill-down from a chart to the audit explorer ---------------------------------------------
 DRILL_KEYS = ("auditor_grade", "moderated_grade", "pillar", "pillar_grade")
 

@@ -10,13 +10,9 @@ from analytics.dip_samples import pct_text
 from analytics.presentation import for_people, format_pct
 from analytics.escaping import md
 
-source = ui.source()
-ui.presentation_toggle()
-f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
-st.title("Learning Action Tracker")
-if f.month_from is None:
-    ui.empty("No data yet: the period is set from the audit months, so load audits and learning actions first.")
-    st.stop()
+source, f, _ = ui.page_start(
+    "Learning Action Tracker", grain=False, audit_filters=False,
+    empty="No data yet: the period is set from the audit months, so load audits and learning actions first.")
 with source.db.read() as con:
     head = la.headline(con, f)
     by_source = la.by(con, f, "source")

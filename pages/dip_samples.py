@@ -6,13 +6,9 @@ from analytics import dip_samples as ds
 from analytics import ui
 from analytics.charts import TEMPLATE
 
-source = ui.source()
-ui.presentation_toggle()
-f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
-st.title("Thematic dip samples")
-if f.month_from is None:
-    ui.empty("No data yet: the period is set from the audit months, so load audits and dip samples first.")
-    st.stop()
+source, f, _ = ui.page_start(
+    "Thematic dip samples", grain=False, audit_filters=False,
+    empty="No data yet: the period is set from the audit months, so load audits and dip samples first.")
 with source.db.read() as con:
     plan = ds.schedule(con, f)
     cycles = ds.cycles(con, f)

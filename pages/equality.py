@@ -9,14 +9,8 @@ from analytics import equality, heatmap, suppression, ui
 from analytics.audits import SMALL_N
 from analytics.charts import GRADE_COLOURS, MUTED, TEMPLATE
 
-source = ui.source()
+source, f, _ = ui.page_start("Equality, diversity and inclusion", grain=False)
 config = ui.config()
-ui.presentation_toggle()
-f, _ = ui.filter_bar(source, grain=False)
-st.title("Equality, diversity and inclusion")
-if f.month_from is None:
-    ui.empty()
-    st.stop()
 threshold = equality.threshold_of(config)
 with source.db.read() as con:
     results = equality.page_rates(con, f, config)

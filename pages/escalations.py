@@ -14,13 +14,7 @@ def days(value) -> str:
     return "–" if value is None or value != value else f"{value:g}"
 
 
-source = ui.source()
-ui.presentation_toggle()
-f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
-st.title("Escalations and Need to Know")
-if f.month_from is None:
-    ui.empty("No period to show yet: the period runs over the months with audits. Load audits on the Data page.")
-    st.stop()
+source, f, _ = ui.page_start("Escalations and Need to Know", grain=False, audit_filters=False, empty=ui.NO_PERIOD)
 with source.db.read() as con:
     figures = esc.page_figures(con, f)
 head, monthly, stages, open_now, ageing, by_service, by_stage, themes, trend, ntk, ntk_category, ntk_service, \

@@ -13,14 +13,8 @@ STILL_INADEQUATE_BG = "background-color: #fbe3d9"
 
 STYLED_ROWS = 1000
 
-source = ui.source()
+source, f, grain = ui.page_start("Inadequate and Requires Improvement follow-up")
 config = ui.config()
-ui.presentation_toggle()
-f, grain = ui.filter_bar(source)
-st.title("Inadequate and Requires Improvement follow-up")
-if f.month_from is None:
-    ui.empty()
-    st.stop()
 with source.db.read() as con:
     head = followup.headline(con, f, config)
     table = followup.followup_table(con, f, config)

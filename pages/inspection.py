@@ -5,14 +5,8 @@ import streamlit as st
 from analytics import inspection, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE
 
-source = ui.source()
+source, f, _ = ui.page_start("Inspection pool and exemplars", grain=False)
 config = ui.config()
-ui.presentation_toggle()
-f, _ = ui.filter_bar(source, grain=False)
-st.title("Inspection pool and exemplars")
-if f.month_from is None:
-    ui.empty()
-    st.stop()
 start, end = inspection.window(f, config)
 with source.db.read() as con:
     pool = inspection.pool(con, f, config)

@@ -7,14 +7,8 @@ from analytics.charts import GRADE_COLOURS, TEMPLATE, wilson_error_bars
 from analytics.filters import GRAINS
 from analytics.presentation import format_pct
 
-source = ui.source()
+source, f, grain = ui.page_start("Pillar breakdown")
 config = ui.config()
-ui.presentation_toggle()
-f, grain = ui.filter_bar(source)
-st.title("Pillar breakdown")
-if f.month_from is None:
-    ui.empty()
-    st.stop()
 with source.db.read() as con:
     cells = pillars.heatmap(con, f, config)
     dist = pillars.distribution(con, f, config)

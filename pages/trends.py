@@ -6,14 +6,8 @@ from analytics import audits, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE, service_small_multiples
 from analytics.filters import GRAINS
 
-source = ui.source()
+source, f, grain = ui.page_start("Trends by service")
 config = ui.config()
-ui.presentation_toggle()
-f, grain = ui.filter_bar(source)
-st.title("Trends by service")
-if f.month_from is None:
-    ui.empty()
-    st.stop()
 with source.db.read() as con:
     series = audits.grade_series(con, f, grain, by="service")
     dist = audits.grade_distribution(con, f, config, grain)

@@ -14,13 +14,7 @@ def error_bars(df, key, n_col):
     return wilson_error_bars(df, f"{key}_pct", f"{key}_ci_low", f"{key}_ci_high", n_col, voice.SMALL_N)
 
 
-source = ui.source()
-ui.presentation_toggle()
-f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
-st.title("Voice of children and families")
-if f.month_from is None:
-    ui.empty("No period to show yet: the period runs over the months with audits. Load audits on the Data page.")
-    st.stop()
+source, f, _ = ui.page_start("Voice of children and families", grain=False, audit_filters=False, empty=ui.NO_PERIOD)
 with source.db.read() as con:
     figures = voice.page_figures(con, f)
 fb, volume, shares, fb_themes, theme_trend, comp, by_stage, by_theme, by_outcome, quarterly = (
