@@ -30,6 +30,8 @@ SPC_COLOURS = {
 CATEGORY_COLOURS = ["#6a3d9a", "#c51b7d", "#8c510a", "#4d4d4d", "#1b7f86", "#b8860b", "#9e9ac8", "#e7298a"]
 # What is not a grade (one series of counts, before/after, sentiment, raisers, stages): category colours or
 # greys, never a grade colour, so a bar never reads as "Outstanding" or "Inadequate".
+# Follow-up step states: not grades, so not grade colours; lightness falls from waiting to overdue.
+STATE_COLOURS = {"done on time": "#1b7f86", "done late": "#9e9ac8", "overdue": "#8e0152", "not yet due": "#c7c7c7"}
 RAISER_COLOURS = {"IRO": CATEGORY_COLOURS[0], "CP Chair": CATEGORY_COLOURS[5]}   # escalation raisers
 SERIES_COLOUR = "#1b7f86"                                  # one series of counts: teal
 BEFORE_AFTER = {"before": "#8c8c8c", "after": "#1b7f86"}   # grey then teal
@@ -104,7 +106,7 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
         error = (wilson_error_bars(part, value, f"{stem}_ci_low", f"{stem}_ci_high", n)
                  if f"{stem}_ci_low" in part else None)
         fig.add_scatter(x=part["period"], y=part[value], mode="lines+markers", name=s, showlegend=False,
-                        error_y=error, line_color=GRADE_COLOURS[4 if value == "inadequate_pct" else 1], customdata=part[[n, "period", "service"]],
+                        error_y=error, line_color=LINE_COLOURS.get(value, SERIES_COLOUR), customdata=part[[n, "period", "service"]],
                         hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} " + unit + "<extra>" + s + "</extra>",
                         **where)
         fig.add_scatter(x=part["period"], y=[N_ROW_Y] * len(part), mode="text", showlegend=False,
@@ -168,3 +170,6 @@ def plain_labels(fig: go.Figure) -> go.Figure:
     """The figure with every data-bearing string (categories, names, text, titles, customdata) shown as text."""
     spec = fig.to_plotly_json()
     return go.Figure({"data": _plain(spec["data"]), "layout": _plain(spec["layout"])})
+# % good or better in the good grades' blue, % inadequate in the Inadequate colour; other shares (on time,
+# completion) are not grades.
+LINE_COLOURS = {"good_pct": GRADE_COLOURS[1], "inadequate_pct": GRADE_COLOURS[4]}

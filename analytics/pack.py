@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import actions, audits, escalations, kpis, moderation, overview, pillars
-from .charts import GRADE_COLOURS, INK, MUTED, RAISER_COLOURS, TEMPLATE, service_small_multiples
+from .charts import INK, MUTED, RAISER_COLOURS, SERIES_COLOUR, TEMPLATE, service_small_multiples
 from .config import Config
 from .metrics import summary
 from .monthly import check_services, month_filters, month_label, require_audits, scope_label, year_to
@@ -271,7 +271,7 @@ def _drift_chart(trend: pd.DataFrame):
                         horizontal_spacing=0.1)
     fig.add_scatter(x=trend["period"], y=trend["agreement_pct"], mode="lines+markers+text", name="Agreement %",
                     text=[f"{v:.0f}" for v in trend["agreement_pct"]], textposition="top center",
-                    line=dict(color=GRADE_COLOURS[1], width=3), row=1, col=1)
+                    line=dict(color=SERIES_COLOUR, width=3), row=1, col=1)
     fig.add_scatter(x=trend["period"], y=trend["net_drift"], mode="lines+markers", name="Net drift",
                     line=dict(color=INK, width=3), marker=dict(symbol="diamond", size=9), row=1, col=2)
     fig.add_hline(y=0, line=dict(color=MUTED, width=1), row=1, col=2)

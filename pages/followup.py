@@ -4,11 +4,9 @@ import streamlit as st
 
 from analytics import followup, ui
 from analytics.audits import SMALL_N
-from analytics.charts import TEMPLATE, service_small_multiples
+from analytics.charts import STATE_COLOURS, TEMPLATE, service_small_multiples
 from analytics.filters import GRAINS
 
-# Not grades, so not the grade scale: blue done on time, light blue late, vermilion overdue, grey waiting.
-STATE_COLOURS = {"done on time": "#0b3c73", "done late": "#6cb2e6", "overdue": "#b03a12", "not yet due": "#b8bec6"}
 STILL_INADEQUATE_BG = "background-color: #fbe3d9"
 
 STYLED_ROWS = 1000
@@ -79,7 +77,7 @@ if len(view) > STYLED_ROWS:
                "them all.")
 styled = view.head(STYLED_ROWS).style.apply(
     lambda row: [STILL_INADEQUATE_BG if row[flag] == "Yes" else ""] * len(row), axis=1).map(
-    lambda v: "color: #b03a12; font-weight: bold" if v == "overdue" else "",
+    lambda v: f"color: {STATE_COLOURS['overdue']}; font-weight: bold" if v == "overdue" else "",
     subset=[c for c in view.columns if c.endswith("state")])
 st.dataframe(styled, hide_index=True, key="followup_table")
 ui.download_table(view, "followup", "followup")

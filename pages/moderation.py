@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import metrics, moderation as md, ui
-from analytics.charts import INK, MUTED, TEMPLATE, n_in_ticks
+from analytics.charts import INK, MUTED, SERIES_COLOUR, TEMPLATE, n_in_ticks
 from analytics.filters import GRAINS
 from analytics.presentation import format_pct
 
@@ -159,7 +159,7 @@ else:
     small = series["moderated"] < md.SMALL_N
     fig = go.Figure(go.Scatter(
         x=series["period"], y=series["agreement_pct"], mode="lines+markers", name="Agreement %",
-        line=dict(color="#0b3c73"), customdata=series[["moderated"]],
+        line=dict(color=SERIES_COLOUR), customdata=series[["moderated"]],
         hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} moderated audits<extra></extra>",
         error_y=dict(type="data", symmetric=False,
                      array=(series["agreement_ci_high"] - series["agreement_pct"]).where(small),
@@ -179,7 +179,7 @@ else:
                   "mod_trend_agreement")
     fig = go.Figure(go.Scatter(
         x=series["period"], y=series["net_drift"], name="Net drift", mode="lines+markers",
-        line=dict(color="#0b3c73"),
+        line=dict(color=SERIES_COLOUR),
         customdata=series[["moderated", "downgraded", "upgraded"]],
         hovertemplate="%{x}: net drift %{y:+.2f} over %{customdata[0]} moderated audits "
                       "(%{customdata[1]} downgraded, %{customdata[2]} upgraded)<extra></extra>"))

@@ -118,7 +118,7 @@ def counts_from(frame) -> dict:
 
 LEARNING_AND_KPI_PAGES = ["pages/dip_samples.py", "pages/actions.py", "pages/voice.py", "pages/escalations.py",
                           "pages/observations.py", "pages/reviews.py", "pages/themes.py", "pages/kpis.py",
-                          "pages/impact.py"]
+                          "pages/impact.py", "pages/followup.py", "pages/moderation.py"]
 
 
 def grade_coloured_non_grades(at) -> list[tuple[str, str]]:
