@@ -226,6 +226,18 @@ def summary(con, config: Config, f: Filters | None = None, service: str = ALL, r
     return out.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
 
 
+DEFAULT_CHARTS = 6
+
+
+def charted(table: pd.DataFrame, frames: list, every: bool = False, n: int = DEFAULT_CHARTS) -> list:
+    """The ``frames`` (``chart_frames`` order) to draw: those of the first ``n`` KPIs of the summary
+    ``table`` (concerns first), or all with ``every``. Forty XmR figures took the page over four seconds."""
+    if every:
+        return list(frames)
+    top = set(table["kpi_code"].head(n)) if len(table) else set()
+    return [fr for fr in frames if fr[0]["kpi_code"] in top]
+
+
 # --- audits as an XmR series ---------------------------------------------------------------------
 def audit_spc(con, f: Filters, service: str | None = None) -> pd.DataFrame:
     """Monthly % good or better (final grade) of the audits in the filter, or of one service, as an XmR frame:
