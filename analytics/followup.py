@@ -68,7 +68,7 @@ def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
     cond, params = where(f, "audit_date", audit_columns=True)
     d = days(config)
     sql = f"""
-        base AS (
+        base AS MATERIALIZED (
             SELECT a.audit_id, a.child_ref, a.service, a.team, a.cohort, a.audit_date, a.audit_month,
                    a.final_grade, a.final_rank, a.provisional, fu.audit_id IS NOT NULL AS has_followup,
                    fu.managers_notified_date, fu.reflective_meeting_date, fu.review_due_date, fu.review_date,
@@ -90,7 +90,7 @@ def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
             SELECT audit_id, 'hos_notified', 4,
                    coalesce(final_rank = 4 AND review_rank = 4 AND review_date <= CAST(? AS DATE), FALSE),
                    review_date + CAST(? AS INTEGER), head_of_service_notified_date FROM base),
-        steps AS (
+        steps AS MATERIALIZED (
             SELECT b.audit_id, b.child_ref, b.service, b.team, b.cohort, b.audit_date, b.audit_month,
                    b.final_grade, b.provisional, r.step, r.step_no, r.applies,
                    CASE WHEN r.applies THEN r.due END AS due,
@@ -112,13 +112,15 @@ def step_states(con, f: Filters, config: Config) -> pd.DataFrame:
     return con.execute(f"WITH {sql} SELECT * FROM steps ORDER BY audit_id, step_no", params).df()
 
 
-def followup_table(con, f: Filters, config: Config) -> pd.DataFrame:
+def followup_table(con, f: Filters, config: Config, limit: int | None = None) -> pd.DataFrame:
     """One row per audit graded Inadequate or Requires Improvement, overdue steps first.
 
     Columns: pseudonymous references, dates and grades; per step its due day, done day and state;
     ``overdue_steps``; ``still_inadequate`` (a review done by D graded the record Inadequate again).
+    ``limit``: only the first ``limit`` rows (what the screen shows: a year of a big council has ~45,000).
     """
     sql, params = _steps_sql(f, config)
+    tail, extra = ("LIMIT ?", [int(limit)]) if limit is not None else ("", [])
     pivots = ", ".join(
         f"any_value(due) FILTER (step = '{s}') AS {s}_due, any_value(done) FILTER (step = '{s}') AS {s}_done, "
         f"any_value(state) FILTER (step = '{s}') AS {s}_state" for s in STEPS)
@@ -134,8 +136,19 @@ def followup_table(con, f: Filters, config: Config) -> pd.DataFrame:
                min(due) FILTER (state = 'overdue') AS _first_overdue
         FROM steps s JOIN base b USING (audit_id)
         GROUP BY s.audit_id
-        ORDER BY overdue_steps > 0 DESC, _first_overdue, still_inadequate DESC, audit_date, s.audit_id""",
-                       [*params, f.end]).df().drop(columns="_first_overdue")
+        ORDER BY overdue_steps > 0 DESC, _first_overdue, still_inadequate DESC, audit_date, s.audit_id {tail}""",
+                       [*params, f.end, *extra]).df().drop(columns="_first_overdue")
+
+
+def table_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The follow-up table as people read it: plain headings, dates without a time, *Yes* where the review
+    found the record still Inadequate."""
+    view = table.rename(columns=TABLE_LABELS)
+    for c in [TABLE_LABELS[c] for c in table.columns if c == "audit_date" or c.endswith(("_due", "_done"))]:
+        view[c] = view[c].dt.date
+    flag = TABLE_LABELS["still_inadequate"]
+    view[flag] = view[flag].map({True: "Yes", False: ""})
+    return view
 
 
 def headline(con, f: Filters, config: Config) -> dict[str, int]:
