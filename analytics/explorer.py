@@ -48,8 +48,8 @@ class Drill:
         return out
 
 
-def audit_rows(con, f: Filters, config: Config, drill: Drill = Drill()) -> pd.DataFrame:
-    """Audits in the filters and the drill-down, newest first, with final pillar grades as columns."""
+def _conditions(f: Filters, drill: Drill) -> tuple[str, list]:
+    """The WHERE of the audits in the filters and the drill-down (on audits_final)."""
     cond, params = where(f, "audit_date", audit_columns=True)
     if drill.grades:
         cond += " AND list_contains(?, final_grade)"
@@ -65,6 +65,27 @@ def audit_rows(con, f: Filters, config: Config, drill: Drill = Drill()) -> pd.Da
             cond += " AND final_grade = ?"
             params.append(drill.pillar_grade)
         cond += ")"
+    return cond, params
+
+
+def audit_totals(con, f: Filters, drill: Drill = Drill()) -> tuple[int, int]:
+    """How many audits are in the filters and the drill-down, and how many of them are provisional."""
+    cond, params = _conditions(f, drill)
+    n, provisional = con.execute(f"SELECT count(*), count(*) FILTER (provisional) FROM audits_final WHERE {cond}",
+                                 params).fetchone()
+    return int(n), int(provisional or 0)
+
+
+def audit_rows(con, f: Filters, config: Config, drill: Drill = Drill(), limit: int | None = None) -> pd.DataFrame:
+    """Audits in the filters and the drill-down, newest first, with final pillar grades as columns.
+
+    ``limit``: only the newest ``limit`` audits (what the screen shows; pillar columns are then those of
+    these audits). Pivoting a year of a big council's pillars costs over half a second."""
+    cond, params = _conditions(f, drill)
+    order = "audit_date DESC, audit_id"
+    if limit is not None:
+        cond += f" ORDER BY {order} LIMIT ?"
+        params.append(int(limit))
     # The pillar grades pivoted in SQL, one column per configured pillar; a pillar no audit of the set has
     # gets no column. count(*) per pillar tells which ones exist (a grade may be missing).
     cols = [(qi(f"_p{i}"), qi(f"_n{i}")) for i in range(len(config.pillars))]
@@ -103,10 +124,13 @@ def readable(df: pd.DataFrame) -> pd.DataFrame:
 SHOWN_ROWS = 2_000
 
 
-def on_screen(table: pd.DataFrame, limit: int = SHOWN_ROWS) -> tuple[pd.DataFrame, str | None]:
+def on_screen(table: pd.DataFrame, limit: int = SHOWN_ROWS, total: int | None = None
+              ) -> tuple[pd.DataFrame, str | None]:
     """The first ``limit`` rows for the browser (a year of a big council is ~100,000 audits: sending them all
-    takes seconds) and the sentence saying so; the downloads keep every row."""
-    if len(table) <= limit:
+    takes seconds) and the sentence saying so; the downloads keep every row. ``total``: how many audits there
+    are when ``table`` holds only the first of them (default: its length)."""
+    total = len(table) if total is None else total
+    if total <= limit:
         return table, None
-    return table.head(limit), (f"Showing the newest {limit:,} of {len(table):,} audits: the CSV and XLSX downloads "
+    return table.head(limit), (f"Showing the newest {limit:,} of {total:,} audits: the CSV and XLSX downloads "
                                "below hold all of them.")

@@ -63,12 +63,28 @@ def days(config: Config) -> dict[str, int]:
                                     "head_of_service_notified_days")}
 
 
+def _state(applies: str, due: str, done: str, end) -> tuple[str, list]:
+    """SQL (and its parameters) of a step's state on D, the day ``end``, from its applies/due/done columns."""
+    return (f"""CASE WHEN NOT {applies} THEN 'not applicable'
+                     WHEN {done} <= CAST(? AS DATE) AND {done} <= {due} THEN 'done on time'
+                     WHEN {done} <= CAST(? AS DATE) THEN 'done late'
+                     WHEN {due} < CAST(? AS DATE) THEN 'overdue'
+                     ELSE 'not yet due' END""", [end, end, end])
+
+
 def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
-    """SQL for one row per (audit, step) with due, done and state on D; the audits are those in ``f``."""
+    """SQL for one row per (audit, step) with due, done and state on D; the audits are those in ``f``.
+
+    ``rules`` holds, per audit, whether each step applies, its due day and its done day (the step rules,
+    written once); ``steps`` is that unpivoted, one row per (audit, step), with the state on D."""
     cond, params = where(f, "audit_date", audit_columns=True)
     d = days(config)
+    state, state_params = _state("r.applies", "r.due", "r.done", f.end)
+    unpivot = "\n            UNION ALL\n".join(
+        f"SELECT audit_id, '{s}' AS step, {i} AS step_no, {s}_applies AS applies, {s}_due AS due, "
+        f"{s}_done AS done FROM rules" for i, s in enumerate(STEPS, 1))
     sql = f"""
-        base AS (
+        base AS MATERIALIZED (
             SELECT a.audit_id, a.child_ref, a.service, a.team, a.cohort, a.audit_date, a.audit_month,
                    a.final_grade, a.final_rank, a.provisional, fu.audit_id IS NOT NULL AS has_followup,
                    fu.managers_notified_date, fu.reflective_meeting_date, fu.review_due_date, fu.review_date,
@@ -76,33 +92,31 @@ def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
             FROM (SELECT * FROM audits_final WHERE final_rank >= 3 AND {cond}) a
             LEFT JOIN audit_followups fu ON fu.audit_id = a.audit_id
             LEFT JOIN grade_scale g ON g.label = fu.review_grade),
+        rules AS MATERIALIZED (
+            SELECT audit_id,
+                   TRUE AS managers_notified_applies, audit_date + CAST(? AS INTEGER) AS managers_notified_due,
+                   managers_notified_date AS managers_notified_done,
+                   TRUE AS reflective_meeting_applies, audit_date + CAST(? AS INTEGER) AS reflective_meeting_due,
+                   reflective_meeting_date AS reflective_meeting_done,
+                   final_rank = 4 AS review_applies,
+                   coalesce(review_due_date, audit_date + CAST(? AS INTEGER)) AS review_due, review_date AS review_done,
+                   -- Only a review done by D that graded the record Inadequate again starts this step.
+                   coalesce(final_rank = 4 AND review_rank = 4 AND review_date <= CAST(? AS DATE), FALSE)
+                       AS hos_notified_applies,
+                   review_date + CAST(? AS INTEGER) AS hos_notified_due,
+                   head_of_service_notified_date AS hos_notified_done
+            FROM base),
         raw AS (
-            SELECT audit_id, 'managers_notified' AS step, 1 AS step_no, TRUE AS applies,
-                   audit_date + CAST(? AS INTEGER) AS due, managers_notified_date AS done FROM base
-            UNION ALL
-            SELECT audit_id, 'reflective_meeting', 2, TRUE,
-                   audit_date + CAST(? AS INTEGER), reflective_meeting_date FROM base
-            UNION ALL
-            SELECT audit_id, 'review', 3, final_rank = 4,
-                   coalesce(review_due_date, audit_date + CAST(? AS INTEGER)), review_date FROM base
-            UNION ALL
-            -- Only a review done by D that graded the record Inadequate again starts this step.
-            SELECT audit_id, 'hos_notified', 4,
-                   coalesce(final_rank = 4 AND review_rank = 4 AND review_date <= CAST(? AS DATE), FALSE),
-                   review_date + CAST(? AS INTEGER), head_of_service_notified_date FROM base),
-        steps AS (
+            {unpivot}),
+        steps AS MATERIALIZED (
             SELECT b.audit_id, b.child_ref, b.service, b.team, b.cohort, b.audit_date, b.audit_month,
                    b.final_grade, b.provisional, r.step, r.step_no, r.applies,
                    CASE WHEN r.applies THEN r.due END AS due,
                    CASE WHEN r.applies THEN r.done END AS done,
-                   CASE WHEN NOT r.applies THEN 'not applicable'
-                        WHEN r.done <= CAST(? AS DATE) AND r.done <= r.due THEN 'done on time'
-                        WHEN r.done <= CAST(? AS DATE) THEN 'done late'
-                        WHEN r.due < CAST(? AS DATE) THEN 'overdue'
-                        ELSE 'not yet due' END AS state
+                   {state} AS state
             FROM raw r JOIN base b USING (audit_id))"""
     params = [*params, d["managers_notified_days"], d["reflective_meeting_days"], d["review_days"], f.end,
-              d["head_of_service_notified_days"], f.end, f.end, f.end]
+              d["head_of_service_notified_days"], *state_params]
     return sql, params
 
 
@@ -112,30 +126,49 @@ def step_states(con, f: Filters, config: Config) -> pd.DataFrame:
     return con.execute(f"WITH {sql} SELECT * FROM steps ORDER BY audit_id, step_no", params).df()
 
 
-def followup_table(con, f: Filters, config: Config) -> pd.DataFrame:
+def followup_table(con, f: Filters, config: Config, limit: int | None = None) -> pd.DataFrame:
     """One row per audit graded Inadequate or Requires Improvement, overdue steps first.
 
     Columns: pseudonymous references, dates and grades; per step its due day, done day and state;
     ``overdue_steps``; ``still_inadequate`` (a review done by D graded the record Inadequate again).
+    ``limit``: only the first ``limit`` rows (what the screen shows: a year of a big council has ~45,000).
     """
     sql, params = _steps_sql(f, config)
-    pivots = ", ".join(
-        f"any_value(due) FILTER (step = '{s}') AS {s}_due, any_value(done) FILTER (step = '{s}') AS {s}_done, "
-        f"any_value(state) FILTER (step = '{s}') AS {s}_state" for s in STEPS)
-    return con.execute(f"""WITH {sql}
-        SELECT s.audit_id, any_value(s.child_ref) AS child_ref, any_value(s.service) AS service,
-               any_value(s.team) AS team, any_value(s.cohort) AS cohort, any_value(s.audit_date) AS audit_date,
-               any_value(s.final_grade) AS final_grade, any_value(s.provisional) AS provisional,
-               any_value(b.has_followup) AS has_followup,
-               CAST(count(*) FILTER (state = 'overdue') AS INTEGER) AS overdue_steps,
-               coalesce(any_value(b.final_rank = 4 AND b.review_rank = 4 AND b.review_date <= CAST(? AS DATE)),
-                        FALSE) AS still_inadequate,
-               {pivots}, any_value(b.review_grade) AS review_grade,
-               min(due) FILTER (state = 'overdue') AS _first_overdue
-        FROM steps s JOIN base b USING (audit_id)
-        GROUP BY s.audit_id
-        ORDER BY overdue_steps > 0 DESC, _first_overdue, still_inadequate DESC, audit_date, s.audit_id""",
-                       [*params, f.end]).df().drop(columns="_first_overdue")
+    tail, extra = ("LIMIT ?", [int(limit)]) if limit is not None else ("", [])
+    # One row per audit straight from ``rules`` (no regrouping of the steps: a year of a big council has
+    # ~180,000 of them), each state from the same _state as the steps'.
+    cols, col_params = [], []
+    for s in STEPS:
+        state, state_params = _state(f"r.{s}_applies", f"r.{s}_due", f"r.{s}_done", f.end)
+        cols.append(f"CASE WHEN r.{s}_applies THEN r.{s}_due END AS {s}_due, "
+                    f"CASE WHEN r.{s}_applies THEN r.{s}_done END AS {s}_done, {state} AS {s}_state")
+        col_params += state_params
+    overdue = " + ".join(f"CAST({s}_state = 'overdue' AS INTEGER)" for s in STEPS)
+    first = ", ".join(f"CASE WHEN {s}_state = 'overdue' THEN {s}_due END" for s in STEPS)
+    return con.execute(f"""WITH {sql},
+        wide AS (
+            SELECT b.audit_id, b.child_ref, b.service, b.team, b.cohort, b.audit_date, b.final_grade, b.provisional,
+                   b.has_followup, r.hos_notified_applies AS still_inadequate, {', '.join(cols)},
+                   b.review_grade
+            FROM base b JOIN rules r USING (audit_id))
+        SELECT audit_id, child_ref, service, team, cohort, audit_date, final_grade, provisional, has_followup,
+               CAST({overdue} AS INTEGER) AS overdue_steps, still_inadequate,
+               {', '.join(f"{s}_due, {s}_done, {s}_state" for s in STEPS)}, review_grade,
+               least({first}) AS _first_overdue
+        FROM wide
+        ORDER BY overdue_steps > 0 DESC, _first_overdue, still_inadequate DESC, audit_date, audit_id {tail}""",
+                       [*params, *col_params, *extra]).df().drop(columns="_first_overdue")
+
+
+def table_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The follow-up table as people read it: plain headings, dates without a time, *Yes* where the review
+    found the record still Inadequate."""
+    view = table.rename(columns=TABLE_LABELS)
+    for c in [TABLE_LABELS[c] for c in table.columns if c == "audit_date" or c.endswith(("_due", "_done"))]:
+        view[c] = view[c].dt.date
+    flag = TABLE_LABELS["still_inadequate"]
+    view[flag] = view[flag].map({True: "Yes", False: ""})
+    return view
 
 
 def headline(con, f: Filters, config: Config) -> dict[str, int]:

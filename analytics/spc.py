@@ -181,9 +181,13 @@ def xmr(values: Iterable[float], polarity: str = "higher is better", fix_after_n
     if n == 0:
         return out.astype({"group": int, "baseline": bool, "special_cause": object, "rule": object,
                            "direction": int, "assurance": object})
-    frames = []
-    for g, seg in enumerate(np.split(np.arange(n), starts)):
+    # Columns built as arrays and framed once: a DataFrame per group, concat and .loc cost most of the
+    # ~9 ms a call took (49 calls on the KPI page).
+    cols: dict[str, list] = {c: [] for c in COLUMNS}
+    segments = np.split(np.arange(n), starts)
+    for g, seg in enumerate(segments):
         yg = y[seg]
+        m = len(yg)
         centre, amr, base, mr = _limits(yg, fix_after_n_points, screen_outliers)
         lower, upper = centre - LIMIT * amr, centre + LIMIT * amr
         near_lower, near_upper = centre - NEAR_LIMIT * amr, centre + NEAR_LIMIT * amr
@@ -192,13 +196,14 @@ def xmr(values: Iterable[float], polarity: str = "higher is better", fix_after_n
             close = ~outside & ((yg < near_lower) | (yg > near_upper))
         rtm = np.sign(yg - centre)
         rule, up = special_cause_type(yg, rtm, close, outside)
-        frames.append(pd.DataFrame({
-            "value": yg, "group": g, "baseline": base, "mr": mr, "centre": centre, "lower": lower, "upper": upper,
-            "near_lower": near_lower, "near_upper": near_upper, "special_cause": point_type(up, direction),
-            "rule": rule, "direction": up.astype(int), "assurance": "",
-            "target": np.nan if target is None else float(target)}))
-    out = pd.concat(frames, ignore_index=True)
-    last = out["group"] == out["group"].iloc[-1]
-    out.loc[last, "assurance"] = assurance(target, out.loc[last, "lower"].iloc[0], out.loc[last, "upper"].iloc[0],
-                                           direction)
-    return out[COLUMNS]
+        last = g == len(segments) - 1
+        for c, v in (("value", yg), ("group", np.full(m, g)), ("baseline", base), ("mr", mr),
+                     ("centre", np.full(m, centre)), ("lower", np.full(m, lower)), ("upper", np.full(m, upper)),
+                     ("near_lower", np.full(m, near_lower)), ("near_upper", np.full(m, near_upper)),
+                     ("special_cause", point_type(up, direction)), ("rule", rule),
+                     ("direction", up.astype(int)),
+                     ("assurance", np.full(m, assurance(target, lower, upper, direction) if last else "",
+                                           dtype=object)),
+                     ("target", np.full(m, np.nan if target is None else float(target)))):
+            cols[c].append(v)
+    return pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})

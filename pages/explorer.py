@@ -29,18 +29,25 @@ if f.month_from is None:
     ui.empty("No audits are stored yet. Load the council's files on the Data page.")
     st.stop()
 with source.db.read() as con:
-    rows = explorer.audit_rows(con, f, config, drill)
-if rows.empty:
+    total, provisional = explorer.audit_totals(con, f, drill)
+    rows = explorer.audit_rows(con, f, config, drill, limit=explorer.SHOWN_ROWS) if total else None
+if not total:
     ui.empty()
     st.stop()
-provisional = int(rows["provisional"].sum())
-st.caption(f"{len(rows):,} audit{'s' if len(rows) != 1 else ''} from {f.month_from} to {f.month_to}"
+st.caption(f"{total:,} audit{'s' if total != 1 else ''} from {f.month_from} to {f.month_to}"
            + (f", {provisional} of them provisional (not yet moderated: grades may change)" if provisional else "")
            + ". Final grade = benchmarked, else moderated, else the auditor's; pillar columns show final pillar "
              "grades. References are pseudonymous.")
-table = explorer.readable(rows)
-shown, cut = explorer.on_screen(table)
+shown, cut = explorer.on_screen(explorer.readable(rows), total=total)
 if cut:
     st.caption(cut)
 st.dataframe(shown, hide_index=True, height=min(640, 38 + 35 * len(shown)))
-ui.download_table(table, "explorer", f"audits_{f.month_from}_{f.month_to}")
+
+
+def every_audit():
+    # On the click, every audit of the filters (the screen holds only the newest).
+    with source.db.read() as con:
+        return explorer.readable(explorer.audit_rows(con, f, config, drill))
+
+
+ui.download_table(every_audit, "explorer", f"audits_{f.month_from}_{f.month_to}")

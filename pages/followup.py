@@ -15,7 +15,7 @@ source, f, grain = ui.page_start("Inadequate and Requires Improvement follow-up"
 config = ui.config()
 with source.db.read() as con:
     head = followup.headline(con, f, config)
-    table = followup.followup_table(con, f, config)
+    table = followup.followup_table(con, f, config, limit=STYLED_ROWS)
     states = followup.state_counts(con, f, config)
     overall = followup.on_time_rates(con, f, config)
     series = followup.on_time_rates(con, f, config, grain)
@@ -64,23 +64,27 @@ ui.show_chart(fig, state_table, "Each step of each audit in follow-up, by its st
 st.subheader("Follow-up by audit")
 st.caption("Overdue steps first (longest overdue at the top); rows shaded and marked **Yes** in *Still inadequate "
            "after review* are records the review graded Inadequate again. References are pseudonymous.")
-view = table.rename(columns=followup.TABLE_LABELS)
-date_cols = [followup.TABLE_LABELS[c] for c in table.columns if c == "audit_date" or c.endswith(("_due", "_done"))]
-for c in date_cols:
-    view[c] = view[c].dt.date
+view = followup.table_view(table)
 flag = followup.TABLE_LABELS["still_inadequate"]
-view[flag] = view[flag].map({True: "Yes", False: ""})
 # Styling is per cell (pandas Styler refuses more than 262,144 cells) and a browser table of tens of thousands
 # of rows helps nobody: the first rows (overdue first) are shown, the CSV holds every row.
-if len(view) > STYLED_ROWS:
-    st.caption(f"Showing the first {STYLED_ROWS:,} of {len(view):,} audits (overdue first); the CSV below has "
+if head["audits"] > STYLED_ROWS:
+    st.caption(f"Showing the first {STYLED_ROWS:,} of {head['audits']:,} audits (overdue first); the CSV below has "
                "them all.")
 styled = view.head(STYLED_ROWS).style.apply(
     lambda row: [STILL_INADEQUATE_BG if row[flag] == "Yes" else ""] * len(row), axis=1).map(
     lambda v: f"color: {STATE_COLOURS['overdue']}; font-weight: bold" if v == "overdue" else "",
     subset=[c for c in view.columns if c.endswith("state")])
 st.dataframe(styled, hide_index=True, key="followup_table")
-ui.download_table(view, "followup", "followup")
+
+
+def every_audit():
+    # On the click, every audit of the filters (the screen holds only the first rows).
+    with source.db.read() as con:
+        return followup.table_view(followup.followup_table(con, f, config))
+
+
+ui.download_table(every_audit if head["audits"] > STYLED_ROWS else view, "followup", "followup")
 
 st.subheader("On-time rates by service")
 if overall.empty:

@@ -58,7 +58,14 @@ st.caption("Concerns first. n (latest): the count the latest value rests on (its
            "no signal). Assurance: where the target lies against the latest limits (P consistently passes, "
            "F consistently fails, ? hit and miss). Click a column heading to sort; Priority restores this order.")
 
-for defn, x, marks in charts:
+every = st.checkbox(f"Chart every KPI ({len(charts)})", key="kpi_every_chart",
+                    disabled=len(charts) <= kpis.DEFAULT_CHARTS,
+                    help=f"Without it, the XmR charts of the first {kpis.DEFAULT_CHARTS} KPIs of the summary "
+                         "(concerns first).")
+if not every and len(charts) > kpis.DEFAULT_CHARTS:
+    st.caption(f"XmR charts of the first {kpis.DEFAULT_CHARTS} KPIs of the summary, in the usual KPI order; tick "
+               f"the box above for all {len(charts)}.")
+for defn, x, marks in kpis.charted(table, charts, every):
     st.subheader(md(defn["kpi_name"]))
     if x.empty:
         st.info("No values for this series in the period.")

@@ -6,6 +6,8 @@ Period 2025-01 to 2025-03, so D = 2025-03-31. A step is overdue when not done by
 Grade letters: O Outstanding, G Good, R Requires Improvement, I Inadequate.
 """
 
+import datetime as dt
+
 import pytest
 
 from analytics import followup as fu
@@ -181,6 +183,18 @@ def test_table_overdue_first_and_still_inadequate(con):
     assert row.loc["F09", "review_grade"] == "Inadequate" and row.loc["F09", "review_state"] == WAIT
     # Pseudonymous references only: no free-text column.
     assert "notes_ref" not in t.columns
+
+
+def test_table_limited_to_its_first_rows_and_shown_for_reading(con):
+    t = fu.followup_table(con, Q1, Config(), limit=3)
+    assert list(t["audit_id"]) == ["F12", "F02", "F07"]        # the first three of the order worked out above
+    assert list(t["overdue_steps"]) == [2, 2, 1]
+    view = fu.table_view(fu.followup_table(con, Q1, Config()))
+    row = view.set_index("Audit")
+    assert row.loc["F04", "Still inadequate after review"] == "Yes" and row.loc["F01", "Still inadequate after review"] == ""
+    assert row.loc["F01", "Audit date"] == dt.date(2025, 1, 6)
+    assert row.loc["F04", "Review done"] == dt.date(2025, 2, 20)                  # a date, without a time
+    assert row.loc["F01", "Notify managers by"] == dt.date(2025, 1, 11)           # audit + 5 days
 
 
 def test_on_time_by_service_whole_period(con):

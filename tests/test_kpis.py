@@ -338,3 +338,31 @@ def test_chart_frames_of_every_kpi_in_three_queries_equal_each_chart_frame(con, 
     assert any(marks for _, _, marks in frames) == (rebase and service == "ALL")   # INT1 rebases REREF12 (ALL)
     pd.testing.assert_frame_equal(kpis.summary(con, Config(), YEAR, service, rebase, frames=frames),
                                   kpis.summary(con, Config(), YEAR, service, rebase))
+
+
+def test_charted_draws_the_first_kpis_of_the_summary_in_the_frames_order():
+    frames = [({"kpi_code": c}, None, []) for c in ("A", "B", "C", "D")]
+    table = pd.DataFrame({"kpi_code": ["C", "A", "D", "B"]})            # summary order: concerns first
+    assert [fr[0]["kpi_code"] for fr in kpis.charted(table, frames, n=2)] == ["A", "C"]
+    assert [fr[0]["kpi_code"] for fr in kpis.charted(table, frames, every=True, n=2)] == ["A", "B", "C", "D"]
+    assert [fr[0]["kpi_code"] for fr in kpis.charted(table, frames, n=6)] == ["A", "B", "C", "D"]
+    assert kpis.charted(pd.DataFrame(), [], n=2) == []
+
+
+def test_kpi_page_charts_the_top_kpis_and_every_kpi_on_request(tmp_path, monkeypatch):
+    from analytics.demo import build_demo
+    d = tmp_path / "appdata"
+    d.mkdir()
+    build_demo(d / "demo.duckdb", seed=1)
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
+    monkeypatch.chdir(ROOT)
+    at = open_page()
+    from analytics.escaping import md
+    top = [md(k) for k in list(frame(at, "Variation")["KPI"])[:kpis.DEFAULT_CHARTS]]
+    n = len(Config().kpis)
+    assert n > kpis.DEFAULT_CHARTS
+    assert sorted(h.value for h in at.subheader if h.value in top) == sorted(top)
+    assert len([h for h in at.subheader if h.value != "Summary"]) == kpis.DEFAULT_CHARTS
+    at.checkbox(key="kpi_every_chart").check().run()
+    assert not at.exception, at.exception
+    assert len([h for h in at.subheader if h.value != "Summary"]) == n
