@@ -264,7 +264,9 @@ def test_kpi_page_on_an_empty_database(tmp_path, monkeypatch):
     assert any("No KPI values" in i.value for i in at.info)
 
 
-def test_kpi_page_on_the_demo(tmp_path, monkeypatch):
+@pytest.fixture
+def demo_page(tmp_path, monkeypatch):
+    """The KPI page opened on a freshly built demo database."""
     from analytics.demo import build_demo
     d = tmp_path / "appdata"
     d.mkdir()
@@ -272,6 +274,12 @@ def test_kpi_page_on_the_demo(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
     monkeypatch.chdir(ROOT)
     at = open_page()
+    return at
+
+
+def test_kpi_page_on_the_demo(demo_page, tmp_path):
+    at = demo_page
+    d = tmp_path / "appdata"
     table = frame(at, "Variation")
     assert len(table) == len(Config().kpis)
     # n beside the latest percentage: the latest period's denominator
@@ -349,14 +357,8 @@ def test_charted_draws_the_first_kpis_of_the_summary_in_the_frames_order():
     assert kpis.charted(pd.DataFrame(), [], n=2) == []
 
 
-def test_kpi_page_charts_the_top_kpis_and_every_kpi_on_request(tmp_path, monkeypatch):
-    from analytics.demo import build_demo
-    d = tmp_path / "appdata"
-    d.mkdir()
-    build_demo(d / "demo.duckdb", seed=1)
-    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
-    monkeypatch.chdir(ROOT)
-    at = open_page()
+def test_kpi_page_charts_the_top_kpis_and_every_kpi_on_request(demo_page):
+    at = demo_page
     from analytics.escaping import md
     top = [md(k) for k in list(frame(at, "Variation")["KPI"])[:kpis.DEFAULT_CHARTS]]
     n = len(Config().kpis)
