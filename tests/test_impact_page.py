@@ -6,7 +6,6 @@ give.
 """
 import datetime as dt
 import json
-import math
 import shutil
 
 import pandas as pd
@@ -16,26 +15,10 @@ from streamlit.testing.v1 import AppTest
 from analytics.escaping import md
 
 from conftest import load_csv_texts, ROOT, open_app_page, run_cli
+from test_impact import p_value, wilson   # the hand-worked formulas
 
 V = "Voice and lived experience of the child"
-Z = 1.959964
 D = dt.date
-
-
-def wilson(x, n):
-    """(p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), in %."""
-    p = x / n
-    centre = p + Z * Z / (2 * n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    d = 1 + Z * Z / n
-    return (centre - half) / d * 100, (centre + half) / d * 100
-
-
-def p_value(x1, n1, x2, n2):
-    pooled = (x1 + x2) / (n1 + n2)
-    z = (x2 / n2 - x1 / n1) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    return 2 * (1 - 0.5 * (1 + math.erf(abs(z) / math.sqrt(2))))
-
 
 # INT1: S = 2025-03-01, E = 2025-03-31, all services; window 3 months:
 # before [2024-12-01, 2025-03-01), during [2025-03-01, 2025-03-31], after (2025-03-31, 2025-06-30].
