@@ -131,3 +131,11 @@ def month_db(tmp_path_factory):
     """The hand-worked month of tests/monthkit.py (March 2025) in a database, for the export tests."""
     import monthkit
     return monthkit.build(tmp_path_factory.mktemp("month") / "qa.duckdb")
+
+
+@pytest.fixture
+def con(db):
+    """A read connection to the test module's ``db`` fixture (the module's hand-worked database)."""
+    from analytics.database import Database
+    with Database(db).read() as c:
+        yield c

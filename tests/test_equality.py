@@ -65,13 +65,6 @@ def db(tmp_path_factory):
 
 
 @pytest.fixture
-def con(db):
-    from analytics.database import Database
-    with Database(db).read() as c:
-        yield c
-
-
-@pytest.fixture
 def config():
     from analytics.config import Config
     return Config()

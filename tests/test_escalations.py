@@ -10,7 +10,6 @@ import pytest
 
 from analytics import escalations as esc
 from analytics import metrics
-from analytics.database import Database
 from analytics.filters import Filters
 from conftest import load_csv_texts, open_app_page, shown_metric, use_council_db, run_cli
 
@@ -57,12 +56,6 @@ def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("escalations") / "qa.duckdb"
     load_csv_texts(path, {"audits.csv": AUDITS, "escalations.csv": ESCALATIONS, "need_to_know.csv": NTK})
     return path
-
-
-@pytest.fixture
-def con(db):
-    with Database(db).read() as c:
-        yield c
 
 
 def test_headline_by_hand(con):

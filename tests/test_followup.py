@@ -118,12 +118,6 @@ def db(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def con(db):
-    with Database(db).read() as c:
-        yield c
-
-
 def states(con, f=Q1, config=None):
     df = fu.step_states(con, f, config or Config())
     return {a: tuple(rows.sort_values("step_no")["state"]) for a, rows in df.groupby("audit_id")}

@@ -168,13 +168,6 @@ def db(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def con(db):
-    from analytics.database import Database
-    with Database(db).read() as c:
-        yield c
-
-
 def rows(con):
     from analytics.impact import interventions
     return {r["intervention_id"]: r for r in interventions(con)}

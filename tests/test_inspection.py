@@ -57,12 +57,6 @@ def db(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def con(db):
-    with Database(db).read() as c:
-        yield c
-
-
 def test_window_is_whole_months_to_d():
     assert [str(d) for d in ins.window(PERIOD, Config())] == ["2025-04-01", "2025-09-30"]
     # The period's start plays no part; February has 28 days.

@@ -82,12 +82,6 @@ def db(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def con(db):
-    with Database(db).read() as c:
-        yield c
-
-
 def test_definitions_merge_the_configuration_and_the_file(con):
     d = kpis.definitions(con, Config())
     codes = [k["kpi_code"] for k in Config().kpis]

@@ -115,12 +115,6 @@ def db(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def con(db):
-    with Database(db).read() as c:
-        yield c
-
-
 def approx(d):
     return {k: pytest.approx(v, rel=1e-12, abs=1e-12) if isinstance(v, float) else v for k, v in d.items()}
 

@@ -67,13 +67,6 @@ def db(tmp_path_factory):
     return load_csv_texts(path, {"staff.csv": STAFF, "observations.csv": OBSERVATIONS})
 
 
-@pytest.fixture
-def con(db):
-    from analytics.database import Database
-    with Database(db).read() as c:
-        yield c
-
-
 def F(period=D_MARCH, **kw):
     from analytics.filters import Filters
     return Filters(month_from=period[0], month_to=period[1], **kw)

@@ -50,13 +50,6 @@ def db(tmp_path_factory):
     return load_csv_texts(path, {"reviews.csv": REVIEWS, "learning_actions.csv": ACTIONS, "audits.csv": AUDITS})
 
 
-@pytest.fixture
-def con(db):
-    from analytics.database import Database
-    with Database(db).read() as c:
-        yield c
-
-
 def F(**kw):
     from analytics.filters import Filters
     return Filters(month_from="2025-01", month_to="2025-03", **kw)

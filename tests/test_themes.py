@@ -102,13 +102,6 @@ def db(tmp_path_factory):
     return load_csv_texts(path, FILES)
 
 
-@pytest.fixture
-def con(db):
-    from analytics.database import Database
-    with Database(db).read() as c:
-        yield c
-
-
 def F(**kw):
     from analytics.filters import Filters
     return Filters(month_from="2025-01", month_to="2025-03", **kw)

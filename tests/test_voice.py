@@ -55,12 +55,6 @@ def db(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def con(db):
-    with Database(db).read() as c:
-        yield c
-
-
 def test_financial_quarters_of_the_period():
     assert voice.quarters(H1) == [Q4, Q1]
     # a quarter the period covers in part says which of its months are in (as on the audit pages)
