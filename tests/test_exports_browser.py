@@ -11,8 +11,19 @@ pytestmark = pytest.mark.browser
 
 
 def download(page, name: str, nth: int = 0) -> bytes:
-    with page.expect_download(timeout=120_000) as info:
-        page.get_by_role("button", name=name).nth(nth).click()
+    """Click the named download button and return the file. The button is waited for (an expander may
+    still be opening) and clicked once more if the first click came before Streamlit wired it up."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    button = page.get_by_role("button", name=name).nth(nth)
+    button.wait_for(state="visible", timeout=120_000)
+    for attempt in range(2):
+        try:
+            with page.expect_download(timeout=60_000 * (attempt + 1)) as info:
+                button.click()
+            break
+        except PlaywrightTimeout:
+            if attempt:
+                raise
     with open(info.value.path(), "rb") as fh:
         return fh.read()
 
