@@ -71,6 +71,57 @@ def _with_periods(df: pd.DataFrame, date_col: str, f: Filters) -> pd.DataFrame:
     return df
 
 
+# --- the counts every figure is summed from -----------------------------------------------------------
+# The page's figures are sums over a few small groups (month x channel x sentiment x the two yes/no answers;
+# month x theme x sentiment; ...), so the database counts the groups and Python adds them up: the period's
+# rows never leave the database.
+def _quarter_map(f: Filters) -> dict[str, str]:
+    """Month (YYYY-MM) -> the quarter label it counts under (a quarter the period covers in part says so)."""
+    part = part_quarter_labels(f)
+    out = {}
+    for m in months(f):
+        q = financial_quarter(dt.date(int(m[:4]), int(m[5:]), 1))
+        out[m] = part.get(q, q)
+    return out
+
+
+# A record naming a theme twice counts once: only its first occurrence of each theme is kept (cheaper than
+# list_distinct). A blank theme is dropped after grouping (its spelling decides, not the record).
+_FIRST_THEMES = "unnest(themes) AS theme, unnest(generate_series(1, len(themes))) AS i"
+_FIRST_THEME_KEPT = "list_position(themes, theme) = i"
+
+
+def _feedback_counts(con, f: Filters) -> tuple[list, list]:
+    """(month, channel, sentiment, conversation_requested, became_complaint, n) and
+    (month, theme, sentiment, n) of the period's feedback."""
+    cond, params = where(f, "received_date")
+    rows = con.execute(
+        "SELECT strftime(date_trunc('month', received_date), '%Y-%m'), channel, sentiment, conversation_requested, "
+        f"became_complaint, count(*) FROM feedback WHERE {cond} GROUP BY ALL", params).fetchall()
+    themes = con.execute(
+        f"""SELECT strftime(m, '%Y-%m'), theme, sentiment, count(*) FROM (
+                SELECT date_trunc('month', received_date) AS m, sentiment, themes, {_FIRST_THEMES}
+                FROM feedback WHERE {cond}) WHERE {_FIRST_THEME_KEPT} GROUP BY ALL""", params).fetchall()
+    return rows, [r for r in themes if r[1] is not None and r[1].strip() != ""]
+
+
+def _complaint_counts(con, f: Filters) -> tuple[list, list]:
+    """(month, stage, outcome, judged, on_time, n) and (theme, outcome, judged, on_time, n) of the period's
+    complaints; judged = closed with a due date, on_time = judged and closed by it."""
+    cond, params = where(f, "received_date")
+    cols = ("coalesce(outcome, 'No outcome yet') AS outcome, "
+            "coalesce(closed_date IS NOT NULL AND response_due_date IS NOT NULL, false) AS judged, "
+            "coalesce(closed_date <= response_due_date, false) AS on_time")
+    rows = con.execute(
+        f"SELECT strftime(date_trunc('month', received_date), '%Y-%m'), stage, {cols}, count(*) "
+        f"FROM complaints WHERE {cond} GROUP BY ALL", params).fetchall()
+    themes = con.execute(
+        f"""SELECT theme, outcome, judged, on_time, count(*) FROM (
+                SELECT {cols}, themes, {_FIRST_THEMES} FROM complaints WHERE {cond})
+            WHERE {_FIRST_THEME_KEPT} GROUP BY ALL""", params).fetchall()
+    return rows, [r for r in themes if r[0] is not None and r[0].strip() != ""]
+
+
 # --- feedback ------------------------------------------------------------------------------------
 def feedback_rows(con, f: Filters) -> pd.DataFrame:
     """Feedback received in the period (no free text: the contract holds none)."""
@@ -83,51 +134,21 @@ def feedback_rows(con, f: Filters) -> pd.DataFrame:
     return _with_periods(df, "received_date", f)
 
 
-def feedback_headline(con, f: Filters) -> dict:
-    return _feedback_headline(feedback_rows(con, f))
-
-
-def _feedback_headline(df: pd.DataFrame) -> dict:
-    asked = df["conversation_requested"].dropna()
-    became = df["became_complaint"].dropna()
-    return {
-        "received": len(df),
-        **{s.lower(): int((df["sentiment"] == s).sum()) for s in SENTIMENTS},
-        "conversation": {"n": len(asked), "yes": int(asked.sum()), **rate(int(asked.sum()), len(asked))},
-        "complaint": {"n": len(became), "yes": int(became.sum()), **rate(int(became.sum()), len(became))},
-    }
-
-
-def feedback_volume(con, f: Filters, grain: str = "month") -> pd.DataFrame:
-    """Feedback per period, channel and sentiment; every period, channel and sentiment listed (zeros too)."""
-    return _feedback_volume(feedback_rows(con, f), f, grain)
-
-
-def _feedback_volume(df: pd.DataFrame, f: Filters, grain: str) -> pd.DataFrame:
-    periods = months(f) if grain == "month" else quarters(f)
-    full = pd.MultiIndex.from_product([periods, CHANNELS, SENTIMENTS], names=["period", "channel", "sentiment"])
-    counts = df.groupby([grain, "channel", "sentiment"]).size()
-    counts.index.names = ["period", "channel", "sentiment"]
-    return counts.reindex(full, fill_value=0).rename("n").reset_index()
-
-
-def feedback_shares(con, f: Filters, grain: str = "month") -> pd.DataFrame:
-    """Per period: answered and yes for 'asked for a conversation' and 'became a complaint', with rates."""
-    return _feedback_shares(feedback_rows(con, f), f, grain)
-
-
-def _feedback_shares(df: pd.DataFrame, f: Filters, grain: str) -> pd.DataFrame:
-    rows = []
-    for period in (months(f) if grain == "month" else quarters(f)):
-        d = df[df[grain] == period]
-        row = {"period": period, "received": len(d)}
-        for key, col in (("conversation", "conversation_requested"), ("complaint", "became_complaint")):
-            answered = d[col].dropna()
-            r = rate(int(answered.sum()), len(answered))
-            row.update({f"{key}_n": len(answered), f"{key}_yes": int(answered.sum()), f"{key}_pct": r["pct"],
-                        f"{key}_ci_low": r["ci_low"], f"{key}_ci_high": r["ci_high"]})
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _answers(rows) -> dict:
+    """Received, per sentiment, and the two yes/no questions (answered and yes) over feedback count rows."""
+    out = {"received": 0, **{s: 0 for s in SENTIMENTS}, "conversation_n": 0, "conversation_yes": 0,
+           "complaint_n": 0, "complaint_yes": 0}
+    for _, _, sentiment, conversation, became, n in rows:
+        out["received"] += n
+        if sentiment in out:
+            out[sentiment] += n
+        if conversation is not None:
+            out["conversation_n"] += n
+            out["conversation_yes"] += n if conversation else 0
+        if became is not None:
+            out["complaint_n"] += n
+            out["complaint_yes"] += n if became else 0
+    return out
 
 
 def _themes(df: pd.DataFrame) -> pd.DataFrame:
@@ -137,60 +158,146 @@ def _themes(df: pd.DataFrame) -> pd.DataFrame:
     return t.drop_duplicates(subset=[t.columns[0], "themes"]).rename(columns={"themes": "theme"})
 
 
+def feedback_headline(con, f: Filters) -> dict:
+    return _feedback_headline(_feedback_counts(con, f)[0])
+
+
+def _feedback_headline(rows) -> dict:
+    a = _answers(rows)
+    return {
+        "received": a["received"],
+        **{s.lower(): a[s] for s in SENTIMENTS},
+        "conversation": {"n": a["conversation_n"], "yes": a["conversation_yes"],
+                         **rate(a["conversation_yes"], a["conversation_n"])},
+        "complaint": {"n": a["complaint_n"], "yes": a["complaint_yes"], **rate(a["complaint_yes"], a["complaint_n"])},
+    }
+
+
+def feedback_volume(con, f: Filters, grain: str = "month") -> pd.DataFrame:
+    """Feedback per period, channel and sentiment; every period, channel and sentiment listed (zeros too)."""
+    return _feedback_volume(_feedback_counts(con, f)[0], f, grain)
+
+
+def _period_of(f: Filters, grain: str):
+    if grain == "month":
+        return lambda m: m
+    return _quarter_map(f).get
+
+
+def _feedback_volume(rows, f: Filters, grain: str) -> pd.DataFrame:
+    periods = months(f) if grain == "month" else quarters(f)
+    period_of = _period_of(f, grain)
+    counts: dict = {}
+    for month, channel, sentiment, _, _, n in rows:
+        key = (period_of(month), channel, sentiment)
+        counts[key] = counts.get(key, 0) + n
+    full = [(p, c, s) for p in periods for c in CHANNELS for s in SENTIMENTS]
+    return pd.DataFrame({"period": [k[0] for k in full], "channel": [k[1] for k in full],
+                         "sentiment": [k[2] for k in full],
+                         "n": pd.array([counts.get(k, 0) for k in full], dtype="int64")})
+
+
+def feedback_shares(con, f: Filters, grain: str = "month") -> pd.DataFrame:
+    """Per period: answered and yes for 'asked for a conversation' and 'became a complaint', with rates."""
+    return _feedback_shares(_feedback_counts(con, f)[0], f, grain)
+
+
+def _by_period(rows, f: Filters, grain: str) -> dict[str, list]:
+    period_of = _period_of(f, grain)
+    out: dict[str, list] = {}
+    for r in rows:
+        out.setdefault(period_of(r[0]), []).append(r)
+    return out
+
+
+def _share_row(period: str, rows) -> dict:
+    a = _answers(rows)
+    row = {"period": period, "received": a["received"]}
+    for key in ("conversation", "complaint"):
+        n, yes = a[f"{key}_n"], a[f"{key}_yes"]
+        r = rate(yes, n)
+        row.update({f"{key}_n": n, f"{key}_yes": yes, f"{key}_pct": r["pct"],
+                    f"{key}_ci_low": r["ci_low"], f"{key}_ci_high": r["ci_high"]})
+    return row
+
+
+def _feedback_shares(rows, f: Filters, grain: str) -> pd.DataFrame:
+    per = _by_period(rows, f, grain)
+    return pd.DataFrame([_share_row(p, per.get(p, [])) for p in (months(f) if grain == "month" else quarters(f))])
+
+
 def feedback_themes(con, f: Filters) -> pd.DataFrame:
     """Themes ranked by the feedback records that mention them, split by sentiment.
 
     ``pct`` is the share of the period's feedback mentioning the theme; ``change_pts`` the change in that share
     from the period's second-last financial quarter to its last (None when either has no feedback).
     """
-    return _feedback_themes(feedback_rows(con, f), f)
+    return _feedback_themes(*_feedback_counts(con, f), f)
 
 
-def _feedback_themes(df: pd.DataFrame, f: Filters, t: pd.DataFrame | None = None) -> pd.DataFrame:
+def _feedback_themes(rows, theme_rows, f: Filters) -> pd.DataFrame:
     cols = ["rank", "theme", "n", "pct", *[s.lower() for s in SENTIMENTS], "last_quarter", "last_quarter_pct",
             "previous_quarter_pct", "change_pts"]
-    t = _themes(df) if t is None else t
-    if t.empty:
+    if not theme_rows:
         return pd.DataFrame(columns=cols)
-    out = t.groupby("theme").size().rename("n").to_frame()
-    out["pct"] = out["n"] / len(df) * 100
-    for s in SENTIMENTS:
-        out[s.lower()] = t[t["sentiment"] == s].groupby("theme").size().reindex(out.index, fill_value=0)
+    received = sum(r[-1] for r in rows)
+    quarter_of = _quarter_map(f)
+    per_q: dict = {}
+    for r in rows:
+        per_q[quarter_of.get(r[0])] = per_q.get(quarter_of.get(r[0]), 0) + r[-1]
     qs = quarters(f)
     last, prev = qs[-1], (qs[-2] if len(qs) > 1 else None)
-    per_q = df.groupby("quarter").size()
+    themes: dict = {}
+    for month, theme, sentiment, n in theme_rows:
+        t = themes.setdefault(theme, {"n": 0, **{s: 0 for s in SENTIMENTS}, "q": {}})
+        t["n"] += n
+        if sentiment in t:
+            t[sentiment] += n
+        q = quarter_of.get(month)
+        t["q"][q] = t["q"].get(q, 0) + n
 
-    def share(q):
-        total = int(per_q.get(q, 0)) if q else 0
-        counts = t[t["quarter"] == q].groupby("theme").size().reindex(out.index, fill_value=0)
-        return counts / total * 100 if total else pd.Series(None, index=out.index, dtype=float)
+    def share(t, q):
+        total = per_q.get(q, 0) if q else 0
+        return t["q"].get(q, 0) / total * 100 if total else None
 
-    out["last_quarter"] = last
-    out["last_quarter_pct"] = share(last)
-    out["previous_quarter_pct"] = share(prev)
+    ranked = sorted(themes.items(), key=lambda kv: (-kv[1]["n"], kv[0]))
+    out = pd.DataFrame({
+        "rank": range(1, len(ranked) + 1), "theme": [k for k, _ in ranked],
+        "n": pd.array([t["n"] for _, t in ranked], dtype="int64"),
+        "pct": [t["n"] / received * 100 for _, t in ranked],
+        **{s.lower(): pd.array([t[s] for _, t in ranked], dtype="int64") for s in SENTIMENTS},
+        "last_quarter": last,
+        "last_quarter_pct": pd.array([share(t, last) for _, t in ranked], dtype="float64"),
+        "previous_quarter_pct": pd.array([share(t, prev) for _, t in ranked], dtype="float64"),
+    })
     out["change_pts"] = out["last_quarter_pct"] - out["previous_quarter_pct"]
-    out = out.reset_index().sort_values(["n", "theme"], ascending=[False, True], kind="stable")
-    out.insert(0, "rank", range(1, len(out) + 1))
-    return out[cols].reset_index(drop=True)
+    return out[cols]
 
 
 def feedback_theme_trend(con, f: Filters, top: int = 6) -> pd.DataFrame:
     """The ``top`` themes' share of each financial quarter's feedback (n = the quarter's feedback)."""
-    return _feedback_theme_trend(feedback_rows(con, f), f, top)
+    return _feedback_theme_trend(*_feedback_counts(con, f), f, top)
 
 
-def _feedback_theme_trend(df: pd.DataFrame, f: Filters, top: int = 6, t: pd.DataFrame | None = None) -> pd.DataFrame:
-    t = _themes(df) if t is None else t    # (record, theme) pairs: made once for the ranking and the trend
-    ranked = _feedback_themes(df, f, t)
+def _feedback_theme_trend(rows, theme_rows, f: Filters, top: int = 6,
+                          ranked: pd.DataFrame | None = None) -> pd.DataFrame:
+    ranked = _feedback_themes(rows, theme_rows, f) if ranked is None else ranked
     keep = list(ranked["theme"][:top])
-    per_q = df.groupby("quarter").size()
-    rows = []
+    quarter_of = _quarter_map(f)
+    per_q: dict = {}
+    for r in rows:
+        per_q[quarter_of.get(r[0])] = per_q.get(quarter_of.get(r[0]), 0) + r[-1]
+    mentions: dict = {}
+    for month, theme, _, n in theme_rows:
+        key = (quarter_of.get(month), theme)
+        mentions[key] = mentions.get(key, 0) + n
+    out = []
     for q in quarters(f):
-        total = int(per_q.get(q, 0))
+        total = per_q.get(q, 0)
         for theme in keep:
-            k = int(((t["quarter"] == q) & (t["theme"] == theme)).sum())
-            rows.append({"quarter": q, "theme": theme, "mentions": k, "feedback": total, **rate(k, total)})
-    return pd.DataFrame(rows, columns=["quarter", "theme", "mentions", "feedback", "pct", "ci_low", "ci_high"])
+            k = mentions.get((q, theme), 0)
+            out.append({"quarter": q, "theme": theme, "mentions": k, "feedback": total, **rate(k, total)})
+    return pd.DataFrame(out, columns=["quarter", "theme", "mentions", "feedback", "pct", "ci_low", "ci_high"])
 
 
 # --- complaints ----------------------------------------------------------------------------------
@@ -208,12 +315,17 @@ def complaint_rows(con, f: Filters) -> pd.DataFrame:
     return df
 
 
-def _complaint_figures(d: pd.DataFrame) -> dict:
-    decided = int(d["outcome"].isin(DECIDED).sum())
-    upheld = int((d["outcome"] == "Upheld").sum())
-    partly = int((d["outcome"] == "Partly upheld").sum())
-    judged, on_time = int(d["judged"].sum()), int(d["on_time"].sum())
-    out = {"received": len(d), "decided": decided, "upheld": upheld, "partly_upheld": partly}
+def _complaint_figures(rows) -> dict:
+    """Figures over complaint count rows, each ending (..., outcome, judged, on_time, n)."""
+    received = decided = upheld = partly = judged = on_time = 0
+    for *_, outcome, is_judged, is_on_time, n in rows:
+        received += n
+        decided += n if outcome in DECIDED else 0
+        upheld += n if outcome == "Upheld" else 0
+        partly += n if outcome == "Partly upheld" else 0
+        judged += n if is_judged else 0
+        on_time += n if is_on_time else 0
+    out = {"received": received, "decided": decided, "upheld": upheld, "partly_upheld": partly}
     for key, k, n in (("upheld", upheld, decided), ("upheld_or_partly", upheld + partly, decided),
                       ("on_time", on_time, judged)):
         r = rate(k, n)
@@ -228,67 +340,75 @@ COMPLAINT_COLUMNS = ["received", "decided", "upheld", "partly_upheld", "upheld_p
 
 
 def complaint_headline(con, f: Filters) -> dict:
-    return _complaint_figures(complaint_rows(con, f))
+    return _complaint_figures(_complaint_counts(con, f)[0])
 
 
 def complaints_by(con, f: Filters, by: str) -> pd.DataFrame:
     """Complaint figures per stage (all four listed), per theme (ranked), per outcome, or per quarter."""
-    return _complaints_by(complaint_rows(con, f), f, by)
+    return _complaints_by(*_complaint_counts(con, f), f, by)
 
 
-def _complaints_by(df: pd.DataFrame, f: Filters, by: str) -> pd.DataFrame:
+def _complaints_by(rows, theme_rows, f: Filters, by: str) -> pd.DataFrame:
     if by == "stage":
-        keys, col = STAGES, "stage"
+        keys, groups = STAGES, {}
+        for r in rows:
+            groups.setdefault(r[1], []).append(r)
     elif by == "quarter":
-        keys, col = quarters(f), "quarter"
+        keys, groups = quarters(f), _by_period(rows, f, "quarter")
     elif by == "theme":
-        df = _themes(df)
-        col = "theme"
-        counts = df.groupby("theme").size().rename("n").reset_index()
-        keys = list(counts.sort_values(["n", "theme"], ascending=[False, True])["theme"])
+        groups = {}
+        for r in theme_rows:
+            groups.setdefault(r[0], []).append(r)
+        keys = sorted(groups, key=lambda t: (-sum(r[-1] for r in groups[t]), t))
     elif by == "outcome":
-        counts = df.groupby("outcome").size().reindex(OUTCOMES, fill_value=0)
-        return pd.DataFrame({"outcome": OUTCOMES, "n": counts.values,
-                             "pct": [k / len(df) * 100 if len(df) else None for k in counts.values]})
+        received = sum(r[-1] for r in rows)
+        counts = {o: 0 for o in OUTCOMES}
+        for r in rows:
+            if r[2] in counts:
+                counts[r[2]] += r[-1]
+        return pd.DataFrame({"outcome": OUTCOMES, "n": pd.array(list(counts.values()), dtype="int64"),
+                             "pct": [k / received * 100 if received else None for k in counts.values()]})
     else:
         raise ValueError(by)
-    rows = [{by: k, **_complaint_figures(df[df[col] == k])} for k in keys]
-    return pd.DataFrame(rows, columns=[by, *COMPLAINT_COLUMNS])
+    out = [{by: k, **_complaint_figures(groups.get(k, []))} for k in keys]
+    return pd.DataFrame(out, columns=[by, *COMPLAINT_COLUMNS])
 
 
 def page_figures(con, f: Filters) -> dict:
-    """Everything the Voice page shows, from one fetch of feedback and one of complaints (not one per figure)."""
-    fb, cdf = feedback_rows(con, f), complaint_rows(con, f)
-    t = _themes(fb)
+    """Everything the Voice page shows, from one count of feedback and one of complaints (not one per figure)."""
+    fb, fb_themes = _feedback_counts(con, f)
+    comp, comp_themes = _complaint_counts(con, f)
+    ranked = _feedback_themes(fb, fb_themes, f)
     return {"feedback": _feedback_headline(fb), "volume": _feedback_volume(fb, f, "month"),
-            "shares": _feedback_shares(fb, f, "month"), "themes": _feedback_themes(fb, f, t),
-            "theme_trend": _feedback_theme_trend(fb, f, t=t), "complaints": _complaint_figures(cdf),
-            **{f"complaints_by_{by}": _complaints_by(cdf, f, by) for by in ("stage", "theme", "outcome")},
-            "quarterly": _quarterly(fb, cdf, f)}
+            "shares": _feedback_shares(fb, f, "month"), "themes": ranked,
+            "theme_trend": _feedback_theme_trend(fb, fb_themes, f, ranked=ranked),
+            "complaints": _complaint_figures(comp),
+            **{f"complaints_by_{by}": _complaints_by(comp, comp_themes, f, by) for by in ("stage", "theme", "outcome")},
+            "quarterly": _quarterly(fb, comp, f)}
 
 
 # --- the quarterly report ------------------------------------------------------------------------
 def quarterly(con, f: Filters) -> pd.DataFrame:
     """One row per financial quarter of the period, as in the quarterly complaint and feedback reports."""
-    return _quarterly(feedback_rows(con, f), complaint_rows(con, f), f)
+    return _quarterly(_feedback_counts(con, f)[0], _complaint_counts(con, f)[0], f)
 
 
-def _quarterly(fb: pd.DataFrame, cdf: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    shares = _feedback_shares(fb, f, "quarter").set_index("period")
-    comp = _complaints_by(cdf, f, "quarter").set_index("quarter")
-    rows = []
+def _quarterly(fb, comp, f: Filters) -> pd.DataFrame:
+    fb_q, comp_q = _by_period(fb, f, "quarter"), _by_period(comp, f, "quarter")
+    out = []
     for q in quarters(f):
-        d = fb[fb["quarter"] == q]
-        row = {"quarter": q, "feedback": len(d)}
-        row.update({c: int((d["channel"] == c).sum()) for c in CHANNELS})
-        row.update({s.lower(): int((d["sentiment"] == s).sum()) for s in SENTIMENTS})
-        row.update({k: shares.loc[q, k] for k in shares.columns if k.startswith(("conversation", "complaint"))})
-        c = cdf[cdf["quarter"] == q]
-        row["complaints"] = len(c)
-        row.update({s: int((c["stage"] == s).sum()) for s in STAGES})
-        row.update({k: comp.loc[q, k] for k in COMPLAINT_COLUMNS if k != "received"})
-        rows.append(row)
-    return pd.DataFrame(rows)
+        d = fb_q.get(q, [])
+        row = {"quarter": q, "feedback": sum(r[-1] for r in d)}
+        row.update({c: sum(r[-1] for r in d if r[1] == c) for c in CHANNELS})
+        row.update({s.lower(): sum(r[-1] for r in d if r[2] == s) for s in SENTIMENTS})
+        row.update({k: v for k, v in _share_row(q, d).items() if k.startswith(("conversation", "complaint"))})
+        c = comp_q.get(q, [])
+        row["complaints"] = sum(r[-1] for r in c)
+        row.update({s: sum(r[-1] for r in c if r[1] == s) for s in STAGES})
+        figures = _complaint_figures(c)
+        row.update({k: figures[k] for k in COMPLAINT_COLUMNS if k != "received"})
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 QUARTERLY_RATES = (  # (label, key, denominator column)
