@@ -35,6 +35,7 @@ import pandas as pd
 from .config import Config, fold, tidy
 from .escaping import md
 from .filters import Filters, add_months, month_start, where
+from .frames import fetch_df
 from .impact import wilson_interval
 from .presentation import format_pct
 
@@ -152,6 +153,15 @@ def _distinct_names(con, queries: dict[str, tuple[str, list]]) -> dict[str, list
     return out
 
 
+# The strands of the big tables: their mentions come through Arrow (``frames.fetch_df``), much faster for many
+# rows; the others through ``.df()``, which costs less for a few hundred.
+BIG_STRANDS = ("pillar", "feedback", "escalation")
+
+
+def _fetch(key: str, con, sql: str, params: list) -> pd.DataFrame:
+    return fetch_df(con, sql, params) if key in BIG_STRANDS else con.execute(sql, params).df()
+
+
 def all_mentions(con, f: Filters, config: Config, only: str | None = None) -> dict[str, pd.DataFrame]:
     """Per strand, the period's records with their canonical theme (one row per record and theme).
 
@@ -167,55 +177,97 @@ def all_mentions(con, f: Filters, config: Config, only: str | None = None) -> di
         if key == "pillar" and only is not None and pillar is None:
             continue
         if wanted is not None:
-            # Only the records naming the theme leave the database: the spellings that fold into one of its
-            # names are picked here, from the few distinct ones.
-            sql = f"SELECT * FROM ({sql}) WHERE list_contains(?::VARCHAR[], name)"
-            params = params + [[n for n in spelled[key] if fold(n) in wanted]]
-        df = con.execute(sql, params).df()
+            # Only the records naming the theme leave the database, with the theme: the spellings that fold
+            # into one of its names are picked here, from the few distinct ones.
+            names = [n for n in spelled[key] if fold(n) in wanted]
+            # No spelling of the theme in this strand: its columns only (no rows to look for).
+            df = _fetch(key, con, f"SELECT *, ?::VARCHAR AS theme FROM ({sql}) WHERE list_contains(?::VARCHAR[], name)"
+                        + ("" if names else " LIMIT 0"), [only] + params + [names])
+            if df.empty:
+                df = df.assign(theme=pd.Series(dtype=str))
+            # A record names the theme once, unless it lists several themes (it may repeat one) or the theme has
+            # several spellings here: only then can a record give two rows (a pillar grade is one per audit).
+            if key in LIST_STRANDS or len(names) > 1:
+                df = df.drop_duplicates(["ref", "theme"]).reset_index(drop=True)
+            out[key] = df
+            continue
+        df = _fetch(key, con, sql, params)
         if df.empty:
             out[key] = df.assign(theme=pd.Series(dtype=str))
             continue
         df = df[df["name"].notna()]
         # Folding and synonyms once per distinct name (a few dozen), not per mention (hundreds of thousands).
         names = df["name"].unique()
-        if wanted is not None:
-            df = df[df["name"].map({n: fold(n) in wanted for n in names}).astype(bool)]
-        df = df.assign(theme=df["name"].map({n: canonical(n, lookup) for n in names}) if only is None else only)
+        df = df.assign(theme=df["name"].map({n: canonical(n, lookup) for n in names}))
         # One mention per record and theme, however many of its names match.
         out[key] = df.drop_duplicates(["ref", "theme"]).reset_index(drop=True)
     return out
+
+
+# The strands whose records name several themes (a list), with their table and date column: their counts
+# keep one mention per record and spelling (the first occurrence) without a DISTINCT over the mentions.
+LIST_STRANDS = {"feedback": ("feedback", "received_date"), "complaint": ("complaints", "received_date"),
+                "escalation": ("escalations", "raised_date"), "review": ("reviews", "review_date")}
+
+
+def _name_counts(con, f: Filters, queries: dict[str, tuple[str, list]]) -> list[tuple[str, str, int]]:
+    """(strand, spelling, records naming it) for every spelling used in the period (one query)."""
+    parts, params = [], []
+    for key, (sql, p) in queries.items():
+        if key in LIST_STRANDS:
+            table, date_col = LIST_STRANDS[key]
+            cond, p = where(f, date_col)
+            parts.append(f"""SELECT ? AS strand, name, count(*) AS n FROM (
+                                 SELECT themes, unnest(themes) AS name, unnest(generate_series(1, len(themes))) AS i
+                                 FROM {table} WHERE {cond})
+                             WHERE name IS NOT NULL AND list_position(themes, name) = i GROUP BY name""")
+        elif key == "pillar":
+            # One grade per audit and pillar (the key of audit_pillars): a count is the audits naming it.
+            parts.append(f"SELECT ? AS strand, name, count(*) AS n FROM ({sql}) WHERE name IS NOT NULL GROUP BY name")
+        else:
+            parts.append(f"SELECT ? AS strand, name, count(DISTINCT ref) AS n FROM ({sql}) "
+                         "WHERE name IS NOT NULL GROUP BY name")
+        params += [key] + p
+    return con.execute(" UNION ALL ".join(parts), params).fetchall()
 
 
 def theme_options(con, f: Filters, config: Config) -> pd.DataFrame:
     """Every theme named in the period, with its mentions and the strands it appears in (most strands first).
     Pillar grades count for a theme only through the synonym table (their names are pillars, not themes)."""
     queries = _queries(f)
-    spelled = _distinct_names(con, queries)
     lookup = synonym_lookup(config)
-    # Counted in the database: each distinct spelling is mapped to its canonical theme in Python (a few
-    # dozen), and a record naming a theme twice counts once (distinct refs per theme).
+    # Each distinct spelling is mapped to its canonical theme in Python (a few dozen). A record naming a theme
+    # twice counts once: a theme with one spelling in a strand takes that spelling's count of records; one
+    # with several spellings there is counted again in the database, distinct records over its spellings.
+    spellings: dict[tuple[str, str], list[str]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for key, name, n in _name_counts(con, f, queries):
+        theme = canonical(name, lookup)
+        spellings.setdefault((key, theme), []).append(name)
+        counts[(key, theme)] = counts.get((key, theme), 0) + int(n)
     parts, params = [], []
-    for key, (sql, p) in queries.items():
-        if not spelled[key]:
-            continue
-        parts.append(f"""SELECT ? AS strand, m.theme, count(DISTINCT q.ref) AS n FROM ({sql}) q
-                         JOIN (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS theme) m USING (name)
-                         GROUP BY m.theme""")
-        params += [key] + p + [spelled[key], [canonical(n, lookup) for n in spelled[key]]]
-    rows = con.execute(" UNION ALL ".join(parts), params).fetchall() if parts else []
-    counts = pd.DataFrame([(theme, key, int(n)) for key, theme, n in rows], columns=["theme", "strand", "n"])
-    if counts.empty:
+    for (key, theme), names in spellings.items():
+        if len(names) > 1:
+            sql, p = queries[key]
+            parts.append(f"SELECT ?, ?, count(DISTINCT ref) FROM ({sql}) WHERE list_contains(?::VARCHAR[], name)")
+            params += [key, theme] + p + [names]
+    if parts:
+        for key, theme, n in con.execute(" UNION ALL ".join(parts), params).fetchall():
+            counts[(key, theme)] = int(n)
+    present = [s for s in STRANDS if any(k == s.key for k, _ in counts)]
+    if not present:
         return pd.DataFrame(columns=["theme", "strands", "mentions"])
-    grid = counts.pivot_table(index="theme", columns="strand", values="n", fill_value=0, aggfunc="sum")
-    grid = grid[[s.key for s in STRANDS if s.key in grid.columns]]
-    other = [s for s in grid.columns if s != "pillar"]
     # A pillar's own name is a theme only when the synonym table maps it to one (then it is named elsewhere too).
-    grid = grid[(grid[other] > 0).any(axis=1)] if other else grid.iloc[0:0]
-    out = pd.DataFrame({"theme": grid.index, "strands": (grid > 0).sum(axis=1).to_numpy(),
-                        "mentions": grid[other].sum(axis=1).to_numpy()})
-    out = pd.concat([out.reset_index(drop=True), grid.reset_index(drop=True).rename(
-        columns={s.key: s.label for s in STRANDS})], axis=1)
-    return out.sort_values(["strands", "mentions", "theme"], ascending=[False, False, True]).reset_index(drop=True)
+    other = [s.key for s in present if s.key != "pillar"]
+    rows = []
+    for theme in sorted({t for _, t in counts}):
+        cells = [counts.get((s.key, theme), 0) for s in present]
+        mentions = sum(counts.get((k, theme), 0) for k in other)
+        if any(counts.get((k, theme), 0) > 0 for k in other):
+            rows.append((theme, sum(c > 0 for c in cells), mentions, *cells))
+    rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
+    out = pd.DataFrame(rows, columns=["theme", "strands", "mentions", *[s.label for s in present]])
+    return out.astype({c: "int64" for c in out.columns if c != "theme"})
 
 
 # --- one theme ----------------------------------------------------------------------------------
