@@ -234,7 +234,8 @@ def themes_pd(fr, f: Filters, config: Config) -> dict:
     mentions = theme_mentions(fr, f, config)
     counts = {}
     for key, m in mentions.items():
-        m = m.assign(theme=m["name"].map(lambda n: themes.canonical(n, lookup)))
+        # each distinct spelling mapped once (a dict), not once per row
+        m = m.assign(theme=m["name"].map({n: themes.canonical(n, lookup) for n in m["name"].unique()}))
         counts[key] = m.drop_duplicates(["ref", "theme"]).groupby("theme").size()
     grid = pd.DataFrame(counts).fillna(0).astype(int)
     grid = grid[[s.key for s in themes.STRANDS if s.key in grid.columns and grid[s.key].sum() > 0]]
@@ -253,7 +254,7 @@ def themes_pd(fr, f: Filters, config: Config) -> dict:
     for key, m in mentions.items():
         if key == "pillar" and pillar is None:
             continue
-        hit = m[m["name"].map(lambda n: fold(n) in wanted).astype(bool)]
+        hit = m[m["name"].isin([n for n in m["name"].unique() if fold(n) in wanted])]
         one[key] = hit.drop_duplicates("ref")
     return {"options": options.reset_index(drop=True), "theme": theme,
             "mentions": {k: len(v) for k, v in one.items()},
@@ -451,7 +452,7 @@ def reviews_pd(fr, f: Filters, config: Config) -> dict:
     per = cited.groupby(["review_id", "state"]).size().unstack(fill_value=0)
     lookup = themes.synonym_lookup(config)
     t = r[["review_id", "review_type", "themes"]].explode("themes").dropna(subset=["themes"])
-    t = t.assign(theme=t["themes"].map(lambda n: themes.canonical(n, lookup)))
+    t = t.assign(theme=t["themes"].map({n: themes.canonical(n, lookup) for n in t["themes"].unique()}))
     return {"reviews": len(r), "per_review": per, "cited": len(cited),
             "themes": ranked(t.groupby("theme")["review_id"].nunique())}
 
