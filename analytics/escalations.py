@@ -15,12 +15,15 @@ the oldest ones are the ones to chase; the headline's "open at end" counts only 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections import Counter
 
 import pandas as pd
 
 from . import metrics
-from .filters import Filters, where
-from .voice import _themes, _with_periods, months, quarters
+from .filters import Filters, financial_quarter, part_quarter_labels, where
+from .frames import fetch_df
+from .voice import _with_periods, months, quarters
 
 RAISERS = ("IRO", "CP Chair")
 STAGES = ("Informal", "Formal 1", "Formal 2", "Formal 3")
@@ -47,39 +50,85 @@ def rows(con, f: Filters) -> pd.DataFrame:
     return df
 
 
+# --- the counts the figures are summed from ---------------------------------------------------------
+# The page's figures are sums over a few groups (month x service x raiser x stage; theme x month x raiser),
+# so the database counts the groups and Python adds them up: the period's rows never leave the database.
+def _counts(con, f: Filters) -> list[tuple]:
+    """(month, service, raised_by, stage, n) of the escalations raised in the period."""
+    cond, params = where(f, "raised_date")
+    return con.execute(f"SELECT strftime(date_trunc('month', raised_date), '%Y-%m'), service, raised_by, stage, "
+                       f"count(*) FROM escalations WHERE {cond} GROUP BY ALL", params).fetchall()
+
+
+def _theme_counts(con, f: Filters) -> list[tuple]:
+    """(month, raised_by, theme, n): escalations naming each theme, a theme repeated in one counted once."""
+    cond, params = where(f, "raised_date")
+    rows = con.execute(
+        f"""SELECT strftime(m, '%Y-%m'), raised_by, theme, count(*) FROM (
+                SELECT date_trunc('month', raised_date) AS m, raised_by, themes, unnest(themes) AS theme,
+                       unnest(generate_series(1, len(themes))) AS i
+                FROM escalations WHERE {cond}) WHERE list_position(themes, theme) = i GROUP BY ALL""",
+        params).fetchall()
+    return [r for r in rows if r[2] is not None and r[2].strip() != ""]
+
+
+def _resolve_days(con, f: Filters) -> dict[str, list[tuple]]:
+    """Per service and per stage: (key, raised, resolved, median days to resolve) of the period's escalations."""
+    cond, params = where(f, "raised_date")
+    out: dict[str, list[tuple]] = {"service": [], "stage": []}
+    for by_stage, service, stage, raised, resolved, median in con.execute(
+            f"SELECT grouping(service) = 1, service, stage, count(*), count(resolved_date), "
+            f"median(date_diff('day', raised_date, resolved_date)) FROM escalations WHERE {cond} "
+            f"GROUP BY GROUPING SETS ((service), (stage))", params).fetchall():
+        if by_stage:
+            out["stage"].append((stage, raised, resolved, median))
+        else:
+            out["service"].append((service, raised, resolved, median))
+    return out
+
+
 def raised_by_month(con, f: Filters) -> pd.DataFrame:
     """Escalations raised per month, service and raiser (months without any listed as zeros per raiser)."""
-    return _raised_by_month(rows(con, f), f)
+    return _raised_by_month(_counts(con, f), f)
 
 
-def _raised_by_month(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    counts = df.groupby(["month", "service", "raised_by"]).size().rename("n").reset_index()
-    blank = pd.DataFrame([{"month": m, "service": None, "raised_by": r, "n": 0} for m in months(f) for r in RAISERS
-                          if not ((counts["month"] == m) & (counts["raised_by"] == r)).any()])
-    out = pd.concat([counts, blank], ignore_index=True) if not blank.empty else counts
-    return out.sort_values(["month", "raised_by", "service"], na_position="first").reset_index(drop=True)
+def _raised_by_month(counts: list[tuple], f: Filters) -> pd.DataFrame:
+    n: dict = {}
+    for month, service, raiser, _, k in counts:
+        if service is not None and raiser is not None:
+            n[(month, service, raiser)] = n.get((month, service, raiser), 0) + k
+    seen = {(m, r) for m, _, r in n}
+    out = [(m, s, r, k) for (m, s, r), k in n.items()]
+    out += [(m, None, r, 0) for m in months(f) for r in RAISERS if (m, r) not in seen]
+    # month, raiser, then service (a month's zero row, with no service, first)
+    out.sort(key=lambda x: (x[0], x[2], x[1] is not None, x[1] or ""))
+    services = [x[1] for x in out]
+    # a zero row has no service: the column then holds None (object), as a table of counts and blanks does
+    return pd.DataFrame({"month": [x[0] for x in out],
+                         "service": pd.Series(services, dtype=object if None in services else None),
+                         "raised_by": [x[2] for x in out], "n": pd.array([x[3] for x in out], dtype="int64")})
 
 
 def stage_mix(con, f: Filters) -> pd.DataFrame:
     """Escalations raised in the period by stage (all four) and raiser, with each stage's share of the raiser's."""
-    return _stage_mix(rows(con, f))
+    return _stage_mix(_counts(con, f))
 
 
-def _stage_mix(df: pd.DataFrame) -> pd.DataFrame:
+def _stage_mix(counts: list[tuple]) -> pd.DataFrame:
     out = []
     for r in RAISERS:
-        d = df[df["raised_by"] == r]
+        mine = [(stage, k) for _, _, raiser, stage, k in counts if raiser == r]
+        total = sum(k for _, k in mine)
         for s in STAGES:
-            k = int((d["stage"] == s).sum())
-            out.append({"raised_by": r, "stage": s, "n": k, "pct": k / len(d) * 100 if len(d) else None})
+            k = sum(n for stage, n in mine if stage == s)
+            out.append({"raised_by": r, "stage": s, "n": k, "pct": k / total * 100 if total else None})
     return pd.DataFrame(out)
 
 
-def _band(days: int) -> str:
-    for upper, label in AGE_BANDS:
-        if upper is None or days <= upper:
-            return label
-    raise AssertionError
+def band_sql(days: str) -> str:
+    """The age band (AGE_BANDS) of a number of days, as SQL over the column ``days`` (a name from this module)."""
+    return "CASE " + " ".join(f"WHEN {days} <= {upper} THEN '{label}'" for upper, label in AGE_BANDS if upper) + \
+        f" ELSE '{AGE_BANDS[-1][1]}' END"
 
 
 def open_on(con, f: Filters) -> pd.DataFrame:
@@ -87,12 +136,12 @@ def open_on(con, f: Filters) -> pd.DataFrame:
     d = f.end
     # The period's start does not apply: an escalation raised before it and still open is open on D.
     cond, params = where(dataclasses.replace(f, month_from=EARLIEST), "raised_date")
-    df = con.execute(f"SELECT {COLUMNS} FROM escalations WHERE {cond} AND (resolved_date IS NULL OR resolved_date > ?) "
-                     "ORDER BY raised_date, escalation_id", [*params, d]).df()
-    df["age_days"] = (pd.Timestamp(d) - pd.to_datetime(df["raised_date"])).dt.days.astype(int)
-    df["age_band"] = [_band(a) for a in df["age_days"]]
-    df["raised_in_period"] = pd.to_datetime(df["raised_date"]) >= pd.Timestamp(f.start)
-    return df.drop(columns=["themes", "resolved_date", "outcome"])
+    return fetch_df(con, f"""
+        SELECT *, {band_sql("age_days")} AS age_band, raised_date >= CAST(? AS DATE) AS raised_in_period FROM (
+            SELECT escalation_id, raised_date, raised_by, service, team, stage,
+                   date_diff('day', raised_date, CAST(? AS DATE)) AS age_days
+            FROM escalations WHERE {cond} AND (resolved_date IS NULL OR resolved_date > ?))
+        ORDER BY raised_date, escalation_id""", [f.start, d, *params, d])
 
 
 def open_by_age(con, f: Filters) -> pd.DataFrame:
@@ -101,57 +150,81 @@ def open_by_age(con, f: Filters) -> pd.DataFrame:
 
 
 def _open_by_age(df: pd.DataFrame) -> pd.DataFrame:
-    full = pd.MultiIndex.from_product([[b for _, b in AGE_BANDS], STAGES], names=["age_band", "stage"])
-    return df.groupby(["age_band", "stage"]).size().reindex(full, fill_value=0).rename("n").reset_index()
+    n = Counter(zip(df["age_band"].tolist(), df["stage"].tolist()))
+    full = [(b, s) for _, b in AGE_BANDS for s in STAGES]
+    return pd.DataFrame({"age_band": [b for b, _ in full], "stage": [s for _, s in full],
+                         "n": pd.array([n.get(k, 0) for k in full], dtype="int64")})
 
 
 def days_to_resolve(con, f: Filters, by: str) -> pd.DataFrame:
     """Median days to resolve per service, raiser or stage: n raised, n resolved, the median (None if none)."""
-    return _days_to_resolve(rows(con, f), by)
-
-
-def _days_to_resolve(df: pd.DataFrame, by: str) -> pd.DataFrame:
-    if by not in ("service", "raised_by", "stage"):
+    if by == "raised_by":
+        cond, params = where(f, "raised_date")
+        got = con.execute(f"SELECT raised_by, count(*), count(resolved_date), "
+                          f"median(date_diff('day', raised_date, resolved_date)) FROM escalations WHERE {cond} "
+                          f"GROUP BY 1", params).fetchall()
+        return _days_to_resolve(got, by)
+    if by not in ("service", "stage"):
         raise ValueError(by)
-    keys = {"raised_by": RAISERS, "stage": STAGES}.get(by) or sorted(df["service"].unique())
+    return _days_to_resolve(_resolve_days(con, f)[by], by)
+
+
+def _days_to_resolve(got: list[tuple], by: str) -> pd.DataFrame:
+    found = {k: (raised, resolved, median) for k, raised, resolved, median in got if k is not None}
+    keys = {"raised_by": RAISERS, "stage": STAGES}.get(by) or sorted(found)
     out = []
     for k in keys:
-        d = df[df[by] == k]
-        done = d["days_to_resolve"].dropna()
-        out.append({by: k, "raised": len(d), "resolved": len(done),
-                    "median_days": float(done.median()) if len(done) else None})
+        raised, resolved, median = found.get(k, (0, 0, None))
+        out.append({by: k, "raised": raised, "resolved": resolved,
+                    "median_days": float(median) if resolved else None})
     return pd.DataFrame(out, columns=[by, "raised", "resolved", "median_days"])
 
 
 def themes(con, f: Filters) -> pd.DataFrame:
     """Escalation themes ranked by the escalations that name them, by raiser, with share of the period's."""
-    return _themes_ranked(rows(con, f))
+    return _themes_ranked(_counts(con, f), _theme_counts(con, f))
 
 
-def _themes_ranked(df: pd.DataFrame, t: pd.DataFrame | None = None) -> pd.DataFrame:
+def _themes_ranked(counts: list[tuple], theme_counts: list[tuple]) -> pd.DataFrame:
     cols = ["rank", "theme", "n", "pct", "IRO", "CP Chair"]
-    t = _themes(df) if t is None else t
-    if t.empty:
+    if not theme_counts:
         return pd.DataFrame(columns=cols)
-    out = t.groupby("theme").size().rename("n").to_frame()
-    out["pct"] = out["n"] / len(df) * 100
-    for r in RAISERS:
-        out[r] = t[t["raised_by"] == r].groupby("theme").size().reindex(out.index, fill_value=0)
-    out = out.reset_index().sort_values(["n", "theme"], ascending=[False, True])
-    out.insert(0, "rank", range(1, len(out) + 1))
-    return out[cols].reset_index(drop=True)
+    raised = sum(r[-1] for r in counts)
+    per: dict = {}
+    for _, raiser, theme, k in theme_counts:
+        t = per.setdefault(theme, {"n": 0, **{r: 0 for r in RAISERS}})
+        t["n"] += k
+        if raiser in t:
+            t[raiser] += k
+    ranked = sorted(per.items(), key=lambda kv: (-kv[1]["n"], kv[0]))
+    return pd.DataFrame({"rank": range(1, len(ranked) + 1), "theme": [k for k, _ in ranked],
+                         "n": pd.array([t["n"] for _, t in ranked], dtype="int64"),
+                         "pct": [t["n"] / raised * 100 for _, t in ranked],
+                         **{r: pd.array([t[r] for _, t in ranked], dtype="int64") for r in RAISERS}})[cols]
 
 
 def theme_trend(con, f: Filters, top: int = 5) -> pd.DataFrame:
     """The ``top`` themes: escalations naming them per financial quarter."""
-    return _theme_trend(rows(con, f), f, top)
+    counts, theme_counts = _counts(con, f), _theme_counts(con, f)
+    return _theme_trend(counts, theme_counts, f, top)
 
 
-def _theme_trend(df: pd.DataFrame, f: Filters, top: int = 5, t: pd.DataFrame | None = None) -> pd.DataFrame:
-    t = _themes(df) if t is None else t       # (escalation, theme) pairs, made once for ranking and trend
-    keep = list(_themes_ranked(df, t)["theme"][:top])
-    out = [{"quarter": q, "theme": th, "n": int(((t["quarter"] == q) & (t["theme"] == th)).sum()),
-            "raised": int((df["quarter"] == q).sum())} for q in quarters(f) for th in keep]
+def _quarter_of(f: Filters) -> dict[str, str]:
+    part = part_quarter_labels(f)
+    return {m: part.get(q, q) for m in months(f) for q in [financial_quarter(dt.date(int(m[:4]), int(m[5:]), 1))]}
+
+
+def _theme_trend(counts: list[tuple], theme_counts: list[tuple], f: Filters, top: int = 5,
+                 ranked: pd.DataFrame | None = None) -> pd.DataFrame:
+    ranked = _themes_ranked(counts, theme_counts) if ranked is None else ranked
+    keep = list(ranked["theme"][:top])
+    quarter = _quarter_of(f)
+    raised, named = Counter(), Counter()
+    for r in counts:
+        raised[quarter.get(r[0])] += r[-1]
+    for month, _, theme, k in theme_counts:
+        named[(quarter.get(month), theme)] += k
+    out = [{"quarter": q, "theme": th, "n": named[(q, th)], "raised": raised[q]} for q in quarters(f) for th in keep]
     return pd.DataFrame(out, columns=["quarter", "theme", "n", "raised"])
 
 
@@ -164,13 +237,22 @@ def ntk_rows(con, f: Filters) -> pd.DataFrame:
     return _with_periods(df, "notified_date", f)
 
 
+def _ntk_counts(con, f: Filters) -> list[tuple]:
+    """(month, category, service, notifications, rapid reviews, national panel); a blank yes/no counts as no."""
+    cond, params = where(f, "notified_date")
+    return con.execute(
+        "SELECT strftime(date_trunc('month', notified_date), '%Y-%m'), category, service, count(*), "
+        "count(*) FILTER (coalesce(rapid_review, false)), count(*) FILTER (coalesce(national_panel_notified, false)) "
+        f"FROM need_to_know WHERE {cond} GROUP BY ALL", params).fetchall()
+
+
 def ntk_headline(con, f: Filters) -> dict:
-    return _ntk_headline(ntk_rows(con, f))
+    return _ntk_headline(_ntk_counts(con, f))
 
 
-def _ntk_headline(df: pd.DataFrame) -> dict:
-    return {"notifications": len(df), "rapid_review": int(df["rapid_review"].fillna(False).astype(bool).sum()),
-            "national_panel": int(df["national_panel_notified"].fillna(False).astype(bool).sum())}
+def _ntk_headline(counts: list[tuple]) -> dict:
+    return {"notifications": sum(r[3] for r in counts), "rapid_review": sum(r[4] for r in counts),
+            "national_panel": sum(r[5] for r in counts)}
 
 
 def ntk_by_quarter(con, f: Filters, by: str) -> pd.DataFrame:
@@ -178,21 +260,25 @@ def ntk_by_quarter(con, f: Filters, by: str) -> pd.DataFrame:
 
     A blank yes/no is unknown and counts as no.
     """
-    return _ntk_by_quarter(ntk_rows(con, f), f, by)
+    return _ntk_by_quarter(_ntk_counts(con, f), f, by)
 
 
-def _ntk_by_quarter(df: pd.DataFrame, f: Filters, by: str) -> pd.DataFrame:
+def _ntk_by_quarter(counts: list[tuple], f: Filters, by: str) -> pd.DataFrame:
     if by not in ("category", "service"):
         raise ValueError(by)
-    df = df.copy()      # the flags are made boolean here; the caller's rows stay as fetched
-    df["rapid_review"] = df["rapid_review"].fillna(False).astype(bool)
-    df["national_panel_notified"] = df["national_panel_notified"].fillna(False).astype(bool)
-    out = (df.groupby(["quarter", by]).agg(notifications=("ntk_id", "size"), rapid_review=("rapid_review", "sum"),
-                                           national_panel=("national_panel_notified", "sum")).reset_index())
+    quarter = _quarter_of(f)
+    sums: dict = {}
+    for month, category, service, n, rapid, panel in counts:
+        key = (quarter.get(month), category if by == "category" else service)
+        if key[1] is None:
+            continue
+        a = sums.setdefault(key, [0, 0, 0])
+        a[0], a[1], a[2] = a[0] + n, a[1] + rapid, a[2] + panel
     order = {q: i for i, q in enumerate(quarters(f))}
-    out = out.sort_values(["quarter", "notifications", by], ascending=[True, False, True],
-                          key=lambda s: s.map(order) if s.name == "quarter" else s)
-    return out.astype({"rapid_review": int, "national_panel": int}).reset_index(drop=True)
+    keys = sorted(sums, key=lambda k: (order.get(k[0], len(order)), -sums[k][0], k[1]))
+    return pd.DataFrame({"quarter": [k[0] for k in keys], by: [k[1] for k in keys],
+                         **{c: pd.array([sums[k][i] for k in keys], dtype="int64")
+                            for i, c in enumerate(("notifications", "rapid_review", "national_panel"))}})
 
 
 def ntk_quarter_totals(con, f: Filters) -> pd.DataFrame:
@@ -206,13 +292,15 @@ def _ntk_quarter_totals(by_service: pd.DataFrame, f: Filters) -> pd.DataFrame:
 
 
 def page_figures(con, f: Filters) -> dict:
-    """Everything the Escalations page shows, from one fetch of each table (not one per figure)."""
-    df, open_now, ntk = rows(con, f), open_on(con, f), ntk_rows(con, f)
-    t = _themes(df)
+    """Everything the Escalations page shows, from a few grouped counts (not one query per figure)."""
+    counts, theme_counts, days, ntk = _counts(con, f), _theme_counts(con, f), _resolve_days(con, f), _ntk_counts(con, f)
+    open_now = open_on(con, f)
+    ranked = _themes_ranked(counts, theme_counts)
     ntk_service = _ntk_by_quarter(ntk, f, "service")
-    return {"headline": headline(con, f), "monthly": _raised_by_month(df, f), "stages": _stage_mix(df),
+    return {"headline": headline(con, f), "monthly": _raised_by_month(counts, f), "stages": _stage_mix(counts),
             "open_now": open_now, "ageing": _open_by_age(open_now),
-            "by_service": _days_to_resolve(df, "service"), "by_stage": _days_to_resolve(df, "stage"),
-            "themes": _themes_ranked(df, t), "trend": _theme_trend(df, f, t=t), "ntk": _ntk_headline(ntk),
-            "ntk_category": _ntk_by_quarter(ntk, f, "category"), "ntk_service": ntk_service,
-            "ntk_totals": _ntk_quarter_totals(ntk_service, f)}
+            "by_service": _days_to_resolve(days["service"], "service"),
+            "by_stage": _days_to_resolve(days["stage"], "stage"),
+            "themes": ranked, "trend": _theme_trend(counts, theme_counts, f, ranked=ranked),
+            "ntk": _ntk_headline(ntk), "ntk_category": _ntk_by_quarter(ntk, f, "category"),
+            "ntk_service": ntk_service, "ntk_totals": _ntk_quarter_totals(ntk_service, f)}

@@ -98,7 +98,8 @@ def test_open_by_age_bands(con):
     got = {(r.age_band, r.stage): r.n for r in a.itertuples() if r.n}
     assert got == {("0–14 days", "Formal 1"): 1, ("57–90 days", "Informal"): 1, ("over 90 days", "Informal"): 1,
                    ("over 90 days", "Formal 2"): 1}
-    assert [esc._band(d) for d in (0, 14, 15, 28, 29, 56, 57, 90, 91)] == [
+    days = (0, 14, 15, 28, 29, 56, 57, 90, 91)
+    assert [con.execute(f"SELECT {esc.band_sql('d')} FROM (SELECT ? AS d)", [d]).fetchone()[0] for d in days] == [
         "0–14 days", "0–14 days", "15–28 days", "15–28 days", "29–56 days", "29–56 days", "57–90 days",
         "57–90 days", "over 90 days"]
 
