@@ -12,6 +12,7 @@ roster end date falls before D + N is not listed as due: they will have left.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
 import pandas as pd
@@ -102,22 +103,22 @@ def due(con, f: Filters, horizons=(30, 60)) -> pd.DataFrame:
     d = f.end
     horizons = sorted(horizons)
     people = staff_status(con, d, d, f.effective_services())
-    seen = con.execute(
-        "SELECT staff_id, observed_date, observation_type FROM observations WHERE observed_date > ? "
-        "AND observed_date <= ?", [add_months(d, -12), d]).df()
-    # Per person, their (date, type) observations: one pass over plain lists (a pandas group per person is slow).
+    # Per person, their (date, type) observations: one pass over plain tuples (a pandas group per person, or
+    # iterating a frame's text column, is slow).
     dates: dict = {}
-    for sid, day, kind in zip(seen["staff_id"].tolist(), seen["observed_date"].dt.date.tolist(),
-                              seen["observation_type"].tolist()):
+    for sid, day, kind in con.execute(
+            "SELECT staff_id, observed_date, observation_type FROM observations WHERE observed_date > ? "
+            "AND observed_date <= ?", [add_months(d, -12), d]).fetchall():
         dates.setdefault(sid, []).append((day, kind))
     # The look-ahead's days and their windows' starts, worked out once for everyone.
     ahead = [(day, add_months(day, -12)) for day in (d + dt.timedelta(days=k) for k in range(1, horizons[-1] + 1))]
+    starts = [start for _, start in ahead]
     rows = []
     for p in people.itertuples(index=False):
         if not p.compliant:
             rows.append((p, "Overdue", d))
             continue
-        day = _first_failure(dates.get(p.staff_id, []), p.needed, p.required_type, d, horizons[-1], ahead)
+        day = _first_lapse(dates.get(p.staff_id, []), p.needed, p.required_type, ahead, starts)
         if day is None or (pd.notna(p.end_date) and p.end_date.date() < day):
             continue   # compliant for the whole look-ahead, or leaving before it matters
         horizon = next(n for n in horizons if day <= d + dt.timedelta(days=n))
@@ -155,6 +156,20 @@ def _first_failure(observations, needed: int, kind: str, d: dt.date, upto: int,
         if not compliant_on(observations, needed, kind, day, start):
             return day
     return None
+
+
+def _first_lapse(observations, needed: int, kind: str, ahead: list[tuple[dt.date, dt.date]],
+                 starts: list[dt.date]) -> dt.date | None:
+    """``_first_failure`` for someone compliant on D, found by a search rather than day by day: with only the
+    observations made by D, the window (start, day] keeps them while start is before them, so the person
+    lapses on the first look-ahead day whose window start reaches the needed-th newest observation or the
+    newest of the required type (window starts never go back as days go on)."""
+    newest = sorted((o for o, _ in observations), reverse=True)
+    of_kind = [o for o, t in observations if t == kind]
+    if len(newest) < needed or not of_kind:
+        return ahead[0][0] if ahead else None
+    i = bisect.bisect_left(starts, min(newest[needed - 1], max(of_kind)))
+    return ahead[i][0] if i < len(ahead) else None
 
 
 def _missing(r) -> str:

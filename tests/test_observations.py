@@ -217,3 +217,21 @@ def test_first_failure_with_the_look_ahead_worked_out_once():
     assert obs.compliant_on(seen, 2, obs.DIRECT, dt.date(2025, 7, 9), dt.date(2024, 7, 9))
     assert not obs.compliant_on(seen, 2, obs.DIRECT, dt.date(2025, 7, 10), dt.date(2024, 7, 10))
     assert obs._first_failure(seen, 2, obs.DIRECT, d, 9) is None        # still compliant on 2025-07-09
+
+
+def test_the_first_lapse_found_by_search_is_the_first_failing_day():
+    """due() finds when someone stops being compliant by a search over the look-ahead; it must give the day the
+    day-by-day rule gives, across leap days, month ends and every way of lapsing (count or type)."""
+    import random
+    from analytics import observations as obs
+    rng = random.Random(5)
+    for d in (dt.date(2024, 2, 29), dt.date(2025, 1, 31), dt.date(2025, 6, 30), dt.date(2024, 12, 31)):
+        ahead = [(day, obs.add_months(day, -12)) for day in (d + dt.timedelta(days=k) for k in range(1, 61))]
+        starts = [s for _, s in ahead]
+        for _ in range(300):
+            needed, kind = rng.choice(list(obs.RULES.values()))
+            seen = [(d - dt.timedelta(days=rng.randint(0, 364)), rng.choice([obs.DIRECT, obs.SUPERVISION, "Other"]))
+                    for _ in range(rng.randint(1, 4))]
+            if not obs.compliant_on(seen, needed, kind, d):
+                continue
+            assert obs._first_lapse(seen, needed, kind, ahead, starts) == obs._first_failure(seen, needed, kind, d, 60)
