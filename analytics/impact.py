@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import grade_days
 from .filters import Filters, add_months, month_start
 from .presentation import DASH, format_pct, round_half_away
 
@@ -103,16 +104,23 @@ SERVICE_SQL = "(CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[
 
 def _counts(con, start: dt.date, end: dt.date, include_start: bool, services: list[str] | None,
             pillar: str | None) -> tuple[int, int]:
-    lower = ">=" if include_start else ">"
-    upper = "<" if include_start else "<="
-    source, extra, params = "audits_final", "", []
-    if pillar:
-        source, extra, params = "audit_pillars_final", " AND pillar = ?", [pillar]
-    n, good = con.execute(
-        f"SELECT count(*), count(*) FILTER (final_rank <= 2) FROM {source} "
-        f"WHERE audit_date {lower} ? AND audit_date {upper} ? AND {SERVICE_SQL}{extra}",
-        [start, end, services, services, *params]).fetchone()
-    return n, good
+    return _counts_many(con, [(start, end, include_start, services, pillar)])[0]
+
+
+def _counts_many(con, windows: list[tuple]) -> list[tuple[int, int]]:
+    """(n, good or better) of the final grades in each window (start, end, include_start, services, pillar):
+    [start, end) when include_start, else (start, end]; one query for them all, over the grades counted per
+    day (a derived table, ``grade_days``)."""
+    parts, params = [], []
+    for i, (start, end, include_start, services, pillar) in enumerate(windows):
+        lower = ">=" if include_start else ">"
+        upper = "<" if include_start else "<="
+        source, p = grade_days.source(pillar)
+        parts.append(f"SELECT {i} AS i, coalesce(sum(n), 0), coalesce(sum(good), 0) FROM {source} "
+                     f"AND audit_date {lower} ? AND audit_date {upper} ? AND {SERVICE_SQL}")
+        params += [*p, start, end, services, services]
+    got = {i: (int(n), int(good)) for i, n, good in con.execute(" UNION ALL ".join(parts), params).fetchall()}
+    return [got[i] for i in range(len(windows))]
 
 
 # --- the comparison (shared by the command and the page) ----------------------------------------
@@ -180,12 +188,21 @@ def measure(con, row: dict, window: int, f: Filters | None = None) -> Comparison
     ``f`` narrows the services to the viewer's filter and scope; its period does not apply, since the
     windows are set by the intervention.
     """
-    w = Windows.of(row, window)
-    services = scope_services(row.get("service"), f)
-    pillar = row.get("target_pillar") or None
-    n1, x1 = _counts(con, w.before_start, w.start, True, services, pillar)
-    n2, x2 = _counts(con, w.end, w.after_end, False, services, pillar)
-    return Comparison(row.get("intervention_id") or "new", pillar or "overall", w, services, n1, x1, n2, x2)
+    return measure_all(con, [row], window, f)[0]
+
+
+def measure_all(con, rows: list[dict], window: int, f: Filters | None = None) -> list[Comparison]:
+    """``measure`` of each row, counted in one query."""
+    plans, windows = [], []
+    for row in rows:
+        w = Windows.of(row, window)
+        services = scope_services(row.get("service"), f)
+        pillar = row.get("target_pillar") or None
+        plans.append((row, w, services, pillar))
+        windows += [(w.before_start, w.start, True, services, pillar), (w.end, w.after_end, False, services, pillar)]
+    counts = _counts_many(con, windows) if windows else []
+    return [Comparison(row.get("intervention_id") or "new", pillar or "overall", w, services,
+                       *counts[2 * k], *counts[2 * k + 1]) for k, (row, w, services, pillar) in enumerate(plans)]
 
 
 def intervention_impact(con, row: dict, window: int) -> dict[str, Any]:
@@ -291,15 +308,13 @@ def monthly_series(con, row: dict, window: int, f: Filters | None, months: list[
         return pd.DataFrame(columns=cols)
     services = scope_services(row.get("service"), f)
     pillar = row.get("target_pillar") or None
-    source, extra, params = "audits_final", "", []
-    if pillar:
-        source, extra, params = "audit_pillars_final", " AND pillar = ?", [pillar]
+    source, params = grade_days.source(pillar)
     start = month_start(span[0])
     end = add_months(month_start(span[1]), 1)
-    got = dict((m, (n, g)) for m, n, g in con.execute(
-        f"SELECT strftime(audit_date, '%Y-%m'), count(*), count(*) FILTER (final_rank <= 2) FROM {source} "
-        f"WHERE audit_date >= ? AND audit_date < ? AND {SERVICE_SQL}{extra} GROUP BY 1",
-        [start, end, services, services, *params]).fetchall())
+    got = dict((m, (int(n), int(g))) for m, n, g in con.execute(
+        f"SELECT strftime(date_trunc('month', audit_date), '%Y-%m'), sum(n), sum(good) FROM {source} "
+        f"AND audit_date >= ? AND audit_date < ? AND {SERVICE_SQL} GROUP BY 1",
+        [*params, start, end, services, services]).fetchall())
     rows, day = [], start
     while day < end:
         m = day.strftime("%Y-%m")
@@ -315,8 +330,8 @@ def monthly_series(con, row: dict, window: int, f: Filters | None, months: list[
 def effects(con, window: int, f: Filters | None = None) -> pd.DataFrame:
     """One row per stored intervention: its target and the before/after comparison (``measure``)."""
     rows = []
-    for r in interventions(con):
-        c = measure(con, r, window, f)
+    stored = interventions(con)
+    for r, c in zip(stored, measure_all(con, stored, window, f)):
         rows.append({
             "intervention_id": r["intervention_id"], "name": r["name"], "kind": r["kind"],
             "start_date": r["start_date"], "end_date": r["end_date"], "service": r["service"],
