@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import statistics
 import sys
 import time
@@ -30,7 +32,8 @@ if str(ROOT) not in sys.path:
 from analytics import (actions, dip_samples, escalations, impact, impact_evidence, kpis,  # noqa: E402
                        observations, reviews, spc, themes, voice)
 from analytics.config import Config, fold  # noqa: E402
-from analytics.filters import Filters, add_months, financial_quarter, part_quarter_labels  # noqa: E402
+from analytics.filters import (Filters, add_months, filter_options, financial_quarter, month_span,  # noqa: E402
+                               part_quarter_labels)
 from analytics.impact import wilson_interval  # noqa: E402
 
 SERVICE = "CF"
@@ -64,7 +67,7 @@ def frames(con, config: Config | None = None) -> dict[str, pd.DataFrame]:
                         "denominator FROM kpi_values"),
         "kpi_benchmarks": q("SELECT kpi_code, period_end, comparator, value FROM kpi_benchmarks"),
         "interventions": q("SELECT * EXCLUDE (_load_id) FROM interventions"),
-        "audits": q("SELECT audit_id, audit_date, service, final_rank FROM audits_final"),
+        "audits": q("SELECT audit_id, audit_date, service, team, final_rank FROM audits_final"),
         "pillars": q("SELECT audit_id, audit_date, service, pillar, final_grade, final_rank, provisional "
                      "FROM audit_pillars_final"),
     }
@@ -583,27 +586,63 @@ def impact_check(con, fr, f: Filters, config: Config) -> None:
         assert close(e.loc[iid, "pct_after"], g2 / n2 * 100 if n2 else None)
 
 
-PAGES: dict[str, Callable] = {"voice": voice_pd, "themes": themes_pd, "escalations": escalations_pd,
-                              "actions": actions_pd, "observations": observations_pd, "reviews": reviews_pd,
-                              "dip_samples": dip_samples_pd, "kpis": kpis_pd, "impact": impact_pd}
-CHECKS: dict[str, Callable] = {"voice": voice_check, "themes": themes_check, "escalations": escalations_check,
-                               "actions": actions_check, "observations": observations_check,
-                               "reviews": reviews_check, "dip_samples": dip_samples_check, "kpis": kpis_check,
-                               "impact": impact_check}
+# --- the filter bar every page shows: its options are one of the page's analytics calls -------------------
+def filter_options_pd(fr) -> dict:
+    """filters.filter_options in pandas: every month from the first audit to the last, the teams, each team's
+    service (the first by name)."""
+    a = fr["audits"]
+    teams = a.dropna(subset=["team"])
+    return {"months": month_span(a["audit_date"].min().date(), a["audit_date"].max().date()) if len(a) else [],
+            "teams": sorted(teams["team"].unique()),
+            "team_services": teams.groupby("team")["service"].min().to_dict()}
+
+
+def with_filter_bar(page: Callable) -> Callable:
+    def run(fr, f: Filters, config: Config):
+        return {"filter_options": filter_options_pd(fr), "page": page(fr, f, config)}
+    return run
+
+
+def with_filter_bar_check(check: Callable) -> Callable:
+    def run(con, fr, f: Filters, config: Config):
+        assert filter_options_pd(fr) == filter_options(con)
+        check(con, fr, f, config)
+    return run
+
+
+_PAGES = {"voice": (voice_pd, voice_check), "themes": (themes_pd, themes_check),
+          "escalations": (escalations_pd, escalations_check), "actions": (actions_pd, actions_check),
+          "observations": (observations_pd, observations_check), "reviews": (reviews_pd, reviews_check),
+          "dip_samples": (dip_samples_pd, dip_samples_check), "kpis": (kpis_pd, kpis_check),
+          "impact": (impact_pd, impact_check)}
+# Every page's baseline includes the filter bar's options, as every page's recorded calls do.
+PAGES: dict[str, Callable] = {k: with_filter_bar(page) for k, (page, _) in _PAGES.items()}
+CHECKS: dict[str, Callable] = {k: with_filter_bar_check(check) for k, (_, check) in _PAGES.items()}
 
 
 # --- a small driver: pandas ms per page, beside nothing else (run.py has the pages' own figures) ----------
 def main(argv=None) -> int:
-    import duckdb
-    from analytics.filters import default_period, filter_options
+    from analytics.database import Database
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", required=True)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--pages", default=",".join(PAGES))
     p.add_argument("--check", action="store_true", help="also assert each baseline equals the analytics answer")
+    p.add_argument("--run-json", type=Path, help="a run.py result (latest-stress.json): print the pages' call "
+                                                 "medians beside the pandas ones, and the ratio")
     a = p.parse_args(argv)
+    duck = {}
+    if a.run_json:
+        for page, row in json.loads(a.run_json.read_text())["app"]["pages"].items():
+            duck[Path(page).stem] = {"default": row["default"]["calls"]["median"],
+                                     SERVICE: row["service"]["calls"]["median"]}
     config = Config()
-    con = duckdb.connect(a.db, read_only=True)
+    with Database(a.db, config).read() as con:     # (a database written by an older version is brought up to date)
+        return _drive(a, con, config, duck)
+
+
+def _drive(a, con, config: Config, duck: dict) -> int:
+    from analytics.filters import default_period
     t0 = time.perf_counter()
     fr = frames(con, config)
     print(f"tables read into pandas in {time.perf_counter() - t0:.1f} s (not counted)")
@@ -617,8 +656,13 @@ def main(argv=None) -> int:
                 t0 = time.perf_counter()
                 PAGES[page](fr, f, config)
                 secs.append(time.perf_counter() - t0)
-            print(f"{page:14} {label:8} pandas median {statistics.median(secs) * 1000:7.0f} ms  "
-                  f"worst {max(secs) * 1000:7.0f} ms{'  (checked)' if a.check else ''}", flush=True)
+            pandas_ms = statistics.median(secs) * 1000
+            beside = ""
+            if page in duck:
+                d = duck[page][label] * 1000
+                beside = f"  pages' calls {d:6.0f} ms  ratio {pandas_ms / d:5.1f}"
+            print(f"{page:14} {label:8} pandas median {pandas_ms:7.0f} ms  worst {max(secs) * 1000:7.0f} ms{beside}"
+                  f"{'  (checked)' if a.check else ''}  [load {os.getloadavg()[0]:.2f}]", flush=True)
     return 0
 
 
