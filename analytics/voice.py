@@ -151,13 +151,6 @@ def _answers(rows) -> dict:
     return out
 
 
-def _themes(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per (record, theme); a theme repeated within a record counts once."""
-    t = df.explode("themes").dropna(subset=["themes"])
-    t = t[t["themes"].str.strip() != ""]
-    return t.drop_duplicates(subset=[t.columns[0], "themes"]).rename(columns={"themes": "theme"})
-
-
 def feedback_headline(con, f: Filters) -> dict:
     return _feedback_headline(_feedback_counts(con, f)[0])
 

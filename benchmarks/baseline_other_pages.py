@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analytics import (actions, dip_samples, escalations, impact, impact_evidence, kpis,  # noqa: E402
+from analytics import (actions, dip_samples, escalations, impact_evidence, kpis,  # noqa: E402
                        observations, reviews, spc, themes, voice)
 from analytics.config import Config, fold  # noqa: E402
 from analytics.filters import (Filters, add_months, filter_options, financial_quarter, month_span,  # noqa: E402
