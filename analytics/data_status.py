@@ -36,8 +36,8 @@ def months_without_audits(con, config: Config) -> pd.DataFrame:
         "months AS (SELECT unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS m FROM bounds "
         "WHERE lo IS NOT NULL), services AS (SELECT unnest(?) AS service) "
         "SELECT s.service, strftime(m.m, '%Y-%m') AS month FROM months m CROSS JOIN services s "
-        "WHERE NOT EXISTS (SELECT 1 FROM audit_rollup a WHERE a.service = s.service "
-        "AND a.month = m.m) ORDER BY list_position(?, s.service), month",
+        "ANTI JOIN (SELECT DISTINCT service, month FROM audit_rollup) a ON a.service = s.service "
+        "AND a.month = m.m ORDER BY list_position(?, s.service), month",
         [config.service_codes, config.service_codes]).df()
 
 
