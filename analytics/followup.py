@@ -108,7 +108,7 @@ def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
             FROM base),
         raw AS (
             {unpivot}),
-        steps AS MATERIALIZED (
+        steps AS (
             SELECT b.audit_id, b.child_ref, b.service, b.team, b.cohort, b.audit_date, b.audit_month,
                    b.final_grade, b.provisional, r.step, r.step_no, r.applies,
                    CASE WHEN r.applies THEN r.due END AS due,
