@@ -174,14 +174,20 @@ def table_view(table: pd.DataFrame) -> pd.DataFrame:
 def headline(con, f: Filters, config: Config) -> dict[str, int]:
     """Counts for the page's headline: audits in follow-up and how many need attention on D."""
     sql, params = _steps_sql(f, config)
-    row = con.execute(f"""WITH {sql}, overdue AS (
-            SELECT audit_id, count(*) FILTER (state = 'overdue') AS n FROM steps GROUP BY audit_id)
+    # An audit needs attention when any step's state on D is overdue: each state from ``rules`` with the same
+    # _state as the steps' (one row per audit, not the four step rows regrouped).
+    overdue, overdue_params = [], []
+    for s in STEPS:
+        state, state_params = _state(f"r.{s}_applies", f"r.{s}_due", f"r.{s}_done", f.end)
+        overdue.append(f"({state}) = 'overdue'")
+        overdue_params += state_params
+    row = con.execute(f"""WITH {sql}
         SELECT count(*), count(*) FILTER (final_rank = 4), count(*) FILTER (final_rank = 3),
-               count(*) FILTER (provisional), count(*) FILTER (o.n > 0),
+               count(*) FILTER (provisional), count(*) FILTER ({' OR '.join(overdue)}),
                count(*) FILTER (NOT has_followup),
                count(*) FILTER (final_rank = 4 AND review_rank = 4 AND review_date <= CAST(? AS DATE))
-        FROM base b JOIN overdue o USING (audit_id)
-        """, [*params, f.end]).fetchone()
+        FROM base b JOIN rules r USING (audit_id)
+        """, [*params, *overdue_params, f.end]).fetchone()
     keys = ("audits", "inadequate", "requires_improvement", "provisional", "with_overdue_step",
             "no_followup_recorded", "still_inadequate_after_review")
     return dict(zip(keys, (int(v or 0) for v in row)))
