@@ -451,7 +451,7 @@ def followup_steps(fr: dict, f: Filters, config: Config) -> tuple[pd.DataFrame, 
     return b, states
 
 
-def followup_page(fr: dict, f: Filters, config: Config, limit: int = 2000) -> dict:
+def followup_page(fr: dict, f: Filters, config: Config, limit: int = 1000) -> dict:
     opts = filter_options(fr)
     b, states = followup_steps(fr, f, config)
     head = {"audits": len(b), "inadequate": int((b["final_rank"] == 4).sum()),
@@ -482,7 +482,7 @@ def followup_page(fr: dict, f: Filters, config: Config, limit: int = 2000) -> di
 def check_followup(con, fr, f, config):
     got = followup_page(fr, f, config)
     assert followup.headline(con, f, config) == got["headline"]
-    table = followup.followup_table(con, f, config, limit=2000)
+    table = followup.followup_table(con, f, config, limit=1000)
     assert list(table["audit_id"]) == list(got["table"]["audit_id"])
     assert list(table["overdue_steps"]) == list(got["table"]["overdue_steps"])
     sc = followup.state_counts(con, f, config)
