@@ -20,7 +20,7 @@ from analytics import (audits, data_status, equality, explorer, followup, inspec
                        overview, pillars, publish)
 from analytics.config import Config
 from analytics.datasets import DATASETS, qi
-from analytics.filters import Filters, add_months, financial_quarter, month_end, month_start
+from analytics.filters import Filters, add_months, month_start
 from analytics.impact import Z95
 
 AUDIT_COLUMNS = ("audit_id, audit_date, audit_month, service, team, cohort, child_ref, auditor_id, auditor_role, "

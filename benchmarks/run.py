@@ -269,6 +269,41 @@ def check_baselines(db_path: Path, pages: list[str] | None = None) -> dict:
 def pandas_baseline(db_path: Path, runs: int, app_pages: dict | None = None, pages: list[str] | None = None) -> dict:
     """The summary and every page with a baseline, in plain pandas over DataFrames read once, beside the
     library's time (the summary's own call; a page's recorded calls from the app process) and the ratio."""
+    from analytics.config import Config
+    from analytics.database import Database
+    config = Config()
+    db = Database(db_path, config)
+    out = summary_baseline(db_path, runs)        # its DataFrames are freed before the pages' are read
+    # The pages: the library's figure is the page's recorded calls (app process), for the same filters.
+    for mod in baseline_modules():
+        wanted = [pg for pg in mod.PAGES if (not pages or pg in pages)
+                  and (app_pages is None or f"pages/{pg}.py" in app_pages)]
+        if not wanted:
+            continue
+        with db.read() as c:
+            t0 = time.perf_counter()
+            fr = mod.frames(c)
+            out["read_into_pandas_seconds"] += time.perf_counter() - t0
+            filters = {label: bench_filters(c, service) for label, service in (("default", None), ("service", SERVICE))}
+        for page in wanted:
+            for label, f in filters.items():
+                q = []
+                for _ in range(runs):
+                    t0 = time.perf_counter()
+                    mod.PAGES[page](fr, f, config)
+                    q.append(time.perf_counter() - t0)
+                row = {"pandas": stats(q), "load_average": loadavg()}
+                calls = (app_pages or {}).get(f"pages/{page}.py", {}).get(label)
+                if calls:
+                    row["duckdb"] = calls["calls"]
+                    row["ratio"] = statistics.median(q) / calls["calls"]["median"]
+                out[f"{page}/{label}"] = row
+        del fr
+    return out
+
+
+def summary_baseline(db_path: Path, runs: int) -> dict:
+    """The summary in plain pandas over DataFrames read once, beside ``metrics.summary``."""
     import duckdb
     import pandas as pd
     from analytics.config import Config
@@ -344,33 +379,6 @@ def pandas_baseline(db_path: Path, runs: int, app_pages: dict | None = None, pag
             q.append(time.perf_counter() - t0)
         out[f"summary/{label}"] = {"duckdb": stats(d), "pandas": stats(q),
                                    "ratio": statistics.median(q) / statistics.median(d)}
-    del a, p, la, es
-
-    # The pages: the library's figure is the page's recorded calls (app process), for the same filters.
-    for mod in baseline_modules():
-        wanted = [pg for pg in mod.PAGES if (not pages or pg in pages)
-                  and (app_pages is None or f"pages/{pg}.py" in app_pages)]
-        if not wanted:
-            continue
-        with db.read() as c:
-            t0 = time.perf_counter()
-            fr = mod.frames(c)
-            out["read_into_pandas_seconds"] += time.perf_counter() - t0
-            filters = {label: bench_filters(c, service) for label, service in (("default", None), ("service", SERVICE))}
-        for page in wanted:
-            for label, f in filters.items():
-                q = []
-                for _ in range(runs):
-                    t0 = time.perf_counter()
-                    mod.PAGES[page](fr, f, config)
-                    q.append(time.perf_counter() - t0)
-                row = {"pandas": stats(q), "load_average": loadavg()}
-                calls = (app_pages or {}).get(f"pages/{page}.py", {}).get(label)
-                if calls:
-                    row["duckdb"] = calls["calls"]
-                    row["ratio"] = statistics.median(q) / calls["calls"]["median"]
-                out[f"{page}/{label}"] = row
-        del fr
     return out
 
 
