@@ -31,12 +31,13 @@ def last_loads(con) -> pd.DataFrame:
 def months_without_audits(con, config: Config) -> pd.DataFrame:
     """Months (between the first and last audit month) in which a service has no audits."""
     return con.execute(
-        "WITH bounds AS (SELECT date_trunc('month', min(audit_date)) AS lo, date_trunc('month', max(audit_date)) AS hi "
-        "FROM audits), months AS (SELECT unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS m FROM bounds "
+        # Over the per-month counts (rollups.py): a service's month has audits when it has a row there.
+        "WITH bounds AS (SELECT min(month) AS lo, max(month) AS hi FROM audit_rollup), "
+        "months AS (SELECT unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS m FROM bounds "
         "WHERE lo IS NOT NULL), services AS (SELECT unnest(?) AS service) "
         "SELECT s.service, strftime(m.m, '%Y-%m') AS month FROM months m CROSS JOIN services s "
-        "WHERE NOT EXISTS (SELECT 1 FROM audits a WHERE a.service = s.service "
-        "AND date_trunc('month', a.audit_date) = m.m) ORDER BY list_position(?, s.service), month",
+        "ANTI JOIN (SELECT DISTINCT service, month FROM audit_rollup) a ON a.service = s.service "
+        "AND a.month = m.m ORDER BY list_position(?, s.service), month",
         [config.service_codes, config.service_codes]).df()
 
 

@@ -23,7 +23,7 @@ from typing import Iterator
 
 import duckdb
 
-from . import grade_days
+from . import grade_days, rollups
 from .config import Config
 from .datasets import DATASETS, Dataset
 from .datasets import qi
@@ -143,7 +143,7 @@ LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade
 # What the derived tables are built from: a load that changes audits or pillars changes a row count or
 # the latest load id (every inserted or updated row carries its load's id); the grade scale comes from
 # the configuration.
-DERIVED_VERSION = "v3"   # raise when the derived tables' definition changes: the next read rebuilds them
+DERIVED_VERSION = "v4"   # raise when the derived tables' definition changes: the next read rebuilds them
 _DERIVED_FROM = f"""SELECT '{DERIVED_VERSION}/' || (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audits) || '/' ||
     (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audit_pillars) || '/' ||
     (SELECT coalesce(string_agg(label || '=' || rank, ',' ORDER BY rank), '') FROM grade_scale)"""
@@ -158,8 +158,8 @@ def _derived_current(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
-    """Rebuild audits_final, audit_pillars_final and what derives from them (grade_days) when what they derive
-    from has changed; True if rebuilt."""
+    """Rebuild audits_final, audit_pillars_final and what derives from them (analytics/rollups.py,
+    analytics/grade_days.py) when their inputs have changed; True if rebuilt."""
     state = con.execute(_DERIVED_FROM).fetchone()[0]
     kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
                              "WHERE table_name IN ('audits_final', 'audit_pillars_final', '_derived_state')").fetchall())
@@ -171,6 +171,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool
             con.execute(f"DROP VIEW {name}")
     con.execute(f"CREATE OR REPLACE TABLE audits_final AS {AUDITS_FINAL}")
     con.execute(f"CREATE OR REPLACE TABLE audit_pillars_final AS {AUDIT_PILLARS_FINAL}")
+    rollups.refresh(con)   # the per-month counts of audits_final, in the same write
     grade_days.refresh(con)     # derived from the two above: rebuilt with them, never apart
     con.execute("CREATE OR REPLACE TABLE _derived_state (state VARCHAR)")
     con.execute("INSERT INTO _derived_state VALUES (?)", [state])

@@ -194,11 +194,17 @@ def _counts_of_every_characteristic(con, f: Filters, table: str, by_pillar: bool
     keys = [f"g{i}" for i in range(len(CHARACTERISTICS))]
     extra = ", pillar" if by_pillar else ""
     sets = ", ".join(f"({k}{extra})" for k in keys)
+    # Counted per combination of the raw characteristics first (a few thousand rows), then labelled and
+    # regrouped: the labels are worked out per combination, not per row (a year is ~700,000 pillar rows).
     df = con.execute(
-        f"""SELECT {', '.join(keys)}{extra}, count(*) AS n, count(*) FILTER (final_rank <= 2) AS good,
-                   count(*) FILTER (provisional) AS provisional
+        f"""WITH raw AS (
+                SELECT {', '.join(CHARACTERISTICS)}{extra}, count(*) AS n, count(*) FILTER (final_rank <= 2) AS good,
+                       count(*) FILTER (provisional) AS provisional
+                FROM {table} WHERE {cond} GROUP BY ALL)
+            SELECT {', '.join(keys)}{extra}, CAST(sum(n) AS BIGINT) AS n, CAST(sum(good) AS BIGINT) AS good,
+                   CAST(sum(provisional) AS BIGINT) AS provisional
             FROM (SELECT {', '.join(f'{group_sql(c)} AS {k}' for c, k in zip(CHARACTERISTICS, keys))}{extra},
-                         final_rank, provisional FROM {table} WHERE {cond})
+                         n, good, provisional FROM raw)
             GROUP BY GROUPING SETS ({sets})""", params).df()
     cols = (["pillar"] if by_pillar else []) + ["n", "good", "provisional"]
     return {c: df[df[k].notna()][[k, *cols]].rename(columns={k: "group"}).reset_index(drop=True)

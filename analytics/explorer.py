@@ -93,12 +93,16 @@ def audit_rows(con, f: Filters, config: Config, drill: Drill = Drill(), limit: i
                       f"count(*) FILTER (WHERE pillar = ?) AS {n}" for g, n in cols)
     pivot_params = [p for pillar in config.pillars for p in (pillar, pillar)]
     select = ", ".join(f"p.{g}, coalesce(p.{n}, 0) AS {n}" for g, n in cols)
+    # A pillar row carries its audit's date and columns, so the audits' filters and their earliest day bound
+    # the pillar rows to read: a few blocks of the date-ordered rows, not every pillar row's id.
+    period, period_params = where(f, "audit_date", audit_columns=True)
     df = con.execute(
         f"""WITH a AS (SELECT {', '.join(COLUMNS)} FROM audits_final WHERE {cond}),
                  p AS (SELECT audit_id{', ' + pivot if pivot else ''} FROM audit_pillars_final
-                       WHERE audit_id IN (SELECT audit_id FROM a) GROUP BY audit_id)
+                       WHERE {period} AND audit_date >= (SELECT min(audit_date) FROM a)
+                         AND audit_id IN (SELECT audit_id FROM a) GROUP BY audit_id)
             SELECT a.*{', ' + select if select else ''} FROM a LEFT JOIN p USING (audit_id)
-            ORDER BY a.audit_date DESC, a.audit_id""", params + pivot_params).df()
+            ORDER BY a.audit_date DESC, a.audit_id""", params + pivot_params + period_params).df()
     keep = [i for i in range(len(config.pillars)) if df[f"_n{i}"].sum() > 0]
     df = df.drop(columns=[f"_n{i}" for i in range(len(config.pillars))]
                  + [f"_p{i}" for i in range(len(config.pillars)) if i not in keep])

@@ -105,7 +105,7 @@ def month_span(first: dt.date | None, last: dt.date | None) -> list[str]:
 
 def audit_months(con) -> list[str]:
     """Every month from the first to the last audit month, gaps included (empty when no audits)."""
-    return month_span(*con.execute("SELECT min(audit_date), max(audit_date) FROM audits").fetchone())
+    return month_span(*con.execute("SELECT min(month), max(month) FROM audit_rollup").fetchone())
 
 
 def spanning(*month_lists: list[str]) -> list[str]:
@@ -119,12 +119,13 @@ def spanning(*month_lists: list[str]) -> list[str]:
 
 def filter_options(con) -> dict[str, list[str]]:
     """The values the filter widgets offer, from the stored audits."""
+    # From the per-month counts (rollups.py), which hold every month, team and service of the audits.
+    teams = con.execute("SELECT team, min(service) FROM audit_rollup WHERE team IS NOT NULL GROUP BY 1 "
+                        "ORDER BY 1").fetchall()
     return {
         "months": audit_months(con),
-        "teams": [r[0] for r in con.execute(
-            "SELECT DISTINCT team FROM audits WHERE team IS NOT NULL ORDER BY 1").fetchall()],
-        "team_services": dict(con.execute(
-            "SELECT team, min(service) FROM audits WHERE team IS NOT NULL GROUP BY 1").fetchall()),
+        "teams": [t for t, _ in teams],
+        "team_services": dict(teams),
     }
 
 

@@ -22,6 +22,7 @@ cannot be judged yet and are left out, as are steps that do not apply.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 import pandas as pd
 
@@ -72,26 +73,33 @@ def _state(applies: str, due: str, done: str, end) -> tuple[str, list]:
                      ELSE 'not yet due' END""", [end, end, end])
 
 
-def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
-    """SQL for one row per (audit, step) with due, done and state on D; the audits are those in ``f``.
-
-    ``rules`` holds, per audit, whether each step applies, its due day and its done day (the step rules,
-    written once); ``steps`` is that unpivoted, one row per (audit, step), with the state on D."""
+def _base_sql(f: Filters) -> tuple[str, list]:
+    """The audits in ``f`` graded Requires Improvement or Inadequate with their follow-up row (if any)."""
     cond, params = where(f, "audit_date", audit_columns=True)
-    d = days(config)
-    state, state_params = _state("r.applies", "r.due", "r.done", f.end)
-    unpivot = "\n            UNION ALL\n".join(
-        f"SELECT audit_id, '{s}' AS step, {i} AS step_no, {s}_applies AS applies, {s}_due AS due, "
-        f"{s}_done AS done FROM rules" for i, s in enumerate(STEPS, 1))
-    sql = f"""
-        base AS MATERIALIZED (
+    return f"""
             SELECT a.audit_id, a.child_ref, a.service, a.team, a.cohort, a.audit_date, a.audit_month,
                    a.final_grade, a.final_rank, a.provisional, fu.audit_id IS NOT NULL AS has_followup,
                    fu.managers_notified_date, fu.reflective_meeting_date, fu.review_due_date, fu.review_date,
                    fu.review_grade, g.rank AS review_rank, fu.head_of_service_notified_date
             FROM (SELECT * FROM audits_final WHERE final_rank >= 3 AND {cond}) a
             LEFT JOIN audit_followups fu ON fu.audit_id = a.audit_id
-            LEFT JOIN grade_scale g ON g.label = fu.review_grade),
+            LEFT JOIN grade_scale g ON g.label = fu.review_grade""", params
+
+
+def _steps_sql(f: Filters, config: Config, base: str | None = None) -> tuple[str, list]:
+    """SQL for one row per (audit, step) with due, done and state on D; the audits are those in ``f``.
+
+    ``rules`` holds, per audit, whether each step applies, its due day and its done day (the step rules,
+    written once); ``steps`` is that unpivoted, one row per (audit, step), with the state on D.
+    ``base``: a temporary table holding ``_base_sql(f)``'s rows (``page_figures``), read instead of the join."""
+    base_sql, params = (f"SELECT * FROM {base}", []) if base else _base_sql(f)
+    d = days(config)
+    state, state_params = _state("r.applies", "r.due", "r.done", f.end)
+    unpivot = "\n            UNION ALL\n".join(
+        f"SELECT audit_id, '{s}' AS step, {i} AS step_no, {s}_applies AS applies, {s}_due AS due, "
+        f"{s}_done AS done FROM rules" for i, s in enumerate(STEPS, 1))
+    sql = f"""
+        base AS MATERIALIZED ({base_sql}),
         rules AS MATERIALIZED (
             SELECT audit_id,
                    TRUE AS managers_notified_applies, audit_date + CAST(? AS INTEGER) AS managers_notified_due,
@@ -108,7 +116,7 @@ def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
             FROM base),
         raw AS (
             {unpivot}),
-        steps AS MATERIALIZED (
+        steps AS (
             SELECT b.audit_id, b.child_ref, b.service, b.team, b.cohort, b.audit_date, b.audit_month,
                    b.final_grade, b.provisional, r.step, r.step_no, r.applies,
                    CASE WHEN r.applies THEN r.due END AS due,
@@ -126,14 +134,15 @@ def step_states(con, f: Filters, config: Config) -> pd.DataFrame:
     return con.execute(f"WITH {sql} SELECT * FROM steps ORDER BY audit_id, step_no", params).df()
 
 
-def followup_table(con, f: Filters, config: Config, limit: int | None = None) -> pd.DataFrame:
+def followup_table(con, f: Filters, config: Config, limit: int | None = None, base: str | None = None
+                   ) -> pd.DataFrame:
     """One row per audit graded Inadequate or Requires Improvement, overdue steps first.
 
     Columns: pseudonymous references, dates and grades; per step its due day, done day and state;
     ``overdue_steps``; ``still_inadequate`` (a review done by D graded the record Inadequate again).
     ``limit``: only the first ``limit`` rows (what the screen shows: a year of a big council has ~45,000).
     """
-    sql, params = _steps_sql(f, config)
+    sql, params = _steps_sql(f, config, base)
     tail, extra = ("LIMIT ?", [int(limit)]) if limit is not None else ("", [])
     # One row per audit straight from ``rules`` (no regrouping of the steps: a year of a big council has
     # ~180,000 of them), each state from the same _state as the steps'.
@@ -171,25 +180,31 @@ def table_view(table: pd.DataFrame) -> pd.DataFrame:
     return view
 
 
-def headline(con, f: Filters, config: Config) -> dict[str, int]:
+def headline(con, f: Filters, config: Config, base: str | None = None) -> dict[str, int]:
     """Counts for the page's headline: audits in follow-up and how many need attention on D."""
-    sql, params = _steps_sql(f, config)
-    row = con.execute(f"""WITH {sql}, overdue AS (
-            SELECT audit_id, count(*) FILTER (state = 'overdue') AS n FROM steps GROUP BY audit_id)
+    sql, params = _steps_sql(f, config, base)
+    # An audit needs attention when any step's state on D is overdue: each state from ``rules`` with the same
+    # _state as the steps' (one row per audit, not the four step rows regrouped).
+    overdue, overdue_params = [], []
+    for s in STEPS:
+        state, state_params = _state(f"r.{s}_applies", f"r.{s}_due", f"r.{s}_done", f.end)
+        overdue.append(f"({state}) = 'overdue'")
+        overdue_params += state_params
+    row = con.execute(f"""WITH {sql}
         SELECT count(*), count(*) FILTER (final_rank = 4), count(*) FILTER (final_rank = 3),
-               count(*) FILTER (provisional), count(*) FILTER (o.n > 0),
+               count(*) FILTER (provisional), count(*) FILTER ({' OR '.join(overdue)}),
                count(*) FILTER (NOT has_followup),
                count(*) FILTER (final_rank = 4 AND review_rank = 4 AND review_date <= CAST(? AS DATE))
-        FROM base b JOIN overdue o USING (audit_id)
-        """, [*params, f.end]).fetchone()
+        FROM base b JOIN rules r USING (audit_id)
+        """, [*params, *overdue_params, f.end]).fetchone()
     keys = ("audits", "inadequate", "requires_improvement", "provisional", "with_overdue_step",
             "no_followup_recorded", "still_inadequate_after_review")
     return dict(zip(keys, (int(v or 0) for v in row)))
 
 
-def state_counts(con, f: Filters, config: Config) -> pd.DataFrame:
+def state_counts(con, f: Filters, config: Config, base: str | None = None) -> pd.DataFrame:
     """Steps per state on D: columns step, step_label, state, n (every step × state, zeros included)."""
-    sql, params = _steps_sql(f, config)
+    sql, params = _steps_sql(f, config, base)
     got = con.execute(f"WITH {sql} SELECT step, state, count(*) AS n FROM steps GROUP BY ALL", params).df()
     grid = pd.DataFrame([(s, st) for s in STEPS for st in STATES], columns=["step", "state"])
     out = grid.merge(got, on=["step", "state"], how="left")
@@ -198,7 +213,8 @@ def state_counts(con, f: Filters, config: Config) -> pd.DataFrame:
     return out
 
 
-def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by: str = "service") -> pd.DataFrame:
+def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by: str = "service",
+                  base: str | None = None) -> pd.DataFrame:
     """On-time % of each step (per ``by`` and, with a grain, per audit period) with its Wilson interval.
 
     Columns: [period,] by, step, step_label, judged (the denominator: done on time, done late or overdue
@@ -222,7 +238,7 @@ def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by:
                  f"GROUP BY ALL")
         params = [*params, f.start, month_start(f.month_to)]
     else:
-        sql, params = _steps_sql(f, config)
+        sql, params = _steps_sql(f, config, base)
         period = {None: "", "month": "audit_month AS period, ",
                   "quarter": QUARTER_SQL.format(d="audit_date") + " AS period, "}[grain]
         query = f"WITH {sql} SELECT {period}{by}, step, any_value(step_no) AS step_no, {counts} FROM steps GROUP BY ALL"
@@ -238,6 +254,23 @@ def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by:
     df["ci_low"] = [c[0] for c in cis]
     df["ci_high"] = [c[1] for c in cis]
     return df
+
+
+def page_figures(con, f: Filters, config: Config, grain: str = "month", limit: int | None = None) -> dict:
+    """The Follow-up page's figures: ``headline``, ``followup_table`` (first ``limit`` rows), ``state_counts``,
+    ``on_time_rates`` over the period and per period of the grain. The audits in follow-up and their
+    follow-up rows are joined once into a temporary table of this connection and every figure reads it
+    (the join reads every follow-up row: once a page view, not five times)."""
+    base = f"_followup_base_{uuid.uuid4().hex}"
+    sql, params = _base_sql(f)
+    con.execute(f"CREATE TEMPORARY TABLE {base} AS {sql}", params)
+    try:
+        return {"headline": headline(con, f, config, base), "table": followup_table(con, f, config, limit, base),
+                "states": state_counts(con, f, config, base), "overall": on_time_rates(con, f, config, base=base),
+                # the rolling grain reaches two months before the period: its own join
+                "series": on_time_rates(con, f, config, grain, base=None if grain == "rolling3" else base)}
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {base}")
 
 
 def rates_table(rates: pd.DataFrame) -> pd.DataFrame:

@@ -45,18 +45,18 @@ def pool(con, f: Filters, config: Config) -> pd.DataFrame:
         inner_params.append(list(f.scope))
     cond, params = where(dataclasses.replace(f, month_from=start.strftime("%Y-%m")), "audit_date",
                          audit_columns=True)
+    # Sorted here rather than in pandas (a big council's pool is ~50,000 children): cohorts in their
+    # configured order (CIN, CP, CIC, Court), others after alphabetically, then the lowest grades first.
     df = con.execute(
         f"""WITH latest AS (
-                SELECT * FROM audits_final WHERE {inner}
+                SELECT {COLUMNS}, auditor_role FROM audits_final WHERE {inner}
                 QUALIFY row_number() OVER (PARTITION BY child_ref ORDER BY audit_date DESC, audit_id DESC) = 1)
-            SELECT {COLUMNS} FROM latest WHERE {cond}""",
-        [*inner_params, *params]).df()
+            SELECT {COLUMNS} FROM latest WHERE {cond}
+            ORDER BY list_position(?, cohort) NULLS LAST, cohort NULLS LAST, final_rank DESC NULLS LAST,
+                     audit_date DESC NULLS LAST, child_ref NULLS LAST""",
+        [*inner_params, *params, list(config.cohorts)]).df()
     df["child_age_band"] = df["child_age_band"].fillna(NOT_RECORDED)
-    # Cohorts in their configured order (CIN, CP, CIC, Court, ...), then the lowest grades first.
-    cohorts = {c: i for i, c in enumerate(_order("cohort", df["cohort"].unique().tolist(), config))}
-    return df.sort_values(["cohort", "final_rank", "audit_date", "child_ref"], ascending=[True, False, False, True],
-                          key=lambda col: col.map(cohorts) if col.name == "cohort" else col,
-                          kind="stable").reset_index(drop=True)
+    return df
 
 
 def pool_counts(pool_df: pd.DataFrame, config: Config, by: str = "cohort") -> pd.DataFrame:
@@ -100,10 +100,13 @@ def _order(by: str, values: list, config: Config) -> list:
 def exemplars(con, f: Filters, config: Config) -> pd.DataFrame:
     """Audits in the period marked as good-practice exemplars, newest first, with their Outstanding pillars."""
     cond, params = where(f, "audit_date", audit_columns=True)
+    # The Outstanding pillar rows of the exemplars, joined once: a pillar row carries its audit's date and
+    # columns, so the same filters bound the pillar rows read (a year's blocks, not every row per audit).
     return con.execute(
-        f"""SELECT a.audit_id, a.child_ref, a.audit_date, a.service, a.team, a.cohort, a.final_grade,
-                   a.provisional,
-                   (SELECT string_agg(p.pillar, '; ' ORDER BY list_position(?, p.pillar)) FROM audit_pillars_final p
-                    WHERE p.audit_id = a.audit_id AND p.final_rank = 1) AS outstanding_pillars
-            FROM audits_final a WHERE a.exemplar AND {cond}
-            ORDER BY a.audit_date DESC, a.audit_id""", [config.pillars, *params]).df()
+        f"""WITH a AS (SELECT audit_id, child_ref, audit_date, service, team, cohort, final_grade, provisional
+                       FROM audits_final WHERE exemplar AND {cond}),
+                 p AS (SELECT audit_id, string_agg(pillar, '; ' ORDER BY list_position(?, pillar)) AS outstanding_pillars
+                       FROM audit_pillars_final
+                       WHERE final_rank = 1 AND {cond} AND audit_id IN (SELECT audit_id FROM a) GROUP BY audit_id)
+            SELECT a.*, p.outstanding_pillars FROM a LEFT JOIN p USING (audit_id)
+            ORDER BY a.audit_date DESC, a.audit_id""", [*params, config.pillars, *params]).df()

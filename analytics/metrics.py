@@ -8,6 +8,7 @@ import duckdb
 
 from .config import Config
 from .filters import Filters, where
+from .rollups import GRADE_TOTALS, total
 
 
 def pct(numerator: int | float, denominator: int | float) -> float | None:
@@ -30,28 +31,28 @@ def resolve_period(con: duckdb.DuckDBPyConnection, f: Filters) -> Filters:
 
 
 # --- audits -------------------------------------------------------------------------------
-GRADE_COUNTS = ("count(*) AS n, count(*) FILTER (provisional) AS provisional, "
-                "count(*) FILTER (final_rank <= 2) AS good, count(*) FILTER (final_rank = 4) AS inadequate")
-
-
 def audit_headline(con, f: Filters, config: Config) -> dict[str, Any]:
-    cond, params = where(f, "audit_date", audit_columns=True)
-    n, provisional, good, inadequate = con.execute(
-        f"SELECT {GRADE_COUNTS} FROM audits_final WHERE {cond}", params).fetchone()
-    by_rank = dict(con.execute(f"SELECT final_rank, count(*) FROM audits_final WHERE {cond} GROUP BY 1",
-                               params).fetchall())
+    cond, params = where(f, "month", audit_columns=True)
+    # One pass over the per-month counts (rollups.py): every figure adds up the final-rank totals.
+    by_rank = {rank: (n, provisional) for rank, n, provisional in con.execute(
+        f"SELECT final_rank, {total()}, {total('provisional')} FROM audit_rollup WHERE {cond} GROUP BY 1",
+        params).fetchall()}
+    n = sum(v[0] for v in by_rank.values())
+    good = sum(v[0] for r, v in by_rank.items() if r is not None and r <= 2)
+    inadequate = sum(v[0] for r, v in by_rank.items() if r == 4)
     return {
-        "count": n, "provisional": provisional,
+        "count": n, "provisional": sum(v[1] for v in by_rank.values()),
         "good_or_better_pct": pct(good, n), "inadequate_pct": pct(inadequate, n),
-        "by_grade": {label: by_rank.get(rank, 0) for rank, label in enumerate(config.grade_labels, start=1)},
+        "by_grade": {label: by_rank.get(rank, (0,))[0] for rank, label in enumerate(config.grade_labels, start=1)},
     }
 
 
 def audits_by(con, f: Filters, column: str) -> list[tuple]:
     """(key, count, % good or better, % inadequate) per service, team, cohort or month with audits."""
     assert column in ("service", "team", "cohort", "auditor_role", "audit_month")
-    cond, params = where(f, "audit_date", audit_columns=True)
-    rows = con.execute(f"SELECT {column}, {GRADE_COUNTS} FROM audits_final WHERE {cond} GROUP BY 1 ORDER BY 1",
+    key = "strftime(month, '%Y-%m')" if column == "audit_month" else column
+    cond, params = where(f, "month", audit_columns=True)
+    rows = con.execute(f"SELECT {key}, {GRADE_TOTALS} FROM audit_rollup WHERE {cond} GROUP BY 1 ORDER BY 1",
                        params).fetchall()
     return [(key, n, pct(good, n), pct(inad, n)) for key, n, _, good, inad in rows]
 
@@ -77,8 +78,8 @@ def pillar_summary(con, f: Filters, config: Config) -> dict[str, dict]:
 
 def grade_pairs(con, f: Filters) -> list[tuple[int, int, int]]:
     """(auditor rank, moderated rank, count) over the moderated audits."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    return con.execute(f"SELECT auditor_rank, moderated_rank, count(*) FROM audits_final "
+    cond, params = where(f, "month", audit_columns=True)
+    return con.execute(f"SELECT auditor_rank, moderated_rank, {total()} FROM audit_rollup "
                        f"WHERE {cond} AND moderated_rank IS NOT NULL GROUP BY 1, 2", params).fetchall()
 
 
@@ -118,11 +119,10 @@ def moderation(con, f: Filters) -> dict[str, Any]:
 
 
 def benchmarking(con, f: Filters) -> dict[str, int]:
-    cond, params = where(f, "audit_date", audit_columns=True)
+    cond, params = where(f, "month", audit_columns=True)
     benchmarked, changed = con.execute(
-        f"SELECT count(*) FILTER (benchmarked_grade IS NOT NULL), "
-        f"count(*) FILTER (benchmarked_grade IS NOT NULL AND benchmarked_grade IS DISTINCT FROM moderated_grade) "
-        f"FROM audits_final WHERE {cond}", params).fetchone()
+        f"SELECT {total('benchmarked')}, {total('benchmark_changed')} FROM audit_rollup WHERE {cond}",
+        params).fetchone()
     return {"benchmarked": benchmarked, "changed": changed}
 
 

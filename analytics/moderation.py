@@ -19,6 +19,7 @@ from .config import Config
 from .filters import Filters, add_months, financial_quarter, month_start, part_quarter_labels, where
 from .impact import wilson_interval
 from .presentation import DASH, format_pct, round_half_away
+from .rollups import total
 
 GRADES = 4
 RESAMPLES = 2000
@@ -129,9 +130,9 @@ def pair_figures(pairs: Pairs) -> dict[str, Any]:
 # --- audits --------------------------------------------------------------------------------------
 def audit_counts(con, f: Filters) -> dict[str, int]:
     """Audits in the filters, how many are moderated and how many provisional (not in the drift figures)."""
-    cond, params = where(f, "audit_date", audit_columns=True)
+    cond, params = where(f, "month", audit_columns=True)
     audits, provisional = con.execute(
-        f"SELECT count(*), count(*) FILTER (provisional) FROM audits_final WHERE {cond}", params).fetchone()
+        f"SELECT {total()}, {total('provisional')} FROM audit_rollup WHERE {cond}", params).fetchone()
     return {"audits": audits, "moderated": audits - provisional, "provisional": provisional}
 
 
@@ -172,8 +173,8 @@ def by_group(con, f: Filters, by: str, config: Config | None = None) -> pd.DataF
     """
     if by not in BY_COLUMNS:
         raise ValueError(by)
-    cond, params = where(f, "audit_date", audit_columns=True)
-    groups = con.execute(f"SELECT {by}, min(service), count(*), count(*) FILTER (provisional) FROM audits_final "
+    cond, params = where(f, "month", audit_columns=True)
+    groups = con.execute(f"SELECT {by}, min(service), {total()}, {total('provisional')} FROM audit_rollup "
                          f"WHERE {cond} AND {by} IS NOT NULL GROUP BY 1 ORDER BY 1", params).fetchall()
     if by == "service" and config is not None:
         order = {code: i for i, code in enumerate(config.service_codes)}
@@ -181,7 +182,7 @@ def by_group(con, f: Filters, by: str, config: Config | None = None) -> pd.DataF
     # Every group's grade pairs from one query (the filters narrowed to a group are the filters and the
     # group's value), rather than three queries per group.
     pairs: dict[str, list] = {}
-    for key, a, m, n in con.execute(f"SELECT {by}, auditor_rank, moderated_rank, count(*) FROM audits_final "
+    for key, a, m, n in con.execute(f"SELECT {by}, auditor_rank, moderated_rank, {total()} FROM audit_rollup "
                                     f"WHERE {cond} AND {by} IS NOT NULL AND moderated_rank IS NOT NULL "
                                     f"GROUP BY 1, 2, 3", params).fetchall():
         pairs.setdefault(key, []).append((a, m, n))
@@ -238,8 +239,8 @@ def trend(con, f: Filters, grain: str = "month") -> pd.DataFrame:
 # --- benchmarking panel ----------------------------------------------------------------------------
 def benchmark_pairs(con, f: Filters) -> Pairs:
     """(moderated rank, benchmarked rank, count) over the benchmarked audits."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    return con.execute(f"SELECT moderated_rank, benchmarked_rank, count(*) FROM audits_final WHERE {cond} "
+    cond, params = where(f, "month", audit_columns=True)
+    return con.execute(f"SELECT moderated_rank, benchmarked_rank, {total()} FROM audit_rollup WHERE {cond} "
                        f"AND benchmarked_rank IS NOT NULL AND moderated_rank IS NOT NULL GROUP BY 1, 2",
                        params).fetchall()
 
@@ -261,10 +262,14 @@ def pillar_pairs(con, f: Filters) -> dict[str, Pairs]:
     """Per pillar, (auditor rank, moderated rank, count) over the moderated pillar rows."""
     cond, params = where(f, "audit_date", audit_columns=True)
     out: dict[str, Pairs] = {}
+    # Counted per pillar and grade labels first, then ranked: the grade scale is joined to a few dozen
+    # rows, not to every pillar row.
     for pillar, a, m, n in con.execute(
-            f"SELECT p.pillar, ga.rank, gm.rank, count(*) FROM audit_pillars_final p "
+            f"SELECT p.pillar, ga.rank, gm.rank, CAST(sum(p.n) AS BIGINT) FROM ("
+            f"SELECT pillar, auditor_grade, moderated_grade, count(*) AS n FROM audit_pillars_final "
+            f"WHERE {cond} AND moderated_grade IS NOT NULL GROUP BY ALL) p "
             f"JOIN grade_scale ga ON ga.label = p.auditor_grade JOIN grade_scale gm ON gm.label = p.moderated_grade "
-            f"WHERE {cond} GROUP BY ALL ORDER BY ALL", params).fetchall():
+            f"GROUP BY ALL ORDER BY ALL", params).fetchall():
         out.setdefault(pillar, []).append((a, m, n))
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .audits import completion
+from .audits import completion_totals
 from .config import Config
 from .filters import Filters, add_months, month_start
 from .metrics import audit_headline, pct, pillar_summary
@@ -40,8 +40,7 @@ class Figure:
 
 
 def _completion_pct(con, f: Filters, config: Config) -> tuple[float | None, int]:
-    df = completion(con, f, config)
-    expected, done = int(df["expected"].sum()), int(df["completed"].sum())
+    done, expected = completion_totals(con, f, config)   # completion()'s columns added up
     return pct(done, expected), expected
 
 

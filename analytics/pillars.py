@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .audits import per_period_sql, with_intervals
+from .audits import _widen, with_intervals
 from .config import Config
-from .filters import Filters, mark_part_quarters, where
+from .filters import Filters, add_months, financial_quarter, mark_part_quarters, month_span, month_start, where
 
 ALL_SERVICES = "All services"
 
@@ -19,8 +19,6 @@ ALL_SERVICES = "All services"
 PILLAR_ROWS = """(SELECT audit_id, pillar, final_grade, final_rank, audit_date, service, team,
                          cohort, auditor_role, provisional, audit_rank
                   FROM audit_pillars_final)"""
-COUNTS = ("count(*) AS n, count(*) FILTER (final_rank <= 2) AS good, count(*) FILTER (final_rank = 4) AS inadequate, "
-          "count(*) FILTER (provisional) AS provisional")
 
 
 def ordered(values, configured: list[str]) -> list[str]:
@@ -47,49 +45,87 @@ def _sort(df: pd.DataFrame, config: Config, pillar: bool = True, service: bool =
     return df.drop(columns=[c for c in ("_s", "_p") if c in df.columns]).reset_index(drop=True)
 
 
-def by_pillar(con, f: Filters, config: Config) -> pd.DataFrame:
+def pillar_counts(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
+    """Pillar rows counted per month, service, pillar, final pillar rank, provisional flag and how the pillar
+    compares with its audit's final rank (``cmp``: 1 below, 0 same, -1 above): a few thousand rows that
+    every figure of this module adds up, so a page reads the year's pillar rows once, not once a figure.
+    With the rolling grain the months reach two back before the period (each month stands for three)."""
+    g = _widen(f, -2) if grain == "rolling3" else f
+    cond, params = where(g, "audit_date", audit_columns=True)
+    return con.execute(
+        f"SELECT strftime(m, '%Y-%m') AS month, service, pillar, final_rank, provisional, cmp, n FROM ("
+        f"SELECT date_trunc('month', audit_date) AS m, service, pillar, final_rank, provisional, "
+        f"sign(final_rank - audit_rank) AS cmp, count(*) AS n FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL)",
+        params).df()
+
+
+def _add_up(counts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """COUNTS (n, good, inadequate, provisional) per ``keys`` from ``pillar_counts``' rows, as int64."""
+    rank = counts["final_rank"]
+    n = counts["n"].astype("int64")
+    parts = pd.DataFrame({k: counts[k] for k in keys} | {
+        "n": n, "good": n.where(rank <= 2, 0), "inadequate": n.where(rank == 4, 0),
+        "provisional": n.where(counts["provisional"].fillna(False).astype(bool), 0)})
+    return parts.groupby(keys, sort=False, dropna=False).sum().reset_index()
+
+
+def by_pillar(con, f: Filters, config: Config, counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per pillar: n rows, good, inadequate, provisional, % good or better (Wilson interval), % inadequate.
 
     The same figures as ``summary``'s ``pillars`` for the same filters.
     """
-    cond, params = where(f, "audit_date", audit_columns=True)
-    df = con.execute(f"SELECT pillar, {COUNTS} FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL", params).df()
-    return _sort(with_intervals(df), config)
+    counts = pillar_counts(con, f) if counts is None else counts
+    return _sort(with_intervals(_add_up(counts, ["pillar"])), config)
 
 
-def by_service(con, f: Filters, config: Config) -> pd.DataFrame:
+def by_service(con, f: Filters, config: Config, counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The heatmap's cells: per service and pillar, the same columns as ``by_pillar``."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    df = con.execute(f"SELECT service, pillar, {COUNTS} FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL",
-                     params).df()
-    return _sort(with_intervals(df), config, service=True)
+    counts = pillar_counts(con, f) if counts is None else counts
+    return _sort(with_intervals(_add_up(counts, ["service", "pillar"])), config, service=True)
 
 
-def heatmap(con, f: Filters, config: Config) -> pd.DataFrame:
+def heatmap(con, f: Filters, config: Config, counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Service x pillar cells plus an "All services" column per pillar (which equals ``summary``'s pillars)."""
-    cells = by_service(con, f, config)
-    total = by_pillar(con, f, config).assign(service=ALL_SERVICES)
+    counts = pillar_counts(con, f) if counts is None else counts
+    cells = by_service(con, f, config, counts)
+    total = by_pillar(con, f, config, counts).assign(service=ALL_SERVICES)
     return pd.concat([cells, total[cells.columns]], ignore_index=True) if not cells.empty else cells
 
 
-def distribution(con, f: Filters, config: Config) -> pd.DataFrame:
+def distribution(con, f: Filters, config: Config, counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Pillar rows per final pillar grade: pillar, grade, rank, n, share_pct (every grade listed, 0 included)."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    counts = con.execute(f"SELECT pillar, final_rank AS rank, count(*) AS n FROM {PILLAR_ROWS} WHERE {cond} "
-                         f"GROUP BY ALL", params).df()
+    counts = pillar_counts(con, f) if counts is None else counts
     if counts.empty:
         return pd.DataFrame(columns=["pillar", "grade", "rank", "n", "share_pct"])
+    counts = counts.assign(rank=counts["final_rank"], n=counts["n"].astype("int64"))
+    counts = counts.groupby(["pillar", "rank"], sort=False, dropna=False)["n"].sum().reset_index()
     grid = pd.MultiIndex.from_product([counts["pillar"].unique(), range(1, 5)], names=["pillar", "rank"])
-    df = counts.set_index(["pillar", "rank"])["n"].reindex(grid, fill_value=0).reset_index()
+    ranked = counts[counts["rank"].notna()].astype({"rank": "int64"})
+    df = ranked.set_index(["pillar", "rank"])["n"].reindex(grid, fill_value=0).reset_index()
     df["grade"] = [config.grade_labels[r - 1] for r in df["rank"]]
     df["share_pct"] = df["n"] / df.groupby("pillar")["n"].transform("sum") * 100
     return _sort(df[["pillar", "grade", "rank", "n", "share_pct"]], config)
 
 
-def trend(con, f: Filters, config: Config, grain: str = "month") -> pd.DataFrame:
-    """% good or better per pillar per period (month, financial quarter, or rolling 3 months to each month)."""
-    sql, params = per_period_sql(f, grain, PILLAR_ROWS, "period, pillar", COUNTS)
-    return mark_part_quarters(_sort(with_intervals(con.execute(sql, params).df()), config), f, grain)
+def trend(con, f: Filters, config: Config, grain: str = "month", counts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """% good or better per pillar per period (month, financial quarter, or rolling 3 months to each month).
+
+    ``counts``: ``pillar_counts(con, f, grain)`` when the caller has them."""
+    counts = pillar_counts(con, f, grain) if counts is None else counts
+    if grain not in ("month", "quarter", "rolling3"):
+        raise ValueError(grain)
+    if grain == "month" or counts.empty:
+        df = _add_up(counts.rename(columns={"month": "period"}), ["period", "pillar"])
+    elif grain == "quarter":
+        quarter = {m: financial_quarter(month_start(m)) for m in counts["month"].unique()}
+        df = _add_up(counts.assign(period=counts["month"].map(quarter)), ["period", "pillar"])
+    elif grain == "rolling3":
+        months = month_span(f.start, month_start(f.month_to))
+        spans = [counts[(counts["month"] >= add_months(month_start(m), -2).strftime("%Y-%m"))
+                        & (counts["month"] <= m)].assign(period=m) for m in months]
+        df = _add_up(pd.concat(spans, ignore_index=True), ["period", "pillar"])
+    df = df.sort_values(["period", "pillar"]).reset_index(drop=True)
+    return mark_part_quarters(_sort(with_intervals(df), config), f, grain)
 
 
 def strongest_weakest(cells: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -113,21 +149,33 @@ def strongest_weakest(cells: pd.DataFrame, config: Config) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)[columns]
 
 
-def held_back(con, f: Filters, config: Config) -> pd.DataFrame:
+def held_back(con, f: Filters, config: Config, counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """How often each pillar is graded below the audit's overall final grade (the pillar that holds audits back).
 
     below = pillar rows whose final pillar rank is worse (higher) than their audit's final rank;
     below_pct = below / the pillar's rows x 100 (with its Wilson interval); same and above for context.
     """
-    cond, params = where(f, "audit_date", audit_columns=True)
-    df = con.execute(
-        f"SELECT pillar, count(*) AS n, count(*) FILTER (final_rank > audit_rank) AS below, "
-        f"count(*) FILTER (final_rank = audit_rank) AS same, count(*) FILTER (final_rank < audit_rank) AS above, "
-        f"count(*) FILTER (provisional) AS provisional FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL", params).df()
+    counts = pillar_counts(con, f) if counts is None else counts
+    n = counts["n"].astype("int64")
+    df = pd.DataFrame({"pillar": counts["pillar"], "n": n, "below": n.where(counts["cmp"] == 1, 0),
+                       "same": n.where(counts["cmp"] == 0, 0), "above": n.where(counts["cmp"] == -1, 0),
+                       "provisional": n.where(counts["provisional"].fillna(False).astype(bool), 0)})
+    df = df.groupby("pillar", sort=False, dropna=False).sum().reset_index()
     df = with_intervals(df.assign(_i=0), good="below", inadequate="_i")
     df = df.rename(columns={"good_pct": "below_pct", "good_ci_low": "below_ci_low", "good_ci_high": "below_ci_high"})
     df = df.drop(columns=["_i", "inadequate_pct"])
     return _sort(df, config)
+
+
+def page_figures(con, f: Filters, config: Config, grain: str = "month") -> dict:
+    """The Pillar breakdown page's figures from one read of the pillar rows (``pillar_counts``): heatmap cells,
+    distribution, trend over the grain, held back, and (audits, provisional) behind them."""
+    counts = pillar_counts(con, f, grain)
+    # The rolling grain's counts reach two months back; every other figure is over the period itself.
+    period = counts[counts["month"] >= f.month_from] if grain == "rolling3" else counts
+    return {"cells": heatmap(con, f, config, period), "distribution": distribution(con, f, config, period),
+            "trend": trend(con, f, config, grain, counts), "held_back": held_back(con, f, config, period),
+            "audits": provisional_audits(con, f)}
 
 
 def provisional_audits(con, f: Filters) -> tuple[int, int]:

@@ -14,7 +14,10 @@ Steps (each figure is recorded with the machine's load average, since other work
    the process's peak memory, and 1/4/20 concurrent readers (threads, each opening its own read-only
    connection per page view, as the pages do) running the overview page's calls for ``--reader-seconds``;
 5. a plain pandas baseline (tables read into DataFrames once; the timing covers filtering and grouping)
-   of the summary and of the overview page's figures, beside the DuckDB figure and the ratio.
+   of the summary and of every page that has one (``baseline_audit_pages.py``, ``baseline_other_pages.py``:
+   ``frames``, ``PAGES``, ``CHECKS``), beside the library's figure (for a page, its recorded calls' median
+   from step 4, same filters) and the ratio. ``--check-baselines`` first asserts each baseline's answer
+   equals the library's.
 """
 from __future__ import annotations
 
@@ -216,15 +219,97 @@ def app_worker(a) -> int:
     return 0
 
 
-# --- the pandas baseline -----------------------------------------------------------------------------
-def pandas_baseline(db_path: Path, runs: int) -> dict:
-    """Summary and overview figures in plain pandas over DataFrames read once, against the library's."""
+# --- the pandas baselines ----------------------------------------------------------------------------
+# Each module defines frames(con) (tables read once, not timed), PAGES (page stem -> the page's figures in
+# pandas for a Filters) and CHECKS (page stem -> asserts the pandas answer equals the library's).
+BASELINE_MODULES = ("baseline_audit_pages", "baseline_other_pages")
+
+
+def baseline_modules() -> list:
+    import importlib
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    out = []
+    for name in BASELINE_MODULES:
+        try:
+            out.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:       # a module that exists but fails to import is an error, not a skip
+                raise
+    return out
+
+
+def bench_filters(con, service: str | None):
+    """The filters a page opens with (the last 12 audit months), for every service or for one."""
+    from analytics.filters import Filters, default_period, filter_options
+    months = filter_options(con)["months"]
+    first, last = default_period(months) if months else (None, None)
+    return Filters(month_from=first, month_to=last, services=(service,) if service else None)
+
+
+def check_baselines(db_path: Path, pages: list[str] | None = None) -> dict:
+    """Run every CHECKS entry (default filters and one service): the pandas answers equal the library's."""
+    from analytics.config import Config
+    from analytics.database import Database
+    config = Config()
+    db = Database(db_path, config)
+    done = {}
+    with db.read() as con:
+        for mod in baseline_modules():
+            fr = mod.frames(con)
+            for page, check in mod.CHECKS.items():
+                if pages and page not in pages:
+                    continue
+                for label, service in (("default", None), ("service", SERVICE)):
+                    check(con, fr, bench_filters(con, service), config)
+                done[page] = mod.__name__
+    return done
+
+
+def pandas_baseline(db_path: Path, runs: int, app_pages: dict | None = None, pages: list[str] | None = None) -> dict:
+    """The summary and every page with a baseline, in plain pandas over DataFrames read once, beside the
+    library's time (the summary's own call; a page's recorded calls from the app process) and the ratio."""
+    from analytics.config import Config
+    from analytics.database import Database
+    config = Config()
+    db = Database(db_path, config)
+    out = summary_baseline(db_path, runs)        # its DataFrames are freed before the pages' are read
+    # The pages: the library's figure is the page's recorded calls (app process), for the same filters.
+    for mod in baseline_modules():
+        wanted = [pg for pg in mod.PAGES if (not pages or pg in pages)
+                  and (app_pages is None or f"pages/{pg}.py" in app_pages)]
+        if not wanted:
+            continue
+        with db.read() as c:
+            t0 = time.perf_counter()
+            fr = mod.frames(c)
+            out["read_into_pandas_seconds"] += time.perf_counter() - t0
+            filters = {label: bench_filters(c, service) for label, service in (("default", None), ("service", SERVICE))}
+        for page in wanted:
+            for label, f in filters.items():
+                q = []
+                for _ in range(runs):
+                    t0 = time.perf_counter()
+                    mod.PAGES[page](fr, f, config)
+                    q.append(time.perf_counter() - t0)
+                row = {"pandas": stats(q), "load_average": loadavg()}
+                calls = (app_pages or {}).get(f"pages/{page}.py", {}).get(label)
+                if calls:
+                    row["duckdb"] = calls["calls"]
+                    row["ratio"] = statistics.median(q) / calls["calls"]["median"]
+                out[f"{page}/{label}"] = row
+        del fr
+    return out
+
+
+def summary_baseline(db_path: Path, runs: int) -> dict:
+    """The summary in plain pandas over DataFrames read once, beside ``metrics.summary``."""
     import duckdb
     import pandas as pd
     from analytics.config import Config
     from analytics.database import Database
     from analytics.filters import Filters, default_period, filter_options
-    from analytics import metrics, overview, audits as audits_mod
+    from analytics import metrics
     config = Config()
     con = duckdb.connect(str(db_path), read_only=True)
     t0 = time.perf_counter()
@@ -265,7 +350,7 @@ def pandas_baseline(db_path: Path, runs: int) -> dict:
         mod = df.dropna(subset=["moderated_rank"])
         pairs = mod.groupby(["auditor_rank", "moderated_rank"]).size()
         bench = int(df["benchmarked_grade"].notna().sum())
-        start, end = pd.Timestamp(first + "-01"), pd.Timestamp(first + "-01") + pd.offsets.MonthEnd(0)
+        start = pd.Timestamp(first + "-01")
         end = pd.Timestamp(last + "-01") + pd.offsets.MonthEnd(0)
         lam = (la["raised_date"] >= start) & (la["raised_date"] <= end)
         esm = (es["raised_date"] >= start) & (es["raised_date"] <= end)
@@ -278,48 +363,22 @@ def pandas_baseline(db_path: Path, runs: int) -> dict:
         return (headline(df), by_service, by_month, pillars, pairs, bench, int((~finished).sum()),
                 len(e), days.median())
 
-    def pd_overview(first, last, service):
-        def prev(m, k):
-            y, mo = int(m[:4]), int(m[5:]) - k
-            while mo < 1:
-                y, mo = y - 1, mo + 12
-            return f"{y:04d}-{mo:02d}"
-        figs = [headline(span(last, last, service)), headline(span(prev(last, 1), prev(last, 1), service)),
-                headline(span(prev(last, 12), prev(last, 1), service)), headline(span(first, last, service))]
-        df = span(first, last, service)
-        dist = df["final_rank"].value_counts(normalize=True)
-        series = df.assign(good=df["final_rank"] <= 2).groupby(["month", "service"]).agg(
-            n=("audit_id", "size"), good=("good", "sum"))
-        return figs, dist, series
-
     first, last = default_period(months) if months else (None, None)
     db = Database(db_path, config)
     out = {"read_into_pandas_seconds": read_secs}
     for label, service in (("default", None), ("service", SERVICE)):
         f = Filters(month_from=first, month_to=last, services=(service,) if service else None)
-
-        def duck_summary():
+        d, q = [], []
+        for _ in range(runs):
+            t0 = time.perf_counter()
             with db.read() as c:
                 metrics.summary(c, f, config)
-
-        def duck_overview():
-            with db.read() as c:
-                overview.headline(c, f, config)
-                overview.sentences(c, f, config)
-                audits_mod.grade_distribution(c, f, config)
-                audits_mod.grade_series(c, f, "month", by="service")
-        for name, duck, pdf in (("summary", duck_summary, lambda: pd_summary(first, last, service)),
-                                ("overview", duck_overview, lambda: pd_overview(first, last, service))):
-            d, q = [], []
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                duck()
-                d.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                pdf()
-                q.append(time.perf_counter() - t0)
-            out[f"{name}/{label}"] = {"duckdb": stats(d), "pandas": stats(q),
-                                      "ratio": statistics.median(q) / statistics.median(d)}
+            d.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            pd_summary(first, last, service)
+            q.append(time.perf_counter() - t0)
+        out[f"summary/{label}"] = {"duckdb": stats(d), "pandas": stats(q),
+                                   "ratio": statistics.median(q) / statistics.median(d)}
     return out
 
 
@@ -335,6 +394,8 @@ def main(argv=None) -> int:
     p.add_argument("--readers", default="1,4,20", help="concurrent reader counts ('' to skip)")
     p.add_argument("--reader-seconds", type=float, default=30)
     p.add_argument("--pages", help="only these pages (comma-separated stems)")
+    p.add_argument("--check-baselines", action="store_true",
+                   help="first assert that each pandas baseline gives the library's figures")
     p.add_argument("--keep", action="store_true", help="keep the generated files and database")
     p.add_argument("--app-worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--db", help=argparse.SUPPRESS)
@@ -408,7 +469,10 @@ def main(argv=None) -> int:
     res["app"] = json.loads(wj.read_text())
     wj.unlink()
     res["app"]["seconds"] = time.perf_counter() - t0
-    res["baseline"] = pandas_baseline(db, a.runs)
+    if a.check_baselines:
+        print("baselines equal the library:", ", ".join(check_baselines(db, a.pages and a.pages.split(","))),
+              flush=True)
+    res["baseline"] = pandas_baseline(db, a.runs, res["app"]["pages"], a.pages and a.pages.split(","))
     res["environment"]["load_average_end"] = loadavg()
 
     print_table(res)
@@ -445,10 +509,13 @@ def print_table(res: dict) -> None:
               f"{ms(d.get('calls_cpu', d['calls'])['median']):>7} "
               f"{ms(s['calls']['median']):>9} {ms(s['calls']['worst']):>10} "
               f"{d['apptest']['median']:7.2f} {s['apptest']['median']:6.2f}  {d.get('load_average', [''])[0]}")
-    print(f"\n{'pandas baseline':22} {'duckdb ms':>10} {'pandas ms':>10} {'ratio':>7}")
+    print(f"\n{'pandas baseline':22} {'duckdb ms':>10} {'pandas ms':>10} {'ratio':>7}  (duckdb: a page's recorded calls)")
     for k, v in res["baseline"].items():
         if isinstance(v, dict):
-            print(f"{k:22} {ms(v['duckdb']['median']):>10} {ms(v['pandas']['median']):>10} {v['ratio']:7.1f}")
+            duck = f"{ms(v['duckdb']['median']):>10}" if "duckdb" in v else f"{'-':>10}"
+            ratio = f"{v['ratio']:7.1f}" if "ratio" in v else f"{'-':>7}"
+            flag = "" if "ratio" not in v or v["ratio"] >= 10 else "  < 10x"
+            print(f"{k:22} {duck} {ms(v['pandas']['median']):>10} {ratio}{flag}")
     print(f"(DataFrames read once in {res['baseline']['read_into_pandas_seconds']:.2f} s, not counted)")
     if res["app"].get("readers"):
         print("\nconcurrent readers (overview page's calls, own connection per page view):")

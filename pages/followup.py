@@ -14,11 +14,8 @@ STYLED_ROWS = 1000
 source, f, grain = ui.page_start("Inadequate and Requires Improvement follow-up")
 config = ui.config()
 with source.db.read() as con:
-    head = followup.headline(con, f, config)
-    table = followup.followup_table(con, f, config, limit=STYLED_ROWS)
-    states = followup.state_counts(con, f, config)
-    overall = followup.on_time_rates(con, f, config)
-    series = followup.on_time_rates(con, f, config, grain)
+    figures = followup.page_figures(con, f, config, grain, limit=STYLED_ROWS)
+head, table, states, overall, series = (figures[k] for k in ("headline", "table", "states", "overall", "series"))
 if head["audits"] == 0:
     ui.empty("No audit graded Requires Improvement or Inadequate matches these filters: widen the period or "
              "clear a filter.")

@@ -10,11 +10,9 @@ from analytics.presentation import format_pct
 source, f, grain = ui.page_start("Pillar breakdown")
 config = ui.config()
 with source.db.read() as con:
-    cells = pillars.heatmap(con, f, config)
-    dist = pillars.distribution(con, f, config)
-    series = pillars.trend(con, f, config, grain)
-    held = pillars.held_back(con, f, config)
-    n_audits, n_provisional = pillars.provisional_audits(con, f)
+    figures = pillars.page_figures(con, f, config, grain)
+cells, dist, series, held = (figures[k] for k in ("cells", "distribution", "trend", "held_back"))
+n_audits, n_provisional = figures["audits"]
 if cells.empty:
     ui.empty("No pillar grades match these filters: widen the period or clear a filter.")
     st.stop()

@@ -8,10 +8,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import gen_data  # noqa: E402
+import run  # noqa: E402
 
 
 def test_generator_is_deterministic_and_follows_the_contract(tmp_path):
@@ -48,5 +51,60 @@ def test_benchmark_runs_at_a_tiny_scale_and_saves_its_figures(tmp_path):
     assert {k: v["errors"] for k, v in res["app"]["readers"].items()} == {"1": 0, "2": 0}
     assert all(v["pages"] > 0 for v in res["app"]["readers"].values())
     assert {"summary/default", "overview/default", "summary/service", "overview/service"} <= set(res["baseline"])
+    for key in ("overview/default", "overview/service"):     # a page's pandas time beside its recorded calls
+        row, page = res["baseline"][key], res["app"]["pages"]["pages/overview.py"][key.split("/")[1]]
+        assert row["duckdb"] == page["calls"] and row["ratio"] == row["pandas"]["median"] / page["calls"]["median"]
     assert "scale tiny" in proc.stdout and "pages/s" in proc.stdout
     assert not list(tmp_path.glob("*.duckdb"))                # the database is deleted unless --keep
+
+
+# --- the pandas baselines equal the library --------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory):
+    """The tiny scale loaded as the benchmark loads it."""
+    out = tmp_path_factory.mktemp("tiny")
+    files = gen_data.write_scale("tiny", 1, out / "data")["files"]
+    db = out / "tiny.duckdb"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("QA_DASHBOARD_CONFIG", None)
+    subprocess.run([sys.executable, "-m", "analytics.cli", "load", "--db", str(db), *[f["path"] for f in files.values()]],
+                   check=True, capture_output=True, env=env, cwd=ROOT, timeout=300)
+    return db
+
+
+@pytest.fixture(scope="module")
+def tiny_frames(tiny_db):
+    from analytics.database import Database
+    with Database(tiny_db).read() as con:
+        return {m.__name__: m.frames(con) for m in run.baseline_modules()}
+
+
+CHECKED = [(m.__name__, page) for m in run.baseline_modules() for page in m.CHECKS]
+
+
+def test_every_page_baseline_has_its_check():
+    for m in run.baseline_modules():
+        assert set(m.PAGES) == set(m.CHECKS), m.__name__
+    assert {"overview", "trends", "pillars", "explorer", "equality", "moderation", "followup", "inspection",
+            "data", "publish"} <= {page for _, page in CHECKED}
+
+
+@pytest.mark.parametrize("module, page", CHECKED)
+@pytest.mark.parametrize("service", [None, run.SERVICE])
+def test_each_pandas_baseline_gives_the_library_figures(tiny_db, tiny_frames, module, page, service):
+    import importlib
+    from analytics.config import Config
+    from analytics.database import Database
+    mod = importlib.import_module(module)
+    with Database(tiny_db).read() as con:
+        mod.CHECKS[page](con, tiny_frames[module], run.bench_filters(con, service), Config())
+
+
+def test_a_baseline_that_computes_something_else_fails_its_check(tiny_db, tiny_frames, monkeypatch):
+    import baseline_audit_pages as b
+    from analytics.config import Config
+    from analytics.database import Database
+    real = b.headline_of
+    monkeypatch.setattr(b, "headline_of", lambda df, config: real(df[df["final_rank"] != 4], config))
+    with Database(tiny_db).read() as con, pytest.raises(AssertionError):
+        b.CHECKS["overview"](con, tiny_frames["baseline_audit_pages"], run.bench_filters(con, None), Config())

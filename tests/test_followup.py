@@ -243,6 +243,24 @@ def test_on_time_by_month_quarter_and_rolling(con):
     assert (row["period"], row["judged"], row["on_time"]) == ("2025-03", 3, 1)
 
 
+@pytest.mark.parametrize("grain", ["month", "quarter", "rolling3"])
+def test_page_figures_join_once_and_equal_each_figure(con, grain):
+    """The page's figures read one temporary join of the audits and their follow-up rows: they equal each
+    function's own, the temporary table is gone afterwards, and the rolling grain still reaches back."""
+    import pandas as pd
+    got = fu.page_figures(con, Q1, Config(), grain, limit=5)
+    assert got["headline"] == fu.headline(con, Q1, Config())
+    pd.testing.assert_frame_equal(got["table"], fu.followup_table(con, Q1, Config(), limit=5))
+    pd.testing.assert_frame_equal(got["states"], fu.state_counts(con, Q1, Config()))
+    pd.testing.assert_frame_equal(got["overall"], fu.on_time_rates(con, Q1, Config()))
+    pd.testing.assert_frame_equal(got["series"], fu.on_time_rates(con, Q1, Config(), grain))
+    assert not con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    march = fu.page_figures(con, Filters("2025-03", "2025-03"), Config(), "rolling3")["series"]
+    row = march[(march["service"] == "MASH") & (march["step"] == "managers_notified")].iloc[0]
+    assert (row["judged"], row["on_time"]) == (3, 1)       # January's and February's audits too, as above
+    assert got["headline"]["audits"] == 11
+
+
 def test_judged_on_the_period_end(con):
     """With D = 2025-01-31 the steps done in February were not done yet."""
     jan = Filters("2025-01", "2025-01")

@@ -206,6 +206,24 @@ def test_trend_rolling_three_months(con, config):
         ("2025-02", V): (2, 4), ("2025-02", AS): (1, 4), ("2025-02", P): (1, 2)}
 
 
+@pytest.mark.parametrize("grain", ["month", "quarter", "rolling3"])
+def test_page_figures_are_each_figure_from_one_read(con, config, grain):
+    """The page reads the pillar rows once: its figures equal the functions' own. With the rolling grain the
+    counts reach back two months for the trend only (February's heatmap must not count January)."""
+    import pandas as pd
+    from analytics import pillars
+    f = F("2025-02", "2025-04")
+    got = pillars.page_figures(con, f, config, grain)
+    pd.testing.assert_frame_equal(got["cells"], pillars.heatmap(con, f, config))
+    pd.testing.assert_frame_equal(got["distribution"], pillars.distribution(con, f, config))
+    pd.testing.assert_frame_equal(got["trend"], pillars.trend(con, f, config, grain))
+    pd.testing.assert_frame_equal(got["held_back"], pillars.held_back(con, f, config))
+    assert got["audits"] == pillars.provisional_audits(con, f)
+    # February to April, by hand: V graded A03 O, A04 R, A05 G, A06 G, A07 G -> 4 of 5 good or better
+    v = rows(got["cells"], "service", "pillar")[(pillars.ALL_SERVICES, V)]
+    assert (v["n"], v["good"]) == (5, 4)
+
+
 # --- strongest and weakest ---------------------------------------------------------------------------------
 def test_strongest_and_weakest_pillar_per_service(con, config):
     from analytics import pillars

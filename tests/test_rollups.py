@@ -1,0 +1,93 @@
+"""The per-month roll-ups (analytics/rollups.py): counts worked out by hand, and rebuilt in every write that
+changes the audits (a load, an undo, an erasure), so no figure is ever read from stale counts.
+
+Grade ranks: Outstanding 1, Good 2, Requires Improvement 3, Inadequate 4; final = benchmarked, else
+moderated, else the auditor's.
+"""
+import datetime as dt
+
+import pytest
+
+from conftest import load_csv_texts, run_cli
+
+HEADER = "audit_id,audit_date,service,team,child_ref,cohort,auditor_id,auditor_role,auditor_grade,moderated_grade,benchmarked_grade\n"
+# A1 and A2: January, MASH team M1, auditor S01 (two audits, one auditor-month).
+# A3: February, AI team A1, Outstanding -> moderated Good -> benchmarked Requires Improvement (changed).
+# A4 and A5: February, AI team A1, Good and Good: one roll-up row with n = 2.
+AUDITS = HEADER + """\
+A1,2025-01-10,MASH,M1,C01,CP,S01,Team Manager,Good,Good,
+A2,2025-01-20,MASH,M1,C02,CIN,S01,Team Manager,Requires Improvement,,
+A3,2025-02-05,AI,A1,C03,CP,S02,Service Manager,Outstanding,Good,Requires Improvement
+A4,2025-02-15,AI,A1,C04,CP,S02,Service Manager,Good,Good,
+A5,2025-02-20,AI,A1,C05,CP,S02,Service Manager,Good,Good,
+"""
+COLUMNS = ("month, service, team, cohort, auditor_role, final_grade, final_rank, provisional, auditor_rank, "
+           "moderated_rank, benchmarked_rank, benchmarked, benchmark_changed, n")
+JAN, FEB, MAR = dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)
+BY_HAND = [
+    (JAN, "MASH", "M1", "CIN", "Team Manager", "Requires Improvement", 3, True, 3, None, None, False, False, 1),
+    (JAN, "MASH", "M1", "CP", "Team Manager", "Good", 2, False, 2, 2, None, False, False, 1),
+    (FEB, "AI", "A1", "CP", "Service Manager", "Good", 2, False, 2, 2, None, False, False, 2),
+    (FEB, "AI", "A1", "CP", "Service Manager", "Requires Improvement", 3, False, 1, 2, 3, True, True, 1),
+]
+
+
+def rollup(path):
+    from analytics.database import Database
+    with Database(path).read() as con:
+        return (con.execute(f"SELECT {COLUMNS} FROM audit_rollup ORDER BY ALL").fetchall(),
+                con.execute("SELECT month, auditor_id FROM auditor_months ORDER BY ALL").fetchall())
+
+
+@pytest.fixture
+def db(tmp_path):
+    return load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": AUDITS})
+
+
+def test_counts_by_hand(db):
+    rows, auditors = rollup(db)
+    assert rows == BY_HAND
+    assert auditors == [(JAN, "S01"), (FEB, "S02")]
+
+
+def test_figures_read_from_the_rollup(db):
+    from analytics import metrics
+    from analytics.config import Config
+    from analytics.database import Database
+    from analytics.filters import Filters, filter_options
+    with Database(db).read() as con:
+        head = metrics.audit_headline(con, Filters("2025-02", "2025-02"), Config())
+        assert (head["count"], head["provisional"], head["good_or_better_pct"]) == (3, 0, 2 / 3 * 100)   # A4 and A5 of A3-A5 (A3 benchmarked down)
+        assert metrics.benchmarking(con, Filters("2025-01", "2025-02")) == {"benchmarked": 1, "changed": 1}
+        assert sorted(metrics.grade_pairs(con, Filters("2025-01", "2025-02"))) == [(1, 2, 1), (2, 2, 3)]
+        assert filter_options(con) == {"months": ["2025-01", "2025-02"], "teams": ["A1", "M1"],
+                                       "team_services": {"A1": "AI", "M1": "MASH"}}
+
+
+def test_a_load_rebuilds_them(db, tmp_path):
+    (tmp_path / "more.csv").write_text(HEADER + "A6,2025-03-03,MASH,M1,C06,CP,S03,Team Manager,Inadequate,,\n")
+    assert run_cli("load", "--db", db, "--dataset", "audits", tmp_path / "more.csv")[0] == 0
+    rows, auditors = rollup(db)
+    assert rows == BY_HAND + [(MAR, "MASH", "M1", "CP", "Team Manager", "Inadequate", 4, True, 4, None, None,
+                               False, False, 1)]
+    assert auditors[-1] == (MAR, "S03")
+    # An update changes no row count: the roll-up still follows it (A4 moderated down to Inadequate).
+    (tmp_path / "regrade.csv").write_text(HEADER + "A4,2025-02-15,AI,A1,C04,CP,S02,Service Manager,Good,Inadequate,\n")
+    assert run_cli("load", "--db", db, "--dataset", "audits", tmp_path / "regrade.csv")[0] == 0
+    rows, _ = rollup(db)
+    assert (FEB, "AI", "A1", "CP", "Service Manager", "Good", 2, False, 2, 2, None, False, False, 1) in rows
+    assert (FEB, "AI", "A1", "CP", "Service Manager", "Inadequate", 4, False, 2, 4, None, False, False, 1) in rows
+
+
+def test_undo_and_erasure_rebuild_them(db, tmp_path):
+    from analytics import backups, erasure
+    from analytics.database import Database
+    (tmp_path / "more.csv").write_text(HEADER + "A6,2025-03-03,MASH,M1,C06,CP,S03,Team Manager,Inadequate,,\n")
+    assert run_cli("load", "--db", db, "--dataset", "audits", tmp_path / "more.csv")[0] == 0
+    last = max(load.load_id for load in backups.history(Database(db)))
+    backups.undo(Database(db), last, user="test")
+    assert rollup(db) == (BY_HAND, [(JAN, "S01"), (FEB, "S02")])
+    erasure.erase_child(Database(db), "C03", user="test")             # A3, the benchmarked audit
+    rows, auditors = rollup(db)
+    assert rows == [r for r in BY_HAND if r[6:8] != (3, False)]
+    assert auditors == [(JAN, "S01"), (FEB, "S02")]                   # S02 still audited A4 and A5 in February
