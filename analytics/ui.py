@@ -27,7 +27,7 @@ def config() -> Config:
 # one role's figures are never served to another). Bounded by entries and by pickled bytes; a generation's
 # entries are never asked for again once a load replaces it and age out of the least-recently-used end.
 CACHE_ENTRIES = 256
-CACHE_BYTES = "512MB"
+CACHE_BYTES = "256MB"
 
 
 def _config_key(c: Config) -> str:

@@ -30,7 +30,7 @@ rebase = c2.checkbox("Start new limits at interventions that target a KPI", key=
 
 with ui.cached_reads(source) as cached:
     charts = cached(kpis.chart_frames, config, service, f, rebase)
-table = kpis.summary(None, config, f, service, rebase, frames=charts)   # from the frames: no read
+table = kpis.summarise(charts)
 
 st.subheader("Summary")
 shown = table.assign(
