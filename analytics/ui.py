@@ -45,6 +45,10 @@ def _figures(db_path: str, generation: tuple, function: str, args: tuple, kwargs
 
 
 def _qualified(fn) -> str:
+    """The function's part of the key: its module and qualified name, so a named function only (two lambdas
+    would share the name ``<lambda>`` and each other's figures)."""
+    if "<lambda>" in fn.__qualname__:
+        raise ValueError("ui.cached takes a named function, not a lambda")
     return f"{fn.__module__}.{fn.__qualname__}"
 
 

@@ -137,6 +137,13 @@ def test_the_configuration_is_part_of_the_key(src):
     assert len(CALLS) == 2
 
 
+def test_a_lambda_is_refused(src):
+    # two lambdas share the name "<lambda>": keyed by name, one would be served the other's figures
+    assert ui.cached(src, audits_by_service, JAN) is not None
+    with pytest.raises(ValueError, match="named function"):
+        ui.cached(src, lambda con: 1)
+
+
 def test_the_cache_is_bounded(src):
     def month(con, i):
         CALLS.append(i)
