@@ -261,7 +261,16 @@ class Database:
     # --- reading ----------------------------------------------------------------
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only cursor on the published generation, closed after use.
+        """A read-only cursor on the published generation, closed after use (see ``reading``)."""
+        with self.reading() as (con, _):
+            yield con
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, tuple]]:
+        """A read-only cursor on the published generation and that generation's identity, closed after use.
+
+        The generation is the one the cursor reads, so a result cache keyed on it never files old figures
+        under a newer generation (``ui.cached``).
 
         One DuckDB instance per published generation is kept per process and every read gets its own cursor
         on it (threads never share one): no open, attach and version check per page view. A load publishes
@@ -299,7 +308,7 @@ class Database:
             con = held.cursor()
         try:
             con.execute("USE qa")
-            yield con
+            yield con, held.generation
         finally:
             with _OPEN_LOCK:
                 held.release(con)

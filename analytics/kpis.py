@@ -209,8 +209,13 @@ def summary(con, config: Config, f: Filters | None = None, service: str = ALL, r
     """One row per KPI, concerns first: the latest point's variation and the latest group's assurance.
 
     ``frames``: the ``chart_frames`` of the same arguments, when the caller has them already."""
+    return summarise(frames if frames is not None else chart_frames(con, config, service, f, rebase))
+
+
+def summarise(frames: list) -> pd.DataFrame:
+    """``summary`` of the ``chart_frames`` a page has already (no read)."""
     rows = []
-    for defn, x, _ in frames if frames is not None else chart_frames(con, config, service, f, rebase):
+    for defn, x, _ in frames:
         last = x.iloc[-1] if len(x) else None
         cause = "" if last is None else last["special_cause"]
         assurance = "" if last is None else last["assurance"]

@@ -4,6 +4,8 @@ The only module under analytics/ that imports Streamlit; the CLI never imports i
 """
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from . import sources
@@ -15,6 +17,62 @@ PREFER_DEMO = "prefer_demo"
 @st.cache_resource
 def config() -> Config:
     return load_config()
+
+
+# --- the figures' result cache (README "Running for more users") ---------------------------------
+# Many viewers open the same pages with the same filters: a page's analytics call is answered once per
+# published generation of the database and then served from here. The key holds the database file, the
+# generation the read used (a load from any process publishes a new file, so the next view misses and
+# recomputes: never stale), the function and every other argument (the Filters carry the viewer's scope, so
+# one role's figures are never served to another). Bounded by entries and by pickled bytes; a generation's
+# entries are never asked for again once a load replaces it and age out of the least-recently-used end.
+CACHE_ENTRIES = 256
+CACHE_BYTES = "256MB"
+
+
+def _config_key(c: Config) -> str:
+    """A configuration as the cache keys it: its content (grades, services, KPI definitions, ...)."""
+    import json
+    return json.dumps(c.raw, sort_keys=True, default=str)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, max_size=CACHE_BYTES, show_spinner=False,
+               hash_funcs={Config: _config_key})
+def _figures(db_path: str, generation: tuple, function: str, args: tuple, kwargs: dict, _fn, _con):
+    # st.cache_data pickles the result and hands every caller its own copy: a page changing a DataFrame
+    # it was given cannot change what the next viewer sees. Arguments with a leading _ are not in the key.
+    return _fn(_con, *args, **kwargs)
+
+
+def _qualified(fn) -> str:
+    """The function's part of the key: its module and qualified name, so a named function only (two lambdas
+    would share the name ``<lambda>`` and each other's figures)."""
+    if "<lambda>" in fn.__qualname__:
+        raise ValueError("ui.cached takes a named function, not a lambda")
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+@contextlib.contextmanager
+def cached_reads(src):
+    """One read of the published generation for a group of figures, each served from the cache when this
+    generation already answered it: ``with ui.cached_reads(src) as cached: head = cached(fn, f)``. A page's
+    figures then come from one generation, as they did from one read."""
+    with src.db.reading() as (con, generation):
+        path = str(src.db.path.resolve())
+
+        def cached(fn, *args, **kwargs):
+            return _figures(path, generation, _qualified(fn), args, kwargs, _fn=fn, _con=con)
+        yield cached
+
+
+def cached(src, fn, *args, **kwargs):
+    """``fn(con, *args, **kwargs)`` on the published generation, from the cache when already answered."""
+    with cached_reads(src) as call:
+        return call(fn, *args, **kwargs)
+
+
+def clear_cache() -> None:
+    _figures.clear()
 
 
 def leave_folder_mode() -> None:
@@ -208,8 +266,7 @@ def filter_bar(src, *, grain: bool = True, audit_filters: bool = True,
     The period offers the audit months; ``extra_months`` (a page's own data, e.g. KPI values that run
     past the last audit) widen it, so the default period ends at the page's latest data."""
     cfg = config()
-    with src.db.read() as con:
-        opts = filter_options(con)
+    opts = cached(src, filter_options)
     months = spanning(opts["months"], list(extra_months))
     sb = st.sidebar
     sb.header("Filters")

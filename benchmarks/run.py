@@ -10,7 +10,8 @@ Steps (each figure is recorded with the machine's load average, since other work
 3. ``qa-dashboard summary`` as whole processes: median and worst;
 4. in a separate "app" process: every page under AppTest (default filters, and one service from the
    URL). The ``analytics/`` calls the page makes are recorded as it runs (outermost calls only) and then
-   replayed on a fresh read connection: median and worst of ``--runs``. The AppTest run time of each page,
+   replayed on a fresh read connection: median and worst of ``--runs``. The AppTest run time of each page
+   (cold: the figures cache cleared first; warm: the same page and filters again, served from the cache),
    the process's peak memory, and 1/4/20 concurrent readers (threads, each opening its own read-only
    connection per page view, as the pages do) running the overview page's calls for ``--reader-seconds``;
 5. a plain pandas baseline (tables read into DataFrames once; the timing covers filtering and grouping)
@@ -146,6 +147,7 @@ def app_worker(a) -> int:
     os.chdir(ROOT)
     calls, replay = _record_analytics_calls()
     from streamlit.testing.v1 import AppTest
+    from analytics import ui
     from analytics.database import Database
     db = Database(a.db)
     pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
@@ -156,7 +158,7 @@ def app_worker(a) -> int:
     for page in pages:
         row = {}
         for label, query in (("default", {}), ("service", {"service": SERVICE})):
-            app_secs, recorded = [], None
+            app_secs, warm_secs, recorded = [], [], None
             for _ in range(a.apptest_runs):
                 at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
                 for k, v in query.items():
@@ -164,12 +166,17 @@ def app_worker(a) -> int:
                 at.run()
                 at.switch_page(page).run()
                 del calls[:]
+                ui.clear_cache()               # cold: every figure computed (and recorded for the replay)
                 t0 = time.perf_counter()
                 at.run()                       # the page with the URL's filters applied (AppTest needs a rerun)
                 app_secs.append(time.perf_counter() - t0)
                 if at.exception:
                     raise RuntimeError(f"{page} {label}: {at.exception}")
                 recorded = list(calls)
+                t0 = time.perf_counter()
+                at.run()                       # warm: the same page and filters again, figures from the cache
+                warm_secs.append(time.perf_counter() - t0)
+                warm_calls = len(calls) - len(recorded)   # analytics calls the warm run made (0: all cached)
             replays, cpu = [], []
             for _ in range(a.runs):
                 t0, c0 = time.perf_counter(), time.process_time()
@@ -177,15 +184,16 @@ def app_worker(a) -> int:
                     replay(con, recorded)
                 replays.append(time.perf_counter() - t0)
                 cpu.append(time.process_time() - c0)     # all threads of this process (DuckDB's included)
-            row[label] = {"apptest": stats(app_secs), "calls": stats(replays), "calls_cpu": stats(cpu),
-                          "n_calls": len(recorded), "load_average": loadavg(),
+            row[label] = {"apptest": stats(app_secs), "apptest_warm": stats(warm_secs), "calls": stats(replays), "calls_cpu": stats(cpu),
+                          "n_calls": len(recorded), "n_calls_warm": warm_calls, "load_average": loadavg(),
                           "slowest_calls": sorted(((f"{fn.__module__.split('.')[-1]}.{fn.__name__}", round(s, 4))
                                                    for fn, _, _, s in recorded), key=lambda x: -x[1])[:3]}
             if page == "pages/overview.py" and label == "default":
                 overview_calls = recorded
         result["pages"][page] = row
         print(f"  {page:28} calls {row['default']['calls']['median']:.3f} s  "
-              f"AppTest {row['default']['apptest']['median']:.2f} s   [{loadavg()}]", flush=True)
+              f"AppTest {row['default']['apptest']['median']:.2f} s, warm {row['default']['apptest_warm']['median']:.2f} s"
+              f"   [{loadavg()}]", flush=True)
 
     if overview_calls is not None and a.readers:
         result["readers"] = {}
@@ -501,14 +509,18 @@ def print_table(res: dict) -> None:
     print(f"summary   whole process: median {sm['median']:.3f} s, worst {sm['worst']:.3f} s "
           f"(CPU {sm['cpu_median']:.3f} s)")
     print(f"app       peak memory {res['app']['peak_mb']:,.0f} MB")
-    print(f"\n{'page':16} {'calls (ms) default':>26} {'calls (ms) ' + SERVICE:>20} {'AppTest (s)':>14}  load avg")
-    print(f"{'':16} {'median':>9} {'worst':>7} {'CPU':>7} {'median':>9} {'worst':>10} {'default':>7} {SERVICE:>6}")
+    print(f"\n{'page':16} {'calls (ms) default':>26} {'calls (ms) ' + SERVICE:>20} {'AppTest (s)':>14} "
+          f"{'warm (s)':>14}  load avg")
+    print(f"{'':16} {'median':>9} {'worst':>7} {'CPU':>7} {'median':>9} {'worst':>10} {'default':>7} {SERVICE:>6} "
+          f"{'default':>7} {SERVICE:>6}")
     for page, row in res["app"]["pages"].items():
         d, s = row["default"], row["service"]
         print(f"{Path(page).stem:16} {ms(d['calls']['median']):>9} {ms(d['calls']['worst']):>7} "
               f"{ms(d.get('calls_cpu', d['calls'])['median']):>7} "
               f"{ms(s['calls']['median']):>9} {ms(s['calls']['worst']):>10} "
-              f"{d['apptest']['median']:7.2f} {s['apptest']['median']:6.2f}  {d.get('load_average', [''])[0]}")
+              f"{d['apptest']['median']:7.2f} {s['apptest']['median']:6.2f} "
+              f"{d.get('apptest_warm', {}).get('median', float('nan')):7.2f} "
+              f"{s.get('apptest_warm', {}).get('median', float('nan')):6.2f}  {d.get('load_average', [''])[0]}")
     print(f"\n{'pandas baseline':22} {'duckdb ms':>10} {'pandas ms':>10} {'ratio':>7}  (duckdb: a page's recorded calls)")
     for k, v in res["baseline"].items():
         if isinstance(v, dict):

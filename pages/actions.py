@@ -13,16 +13,16 @@ from analytics.escaping import md
 source, f, _ = ui.page_start(
     "Learning Action Tracker", grain=False, audit_filters=False,
     empty="No data yet: the period is set from the audit months, so load audits and learning actions first.")
-with source.db.read() as con:
-    head = la.headline(con, f)
-    by_source = la.by(con, f, "source")
-    by_service = la.by(con, f, "service")
-    ages = la.ageing(con, f)
-    stale = la.not_reviewed(con, f)
-    flow = la.flow(con, f)
-    stalls = la.stalls(con, f)
-    acts = la.activities(con, f)
-    act_levels = la.activity_totals(con, f)
+with ui.cached_reads(source) as cached:
+    head = cached(la.headline, f)
+    by_source = cached(la.by, f, "source")
+    by_service = cached(la.by, f, "service")
+    ages = cached(la.ageing, f)
+    stale = cached(la.not_reviewed, f)
+    flow = cached(la.flow, f)
+    stalls = cached(la.stalls, f)
+    acts = cached(la.activities, f)
+    act_levels = cached(la.activity_totals, f)
 
 D = f.end.isoformat()
 LEVEL_COLOURS = ("#6a3d9a", "#b8860b", "#4d4d4d")
@@ -127,8 +127,8 @@ else:
                                 help="ALL: organisation-wide actions")
     pick_state = c3.selectbox(f"State on {D}", [ALL_OPTION, *[s for s in la.STATUSES if s in set(flow["state"])]],
                               key="actions_pick_state")
-    with source.db.read() as con:
-        picked = la.action_list(con, f, source=None if pick_source == ALL_OPTION else pick_source,
+    with ui.cached_reads(source) as cached:
+        picked = cached(la.action_list, f, source=None if pick_source == ALL_OPTION else pick_source,
                                 service=None if pick_service == ALL_OPTION else pick_service,
                                 state=None if pick_state == ALL_OPTION else pick_state)
     st.dataframe(for_people(picked, {"action_id": "Action", "age_days": "Age (days)"}), hide_index=True,

@@ -9,10 +9,10 @@ from analytics.charts import TEMPLATE
 source, f, _ = ui.page_start(
     "Thematic dip samples", grain=False, audit_filters=False,
     empty="No data yet: the period is set from the audit months, so load audits and dip samples first.")
-with source.db.read() as con:
-    plan = ds.schedule(con, f)
-    cycles = ds.cycles(con, f)
-    found = ds.findings(con, f)
+with ui.cached_reads(source) as cached:
+    plan = cached(ds.schedule, f)
+    cycles = cached(ds.cycles, f)
+    found = cached(ds.findings, f)
 
 fy = ds.financial_year_label(f.end)
 st.subheader(f"Schedule for {fy}")

@@ -15,8 +15,8 @@ def days(value) -> str:
 
 
 source, f, _ = ui.page_start("Escalations and Need to Know", grain=False, audit_filters=False, empty=ui.NO_PERIOD)
-with source.db.read() as con:
-    figures = esc.page_figures(con, f)
+with ui.cached_reads(source) as cached:
+    figures = cached(esc.page_figures, f)
 head, monthly, stages, open_now, ageing, by_service, by_stage, themes, trend, ntk, ntk_category, ntk_service, \
     ntk_totals = (figures[k] for k in ("headline", "monthly", "stages", "open_now", "ageing", "by_service", "by_stage",
                                        "themes", "trend", "ntk", "ntk_category", "ntk_service", "ntk_totals"))

@@ -45,11 +45,11 @@ if f.month_from is None:
              "Load audits and interventions on the Data page.")
     st.stop()
 
-with source.db.read() as con:
+with ui.cached_reads(source) as cached:
     # Another service's interventions are not listed to a viewer who does not see that service.
-    stored = [r for r in impact.interventions(con) if access.in_scope(r["service"], f)]
-    months = audit_months(con)
-    kpi_names = dict(kpis.definitions(con, config)[["kpi_code", "kpi_name"]].itertuples(index=False))
+    stored = [r for r in cached(impact.interventions) if access.in_scope(r["service"], f)]
+    months = cached(audit_months)
+    kpi_names = dict(cached(kpis.definitions, config)[["kpi_code", "kpi_name"]].itertuples(index=False))
 
 by_id = {r["intervention_id"]: r for r in stored}
 labels = {i: f"{i} · {r['name']} ({r['start_date']:%b %Y})" for i, r in by_id.items()}
@@ -83,13 +83,13 @@ if choice == NEW:
 else:
     row = by_id[choice]
 
-with source.db.read() as con:
-    comp = impact.measure(con, row, window, f)
-    series = impact.monthly_series(con, row, window, f, months)
-    kpi_cmp = ev.kpi_comparison(con, config, row, window, f) if row.get("target_kpi") else None
-    volumes = ev.theme_volumes(con, row["target_theme"], row, window, f) if row.get("target_theme") else None
-    themes_on_offer = ev.dip_themes(con)
-    all_effects = ev.all_effects(con, config, window, f)
+with ui.cached_reads(source) as cached:
+    comp = cached(impact.measure, row, window, f)
+    series = cached(impact.monthly_series, row, window, f, months)
+    kpi_cmp = cached(ev.kpi_comparison, config, row, window, f) if row.get("target_kpi") else None
+    volumes = cached(ev.theme_volumes, row["target_theme"], row, window, f) if row.get("target_theme") else None
+    themes_on_offer = cached(ev.dip_themes)
+    all_effects = cached(ev.all_effects, config, window, f)
 all_effects = all_effects[[access.in_scope(s, f) for s in all_effects["service"]]]
 w = comp.windows
 scope = None if comp.services is None else ", ".join(comp.services) or "no service"
@@ -242,8 +242,8 @@ if volumes is not None:
         dip_theme = st.selectbox("Dip-sample theme", options, index=options.index(matched) if matched else 0,
                                  key=f"impact_dip_theme_{choice}")
         if dip_theme != "(none)":
-            with source.db.read() as con:
-                cycles = ev.dip_cycles(con, dip_theme, row, window, f)
+            with ui.cached_reads(source) as cached:
+                cycles = cached(ev.dip_cycles, dip_theme, row, window, f)
             if cycles.empty:
                 ui.empty("No dip-sample records on this theme in the services selected.")
             else:

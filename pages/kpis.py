@@ -7,13 +7,13 @@ from analytics.escaping import md
 source = ui.source()
 config = ui.config()
 ui.presentation_toggle()
-with source.db.read() as con:
-    kpi_months = kpis.value_months(con)
+with ui.cached_reads(source) as cached:
+    kpi_months = cached(kpis.value_months)
 f, _ = ui.filter_bar(source, grain=False, audit_filters=False, extra_months=kpi_months)
 st.title("KPIs: signal or noise")
 
-with source.db.read() as con:
-    options = kpis.series_services(con, f)
+with ui.cached_reads(source) as cached:
+    options = cached(kpis.series_services, f)
 if not options:
     ui.empty("No KPI values in this period and service selection: load KPI values on the Data page, or widen "
              "the period or clear the service filter.")
@@ -28,9 +28,9 @@ rebase = c2.checkbox("Start new limits at interventions that target a KPI", key=
                      help="Each intervention with a target KPI (Data page, interventions) starts a new set of "
                           "limits from the first period ending on or after its start date.")
 
-with source.db.read() as con:
-    charts = kpis.chart_frames(con, config, service, f, rebase)
-    table = kpis.summary(con, config, f, service, rebase, frames=charts)
+with ui.cached_reads(source) as cached:
+    charts = cached(kpis.chart_frames, config, service, f, rebase)
+table = kpis.summarise(charts)
 
 st.subheader("Summary")
 shown = table.assign(

@@ -12,16 +12,16 @@ config = ui.config()
 ui.presentation_toggle()
 f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
 st.title("Practice observations")
-with source.db.read() as con:
-    f = with_period(con, f, [("observations", "observed_date")])
-    if f is None or not observations.loaded(con):
+with ui.cached_reads(source) as cached:
+    f = cached(with_period, f, [("observations", "observed_date")])
+    if f is None or not cached(observations.loaded):
         ui.empty("No observations are loaded: load the observations and the staff roster on the Data page.")
         st.stop()
-    cells = observations.compliance(con, f, config)
-    due = observations.due(con, f)
-    types = observations.by_type_and_grade(con, f, config)
-    grades = observations.grades_by_type(con, f)
-    per_month = observations.monthly(con, f)
+    cells = cached(observations.compliance, f, config)
+    due = cached(observations.due, f)
+    types = cached(observations.by_type_and_grade, f, config)
+    grades = cached(observations.grades_by_type, f)
+    per_month = cached(observations.monthly, f)
 D = f.end
 # Roles and types are categories, not grades: the category colours, none of them a grade colour.
 CATEGORY = CATEGORY_COLOURS[:4]

@@ -13,14 +13,14 @@ config = ui.config()
 ui.presentation_toggle()
 f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
 st.title("Reviews and spotlights")
-with source.db.read() as con:
-    f = with_period(con, f, [("reviews", "review_date")])
+with ui.cached_reads(source) as cached:
+    f = cached(with_period, f, [("reviews", "review_date")])
     if f is None:
         ui.empty("No reviews are loaded: load the reviews on the Data page.")
         st.stop()
-    timeline = reviews.timeline(con, f)
-    themes = reviews.themes(con, f, config)
-    actions = reviews.citing_actions(con, f)
+    timeline = cached(reviews.timeline, f)
+    themes = cached(reviews.themes, f, config)
+    actions = cached(reviews.citing_actions, f)
 if timeline.empty:
     ui.empty("No reviews in this period with these filters: widen the period or clear the service filter "
              "(an authority-wide review has service ALL and drops out under a service filter).")

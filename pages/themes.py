@@ -11,13 +11,13 @@ config = ui.config()
 ui.presentation_toggle()
 f, _ = ui.filter_bar(source, grain=False, audit_filters=False)
 st.title("Theme explorer")
-with source.db.read() as con:
-    f = themes.with_period(con, f, themes.SOURCES)
+with ui.cached_reads(source) as cached:
+    f = cached(themes.with_period, f, themes.SOURCES)
     if f is None:
         ui.empty("Nothing is loaded yet: load audits, dip samples, feedback, complaints, escalations, learning "
                  "actions or reviews on the Data page.")
         st.stop()
-    options = themes.theme_options(con, f, config)
+    options = cached(themes.theme_options, f, config)
     if options.empty:
         ui.empty("No record in this period names a theme: widen the period or clear the service filter.")
         st.stop()
@@ -33,7 +33,7 @@ with source.db.read() as con:
     theme = st.selectbox("Theme", names, key="theme", bind="query-params",
                          help="Themes that appear in the most strands come first. Names are matched through the "
                               "configured synonym list, so \"Voice of child\" and \"Child's voice\" meet.")
-    mentions = themes.all_mentions(con, f, config, only=theme)
+    mentions = cached(themes.all_mentions, f, config, only=theme)
 summary = themes.strand_summary(mentions, f)
 pillar = themes.pillar_for(theme, config)
 

@@ -15,8 +15,8 @@ def error_bars(df, key, n_col):
 
 
 source, f, _ = ui.page_start("Voice of children and families", grain=False, audit_filters=False, empty=ui.NO_PERIOD)
-with source.db.read() as con:
-    figures = voice.page_figures(con, f)
+with ui.cached_reads(source) as cached:
+    figures = cached(voice.page_figures, f)
 fb, volume, shares, fb_themes, theme_trend, comp, by_stage, by_theme, by_outcome, quarterly = (
     figures[k] for k in ("feedback", "volume", "shares", "themes", "theme_trend", "complaints",
                          "complaints_by_stage", "complaints_by_theme", "complaints_by_outcome", "quarterly"))

@@ -44,10 +44,13 @@ def test_benchmark_runs_at_a_tiny_scale_and_saves_its_figures(tmp_path):
     assert res["load"]["rows"] == rows and res["load"]["rows_per_second"] > 0 and res["load"]["peak_mb"] > 0
     assert res["summary"]["audits_in_period"] == 600          # every audit: the summary's default period is all
     assert set(res["app"]["pages"]) == {"pages/overview.py", "pages/kpis.py"}
-    for row in res["app"]["pages"].values():
+    for page, row in res["app"]["pages"].items():
         for label in ("default", "service"):
             assert row[label]["n_calls"] > 0 and row[label]["calls"]["median"] > 0
             assert row[label]["apptest"]["median"] > 0
+            assert row[label]["apptest_warm"]["median"] > 0   # the same page again, timed too
+            if page == "pages/kpis.py":                        # its figures are cached: no analytics call
+                assert row[label]["n_calls_warm"] == 0
     assert {k: v["errors"] for k, v in res["app"]["readers"].items()} == {"1": 0, "2": 0}
     assert all(v["pages"] > 0 for v in res["app"]["readers"].values())
     assert {"summary/default", "overview/default", "summary/service", "overview/service"} <= set(res["baseline"])
