@@ -198,8 +198,7 @@ def council_wide_figures(src, f: Filters, cfg: Config) -> None:
     """The council-wide headline (every service added together) for viewers who do not see every service."""
     from .overview import headline
     from .presentation import format_pct
-    with src.db.read() as con:
-        head = headline(con, access.council_wide(f), cfg)
+    head = cached(src, headline, access.council_wide(f), cfg)
     if not head["period"]["count"]:
         return
     st.subheader(f"Council-wide, all services: {head['latest']}")

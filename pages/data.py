@@ -66,11 +66,11 @@ if council.exists:
     st.toggle("Show the demo data instead of the council's", key="demo_toggle",
               value=st.session_state.get(ui.PREFER_DEMO, False),
               on_change=lambda: st.session_state.update({ui.PREFER_DEMO: st.session_state["demo_toggle"]}))
-with source.db.read() as con:
-    counts = data_status.row_counts(con)
-    last = data_status.last_loads(con)
-    gaps = data_status.months_without_audits(con, config)
-    history = data_status.load_history(con)
+with ui.cached_reads(source) as cached:
+    counts = cached(data_status.row_counts)
+    last = cached(data_status.last_loads)
+    gaps = cached(data_status.months_without_audits, config)
+    history = cached(data_status.load_history)
 if not viewer.full:  # another service's gaps and who loaded what are for those who see every service
     gaps = gaps[gaps["service"].isin(viewer.services)]
 left, right = st.columns(2)

@@ -12,8 +12,8 @@ from analytics.charts import GRADE_COLOURS, MUTED, TEMPLATE
 source, f, _ = ui.page_start("Equality, diversity and inclusion", grain=False)
 config = ui.config()
 threshold = equality.threshold_of(config)
-with source.db.read() as con:
-    results = equality.page_rates(con, f, config)
+with ui.cached_reads(source) as cached:
+    results = cached(equality.page_rates, f, config)
 if next(iter(results.values()))[0].table.empty:
     ui.empty()
     st.stop()

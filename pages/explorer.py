@@ -28,9 +28,9 @@ if drill.describe():
 if f.month_from is None:
     ui.empty("No audits are stored yet. Load the council's files on the Data page.")
     st.stop()
-with source.db.read() as con:
-    total, provisional = explorer.audit_totals(con, f, drill)
-    rows = explorer.audit_rows(con, f, config, drill, limit=explorer.SHOWN_ROWS) if total else None
+with ui.cached_reads(source) as cached:
+    total, provisional = cached(explorer.audit_totals, f, drill)
+    rows = cached(explorer.audit_rows, f, config, drill, limit=explorer.SHOWN_ROWS) if total else None
 if not total:
     ui.empty()
     st.stop()

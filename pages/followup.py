@@ -13,8 +13,8 @@ STYLED_ROWS = 1000
 
 source, f, grain = ui.page_start("Inadequate and Requires Improvement follow-up")
 config = ui.config()
-with source.db.read() as con:
-    figures = followup.page_figures(con, f, config, grain, limit=STYLED_ROWS)
+with ui.cached_reads(source) as cached:
+    figures = cached(followup.page_figures, f, config, grain, limit=STYLED_ROWS)
 head, table, states, overall, series = (figures[k] for k in ("headline", "table", "states", "overall", "series"))
 if head["audits"] == 0:
     ui.empty("No audit graded Requires Improvement or Inadequate matches these filters: widen the period or "

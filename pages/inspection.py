@@ -8,9 +8,9 @@ from analytics.charts import GRADE_COLOURS, TEMPLATE
 source, f, _ = ui.page_start("Inspection pool and exemplars", grain=False)
 config = ui.config()
 start, end = inspection.window(f, config)
-with source.db.read() as con:
-    pool = inspection.pool(con, f, config)
-    exemplars = inspection.exemplars(con, f, config)
+with ui.cached_reads(source) as cached:
+    pool = cached(inspection.pool, f, config)
+    exemplars = cached(inspection.exemplars, f, config)
 
 st.header("Inspection pool")
 st.caption(f"The most recent audit of each child from **{start:%d %B %Y}** to **{end:%d %B %Y}** (the "

@@ -16,14 +16,14 @@ st.title("Moderation drift")
 if f.month_from is None:
     ui.empty()
     st.stop()
-with source.db.read() as con:
-    overall = md.drift(con, f)
-    pairs = metrics.grade_pairs(con, f)
-    groups = {by: md.by_group(con, f, by, config) for by in md.BY_COLUMNS}
-    series = md.trend(con, f, grain)
-    bench = md.benchmarking(con, f)
-    pillars = md.pillar_drift(con, f, config)
-    pillar_pairs = md.pillar_pairs(con, f)
+with ui.cached_reads(source) as cached:
+    overall = cached(md.drift, f)
+    pairs = cached(metrics.grade_pairs, f)
+    groups = {by: cached(md.by_group, f, by, config) for by in md.BY_COLUMNS}
+    series = cached(md.trend, f, grain)
+    bench = cached(md.benchmarking, f)
+    pillars = cached(md.pillar_drift, f, config)
+    pillar_pairs = cached(md.pillar_pairs, f)
 audits = overall["moderated"] + overall["provisional"]
 if not audits:
     ui.empty()

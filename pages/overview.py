@@ -24,14 +24,14 @@ if not viewer.full and f.month_from is not None:
 if f.month_from is None:
     ui.empty("No audits are stored yet. Load the council's files on the Data page.")
     st.stop()
-with source.db.read() as con:
-    head = overview.headline(con, f, config)
-    lines = overview.sentences(con, f, config)
-    dist = audits.grade_distribution(con, f, config)
-    series = audits.grade_series(con, f, grain, by="service")
+with ui.cached_reads(source) as cached:
+    head = cached(overview.headline, f, config)
+    lines = cached(overview.sentences, f, config)
+    dist = cached(audits.grade_distribution, f, config)
+    series = cached(audits.grade_series, f, grain, by="service")
     # Published figures are kept for all services and for each service: compare like with like.
     one = f.effective_services()[0] if f.effective_services() and len(f.effective_services()) == 1 else None
-    published = None if f.effective_services() and not one else publish.comparison(con, f.month_to, config, one)
+    published = None if f.effective_services() and not one else cached(publish.comparison, f.month_to, config, one)
 if not head["period"]["count"]:
     ui.empty()
     st.stop()

@@ -9,8 +9,8 @@ from analytics.presentation import format_pct
 
 source, f, grain = ui.page_start("Pillar breakdown")
 config = ui.config()
-with source.db.read() as con:
-    figures = pillars.page_figures(con, f, config, grain)
+with ui.cached_reads(source) as cached:
+    figures = cached(pillars.page_figures, f, config, grain)
 cells, dist, series, held = (figures[k] for k in ("cells", "distribution", "trend", "held_back"))
 n_audits, n_provisional = figures["audits"]
 if cells.empty:

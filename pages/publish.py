@@ -10,9 +10,9 @@ config = ui.config()
 viewer = ui.viewer()
 st.title("Exports and publishing")
 
-with source.db.read() as con:
-    months = audit_months(con)
-    published = publish.published_months(con)
+with ui.cached_reads(source) as cached:
+    months = cached(audit_months)
+    published = cached(publish.published_months)
 if not months:
     ui.empty("No audits are stored yet. Load the council's files on the Data page.")
     st.stop()

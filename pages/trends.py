@@ -8,11 +8,11 @@ from analytics.filters import GRAINS
 
 source, f, grain = ui.page_start("Trends by service")
 config = ui.config()
-with source.db.read() as con:
-    series = audits.grade_series(con, f, grain, by="service")
-    dist = audits.grade_distribution(con, f, config, grain)
-    done = audits.completion(con, f, config, grain)
-    cohorts = audits.grades_by(con, f, "cohort")
+with ui.cached_reads(source) as cached:
+    series = cached(audits.grade_series, f, grain, by="service")
+    dist = cached(audits.grade_distribution, f, config, grain)
+    done = cached(audits.completion, f, config, grain)
+    cohorts = cached(audits.grades_by, f, "cohort")
 if series.empty:
     ui.empty()
     st.stop()
@@ -77,8 +77,8 @@ in_view = f.effective_services()
 spc_service = st.selectbox(
     "Series for the XmR chart", [None, *(config.service_codes if in_view is None else in_view)], key="trend_spc_service",
     format_func=lambda s: "All services in the filter" if s is None else f"{s}: {config.service_names[s]}")
-with source.db.read() as con:
-    spc_frame = kpis.audit_spc(con, f, spc_service)
+with ui.cached_reads(source) as cached:
+    spc_frame = cached(kpis.audit_spc, f, spc_service)
 if spc_frame.empty:
     ui.empty("No audits for this series in the period.")
 else:
