@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -92,24 +93,21 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
     con.execute("SET preserve_insertion_order = false")
     tables = []  # (_file index) -> (RawTable, Dataset)
     stages: dict[str, list[str]] = {}
-    for src in sources:
-        refused = limits.check_source(src, db.config)  # before any parser sees the bytes
+    for name, refused, unreadable, recognised, notices in _prepared(sources, forced, db.config):
         if refused:
-            report.problems.append(Problem(src.name, None, None, None, None, refused))
+            report.problems.append(Problem(name, None, None, None, None, refused))
             report.problem_count += 1
             continue
-        try:
-            recognised, notices = recognise(src, forced)
-        except (NotATable, Unrecognised) as exc:
-            report.problems.append(Problem(src.name, exc.sheet, None, None, None, str(exc).split(": ", 1)[-1]))
+        if unreadable:
+            report.problems.append(Problem(name, unreadable.sheet, None, None, None,
+                                           str(unreadable).split(": ", 1)[-1]))
             report.problem_count += 1
             continue
         report.notices += notices
-        for rec in recognised:
+        for rec, over_limits in recognised:
             idx = len(tables)
             tables.append((rec.table, rec.dataset))
-            over = [Problem(rec.table.file, rec.table.sheet, r, c, None, why)
-                    for r, c, why in limits.check_table(rec.table, db.config)]
+            over = [Problem(rec.table.file, rec.table.sheet, r, c, None, why) for r, c, why in over_limits]
             if over:
                 report.problems += over
                 report.problem_count += len(over)
@@ -193,6 +191,34 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
             con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [load_id, now, user, table.file, table.sheet, table.sha256, name, res.inserted,
                          res.updated, res.unchanged, res.removed, n_warn, name in replace])
+
+
+def _prepare(src: SourceFile, forced, config):
+    """(file name, why refused, why unreadable, [(recognised table, limits it breaks)], notices) of one file."""
+    refused = limits.check_source(src, config)  # before any parser sees the bytes
+    if refused:
+        return src.name, refused, None, [], []
+    try:
+        recognised, notices = recognise(src, forced)
+    except (NotATable, Unrecognised) as exc:
+        return src.name, None, exc, [], []
+    return src.name, None, None, [(rec, limits.check_table(rec.table, config)) for rec in recognised], notices
+
+
+def _prepared(sources: Iterable[SourceFile], forced, config):
+    """_prepare of each source in order; the next file is read and parsed in a worker thread while the caller
+    stages this one in DuckDB (pyarrow and DuckDB release the GIL), and no file's bytes are kept once parsed."""
+    it = iter(sources)
+
+    def step():
+        src = next(it, None)
+        return None if src is None else _prepare(src, forced, config)
+
+    with ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(step)
+        while (result := ahead.result()) is not None:
+            ahead = pool.submit(step)
+            yield result
 
 
 def _union_keys(ds: Dataset, column: str, stages: dict) -> str:

