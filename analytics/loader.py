@@ -14,7 +14,7 @@ from .database import Database, upsert
 from .datasets import DATASETS, BY_NAME, Dataset, RefExists
 from .readers import NotATable, SourceFile
 from .recognition import Unrecognised, recognise
-from .validation import (Problem, install_lookup, message, parse_sql, qi, register_raw, row_check_sql)
+from .validation import (Problem, install_lookup, message, parse_sql, qi, raw_sql, register_raw, row_check_sql)
 
 
 @dataclass
@@ -148,7 +148,7 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
         ds = BY_NAME[name]
         st = _staged(ds)
         for col in ds.column_names:
-            selects.append(f"SELECT _file, __row, '{col}' AS col, {qi(col + '__raw')} AS val, "
+            selects.append(f"SELECT _file, __row, '{col}' AS col, {raw_sql(col)} AS val, "
                            f"{qi(col + '__err')} AS code, NULL AS detail FROM {st} "
                            f"WHERE {qi(col + '__err')} IS NOT NULL")
         selects += row_check_sql(ds, st)
@@ -251,17 +251,18 @@ def _cross_checks(con, db: Database, ds: Dataset, stages) -> list[str]:
             keys = f"SELECT {qi(rule.target)} AS k FROM {qi(target.name)}"
             if target.name in stages:
                 keys += f" UNION ALL SELECT {qi(rule.target)} FROM {_staged(target)}"
-            out.append(f"SELECT _file, __row, '{rule.column}', {qi(rule.column + '__raw')}, 'missing_reference', "
+            out.append(f"SELECT _file, __row, '{rule.column}', {raw_sql(rule.column, 's.')}, 'missing_reference', "
                        f"'{rule.target} of {rule.dataset}' FROM {st} s ANTI JOIN ({keys}) r ON s.{qi(rule.column)} = r.k "
                        f"WHERE s.{qi(rule.column)} IS NOT NULL")
     if "kpi_defined" in ds.checks or "kpi_value_matches_fraction" in ds.checks:
         _kpi_units(con, db, stages)
     if "kpi_defined" in ds.checks:
-        out.append(f"SELECT _file, __row, 'kpi_code', kpi_code__raw, 'kpi_defined', NULL FROM {st} "
+        out.append(f"SELECT _file, __row, 'kpi_code', {raw_sql('kpi_code')}, 'kpi_defined', NULL FROM {st} "
                    f"WHERE kpi_code NOT IN (SELECT kpi_code FROM _kpi_units)")
     if "kpi_value_matches_fraction" in ds.checks:
-        out.append(f"SELECT _file, __row, 'value', value__raw, 'kpi_value_matches_fraction', "
-                   f"numerator__raw || ' ÷ ' || denominator__raw FROM {st} s JOIN _kpi_units u USING (kpi_code) "
+        out.append(f"SELECT _file, __row, 'value', {raw_sql('value', 's.')}, 'kpi_value_matches_fraction', "
+                   f"{raw_sql('numerator', 's.')} || ' ÷ ' || {raw_sql('denominator', 's.')} "
+                   f"FROM {st} s JOIN _kpi_units u USING (kpi_code) "
                    f"WHERE u.unit = 'percent' AND s.numerator IS NOT NULL AND s.denominator IS NOT NULL "
                    f"AND (s.denominator = 0 OR abs(s.value - 100 * s.numerator / s.denominator) > 0.05)")
     return out

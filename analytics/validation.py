@@ -206,8 +206,20 @@ def _check_sql(col, r: str, p: str) -> str:
     return f"CASE {' '.join(checks)} END" if checks else "CAST(NULL AS VARCHAR)"
 
 
+def _kept_raw_sql(r: str, p: str) -> str:
+    """The cleaned text ``r`` as staged: NULL when it is the text of the parsed value ``p`` (raw_sql gets it back).
+    Most cells are written as their value's text, and a staged text costs its bytes for every row."""
+    return f"CASE WHEN {r} IS NOT DISTINCT FROM CAST({p} AS VARCHAR) THEN NULL ELSE {r} END"
+
+
+def raw_sql(column: str, alias: str = "") -> str:
+    """A staged column's cleaned text (what the file held, trimmed): the staged __raw, else its value's text."""
+    return f"coalesce({alias}{qi(column + '__raw')}, CAST({alias}{qi(column)} AS VARCHAR))"
+
+
 def parse_sql(ds: Dataset, present: list[str], source: str) -> str:
-    """SELECT that yields, per row: __row, each column parsed, its cleaned text (__raw) and a problem code (__err)."""
+    """SELECT that yields, per row: __row, each column parsed, its cleaned text (__raw, NULL when it is the value's
+    text: read it with raw_sql) and a problem code (__err)."""
     ctes, joins, level1, level2 = [], [], ["__row"], ["__row"]
     for i, col in enumerate(ds.columns):
         n, r = qi(col.name), qi(col.name + "__raw")
@@ -220,12 +232,12 @@ def parse_sql(ds: Dataset, present: list[str], source: str) -> str:
             level2 += [n, r, f"{_check_sql(col, r, n)} AS {e}"]
         elif col.kind in PER_ROW_KINDS:
             level1 += [f"src.{n} AS {r}", f"{_value_sql(ds, i, col, f'src.{n}', joins)} AS {n}"]
-            level2 += [n, r, f"{_check_sql(col, r, n)} AS {e}"]
+            level2 += [n, f"{_kept_raw_sql(r, n)} AS {r}", f"{_check_sql(col, r, n)} AS {e}"]
         else:
             # One row per distinct text of the column: key k (the text as read), cleaned, parsed, checked.
             m, mj = f"_m{i}", []
             value = _value_sql(ds, i, col, f"src.{n}", mj)
-            ctes.append(f"{m} AS (SELECT k, {n} AS raw, val, {_check_sql(col, n, 'val')} AS err FROM ("
+            ctes.append(f"{m} AS (SELECT k, {_kept_raw_sql(n, 'val')} AS raw, val, {_check_sql(col, n, 'val')} AS err FROM ("
                         f"SELECT src.k, src.{n}, {value} AS val FROM (SELECT k, {_clean_sql('k')} AS {n} FROM "
                         f"(SELECT DISTINCT coalesce({n}, '') AS k FROM {source})) AS src {' '.join(mj)}))")
             joins.append(f"LEFT JOIN {m} ON {m}.k = coalesce(src.{n}, '')")
@@ -323,7 +335,7 @@ def register_raw(con: duckdb.DuckDBPyConnection, table: RawTable, ds: Dataset, n
 
 
 def end_before_start_sql(rule: EndNotBefore, staged: str) -> str:
-    return (f"SELECT _file, __row, '{rule.end}' AS col, {qi(rule.end + '__raw')} AS val, 'end_before_start' AS code, "
+    return (f"SELECT _file, __row, '{rule.end}' AS col, {raw_sql(rule.end)} AS val, 'end_before_start' AS code, "
             f"'{rule.start} ' || strftime({qi(rule.start)}, '%Y-%m-%d') AS detail "
             f"FROM {staged} WHERE {qi(rule.end)} < {qi(rule.start)}")
 
@@ -332,20 +344,20 @@ def row_check_sql(ds: Dataset, staged: str) -> list[str]:
     """SELECTs of (_file, __row, column, value, code, detail) for the rules that look at rows of one dataset."""
     out = [end_before_start_sql(r, staged) for r in ds.rules if isinstance(r, EndNotBefore)]
     if "benchmark_needs_moderation" in ds.checks:
-        out.append(f"SELECT _file, __row, 'benchmarked_grade', benchmarked_grade__raw, 'benchmark_needs_moderation', "
+        out.append(f"SELECT _file, __row, 'benchmarked_grade', {raw_sql('benchmarked_grade')}, 'benchmark_needs_moderation', "
                    f"NULL FROM {staged} WHERE benchmarked_grade IS NOT NULL AND moderated_grade IS NULL")
     if "criteria_within_total" in ds.checks:
-        out.append(f"SELECT _file, __row, 'criteria_met', criteria_met__raw, 'criteria_within_total', "
+        out.append(f"SELECT _file, __row, 'criteria_met', {raw_sql('criteria_met')}, 'criteria_within_total', "
                    f"'criteria_total ' || coalesce(CAST(criteria_total AS VARCHAR), 'blank') FROM {staged} "
                    f"WHERE criteria_met < 0 OR criteria_total < 0 OR criteria_met > criteria_total")
     # A key repeated in a file (or across the files of one load): every repeat after the first is named.
     # The window runs only over keys whose hash repeats (usually none), found first by a cheap GROUP BY on the
     # hash; a hash collision only adds rows to the window, which compares the keys themselves.
     key = ", ".join(qi(k) for k in ds.key)
-    out.append(f"SELECT _file, __row, '{ds.key[0]}', {qi(ds.key[0] + '__raw')}, 'duplicate_key', "
+    out.append(f"SELECT _file, __row, '{ds.key[0]}', _raw, 'duplicate_key', "
                f"'row ' || CAST(first_row AS VARCHAR) || CASE WHEN first_file <> _file THEN ' of ' || "
                f"(SELECT name FROM _files WHERE _files._file = first_file) "
-               f"ELSE '' END FROM (SELECT _file, __row, {qi(ds.key[0] + '__raw')}, "
+               f"ELSE '' END FROM (SELECT _file, __row, {raw_sql(ds.key[0])} AS _raw, "
                f"row_number() OVER w AS n, first_value(__row) OVER w AS first_row, "
                f"first_value(_file) OVER w AS first_file "
                f"FROM {staged} WHERE hash({key}) IN (SELECT hash({key}) FROM {staged} GROUP BY 1 HAVING count(*) > 1) "
