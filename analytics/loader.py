@@ -14,7 +14,8 @@ from .database import Database, upsert
 from .datasets import DATASETS, BY_NAME, Dataset, RefExists
 from .readers import NotATable, SourceFile
 from .recognition import Unrecognised, recognise
-from .validation import (Problem, install_lookup, message, parse_sql, qi, raw_sql, register_raw, row_check_sql)
+from .validation import (Problem, distinct_texts, install_lookup, message, parse_sql, qi, raw_sql, register_distinct,
+                         register_raw, row_check_sql)
 
 
 @dataclass
@@ -104,7 +105,7 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
             report.problem_count += 1
             continue
         report.notices += notices
-        for rec, over_limits in recognised:
+        for rec, over_limits, texts in recognised:
             idx = len(tables)
             tables.append((rec.table, rec.dataset))
             over = [Problem(rec.table.file, rec.table.sheet, r, c, None, why) for r, c, why in over_limits]
@@ -120,11 +121,13 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
                 report.problem_count += len(problems)
                 continue
             stage = f"_stage_{idx}"
-            sql = parse_sql(rec.dataset, present, raw)
+            distinct = register_distinct(con, texts, raw, present)
+            sql = parse_sql(rec.dataset, present, raw, distinct)
             params = {"load_day": today} if "$load_day" in sql else {}
             con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {idx} AS _file, * FROM ({sql})", params)
             con.execute("INSERT INTO _files VALUES (?, ?)", [idx, rec.table.where])
-            con.unregister(raw)
+            for registered in [raw, *distinct.values()]:
+                con.unregister(registered)
             rec.table.data = rec.table.data.schema.empty_table()   # staged: the text is not needed any more
             stages.setdefault(rec.dataset.name, []).append(stage)
 
@@ -194,7 +197,8 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
 
 
 def _prepare(src: SourceFile, forced, config):
-    """(file name, why refused, why unreadable, [(recognised table, limits it breaks)], notices) of one file."""
+    """(file name, why refused, why unreadable, [(recognised table, limits it breaks, distinct texts)], notices)
+    of one file."""
     refused = limits.check_source(src, config)  # before any parser sees the bytes
     if refused:
         return src.name, refused, None, [], []
@@ -202,7 +206,8 @@ def _prepare(src: SourceFile, forced, config):
         recognised, notices = recognise(src, forced)
     except (NotATable, Unrecognised) as exc:
         return src.name, None, exc, [], []
-    return src.name, None, None, [(rec, limits.check_table(rec.table, config)) for rec in recognised], notices
+    return src.name, None, None, [(rec, limits.check_table(rec.table, config), distinct_texts(rec.table, rec.dataset))
+                                  for rec in recognised], notices
 
 
 def _prepared(sources: Iterable[SourceFile], forced, config):

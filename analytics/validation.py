@@ -217,9 +217,13 @@ def raw_sql(column: str, alias: str = "") -> str:
     return f"coalesce({alias}{qi(column + '__raw')}, CAST({alias}{qi(column)} AS VARCHAR))"
 
 
-def parse_sql(ds: Dataset, present: list[str], source: str) -> str:
+def parse_sql(ds: Dataset, present: list[str], source: str, distinct: dict[str, str] | None = None) -> str:
     """SELECT that yields, per row: __row, each column parsed, its cleaned text (__raw, NULL when it is the value's
-    text: read it with raw_sql) and a problem code (__err)."""
+    text: read it with raw_sql) and a problem code (__err).
+
+    ``distinct`` names, per column, a registered table of its distinct texts (column k, blank for none), when
+    the caller has them (pyarrow finds them faster than a DISTINCT over the rows); else they are selected here.
+    """
     ctes, joins, level1, level2 = [], [], ["__row"], ["__row"]
     for i, col in enumerate(ds.columns):
         n, r = qi(col.name), qi(col.name + "__raw")
@@ -239,7 +243,7 @@ def parse_sql(ds: Dataset, present: list[str], source: str) -> str:
             value = _value_sql(ds, i, col, f"src.{n}", mj)
             ctes.append(f"{m} AS (SELECT k, {_kept_raw_sql(n, 'val')} AS raw, val, {_check_sql(col, n, 'val')} AS err FROM ("
                         f"SELECT src.k, src.{n}, {value} AS val FROM (SELECT k, {_clean_sql('k')} AS {n} FROM "
-                        f"(SELECT DISTINCT coalesce({n}, '') AS k FROM {source})) AS src {' '.join(mj)}))")
+                        f"{_distinct_sql(col.name, source, distinct)}) AS src {' '.join(mj)}))")
             joins.append(f"LEFT JOIN {m} ON {m}.k = coalesce(src.{n}, '')")
             level1 += [f"{m}.raw AS {r}", f"{m}.val AS {n}", f"{m}.err AS {e}"]
             level2 += [n, r, e]
@@ -249,6 +253,36 @@ def parse_sql(ds: Dataset, present: list[str], source: str) -> str:
     with_ = f"WITH {', '.join(ctes)} " if ctes else ""
     return (f"{with_}SELECT {', '.join(level2)} FROM ("
             f"SELECT {', '.join(level1)} FROM (SELECT {cleaned} FROM {source}) AS src {' '.join(joins)}) AS p")
+
+
+def _distinct_sql(column: str, source: str, distinct: dict[str, str] | None) -> str:
+    if distinct and column in distinct:
+        return f"(SELECT k FROM {qi(distinct[column])})"
+    return f"(SELECT DISTINCT coalesce({qi(column)}, '') AS k FROM {source})"
+
+
+def distinct_texts(table: RawTable, ds: Dataset) -> dict[str, pa.Array]:
+    """Per declared column cleaned once per distinct text, its distinct texts (a blank cell as ''). Pure pyarrow,
+    so the loader finds them in its reading thread while DuckDB stages the file before."""
+    out: dict[str, pa.Array] = {}
+    known = set(ds.column_names)
+    for i, header in enumerate(table.header):
+        key = normalise_header(header)
+        if key in known and key not in out and ds.column(key).kind not in PER_ROW_KINDS:
+            out[key] = pc.unique(pc.fill_null(table.data.column(i), "")).cast(pa.string())
+    return out
+
+
+def register_distinct(con: duckdb.DuckDBPyConnection, texts: dict[str, pa.Array], name: str,
+                      present: list[str]) -> dict[str, str]:
+    """Register the distinct texts of each present column as a table (column k); returns the registered names
+    by column, for parse_sql (and to unregister)."""
+    out: dict[str, str] = {}
+    for i, column in enumerate(present):
+        if column in texts:
+            out[column] = f"{name}_d{i}"
+            con.register(out[column], pa.table({"k": texts[column]}))
+    return out
 
 
 def message(ds: Dataset, column: str | None, code: str, config: Config, detail: str | None = None) -> str:
