@@ -58,8 +58,12 @@ def check_table(table: RawTable, config: Config) -> list[tuple[int | None, str |
             out.append((1, header[:40] + "…", f"header cell is {len(header):,} characters long, over the limit "
                                               f"of {cap:,} (limits.max_cell_chars)"))
     for i, column in enumerate(table.data.columns):
+        # A text has no more characters than bytes, and its byte length is read from the offsets without
+        # looking at the text: only a column with a cell over the cap in bytes has its characters counted.
+        if not table.data.num_rows or (pc.max(pc.binary_length(column)).as_py() or 0) <= cap:
+            continue
         lengths = pc.utf8_length(column)
-        if table.data.num_rows and (pc.max(lengths).as_py() or 0) > cap:
+        if (pc.max(lengths).as_py() or 0) > cap:
             first = pc.indices_nonzero(pc.fill_null(pc.greater(lengths, cap), False))[0].as_py()
             row = table.rows[first].as_py()
             out.append((row, table.header[i] or f"column {i + 1}",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -13,7 +14,8 @@ from .database import Database, upsert
 from .datasets import DATASETS, BY_NAME, Dataset, RefExists
 from .readers import NotATable, SourceFile
 from .recognition import Unrecognised, recognise
-from .validation import (Problem, install_lookup, message, parse_sql, qi, register_raw, row_check_sql)
+from .validation import (Problem, distinct_texts, install_lookup, message, parse_sql, qi, raw_sql, register_distinct,
+                         register_raw, row_check_sql)
 
 
 @dataclass
@@ -92,24 +94,21 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
     con.execute("SET preserve_insertion_order = false")
     tables = []  # (_file index) -> (RawTable, Dataset)
     stages: dict[str, list[str]] = {}
-    for src in sources:
-        refused = limits.check_source(src, db.config)  # before any parser sees the bytes
+    for name, refused, unreadable, recognised, notices in _prepared(sources, forced, db.config):
         if refused:
-            report.problems.append(Problem(src.name, None, None, None, None, refused))
+            report.problems.append(Problem(name, None, None, None, None, refused))
             report.problem_count += 1
             continue
-        try:
-            recognised, notices = recognise(src, forced)
-        except (NotATable, Unrecognised) as exc:
-            report.problems.append(Problem(src.name, exc.sheet, None, None, None, str(exc).split(": ", 1)[-1]))
+        if unreadable:
+            report.problems.append(Problem(name, unreadable.sheet, None, None, None,
+                                           str(unreadable).split(": ", 1)[-1]))
             report.problem_count += 1
             continue
         report.notices += notices
-        for rec in recognised:
+        for rec, over_limits, texts in recognised:
             idx = len(tables)
             tables.append((rec.table, rec.dataset))
-            over = [Problem(rec.table.file, rec.table.sheet, r, c, None, why)
-                    for r, c, why in limits.check_table(rec.table, db.config)]
+            over = [Problem(rec.table.file, rec.table.sheet, r, c, None, why) for r, c, why in over_limits]
             if over:
                 report.problems += over
                 report.problem_count += len(over)
@@ -122,11 +121,13 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
                 report.problem_count += len(problems)
                 continue
             stage = f"_stage_{idx}"
-            sql = parse_sql(rec.dataset, present, raw)
+            distinct = register_distinct(con, texts, raw, present)
+            sql = parse_sql(rec.dataset, present, raw, distinct)
             params = {"load_day": today} if "$load_day" in sql else {}
             con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {idx} AS _file, * FROM ({sql})", params)
             con.execute("INSERT INTO _files VALUES (?, ?)", [idx, rec.table.where])
-            con.unregister(raw)
+            for registered in [raw, *distinct.values()]:
+                con.unregister(registered)
             rec.table.data = rec.table.data.schema.empty_table()   # staged: the text is not needed any more
             stages.setdefault(rec.dataset.name, []).append(stage)
 
@@ -150,7 +151,7 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
         ds = BY_NAME[name]
         st = _staged(ds)
         for col in ds.column_names:
-            selects.append(f"SELECT _file, __row, '{col}' AS col, {qi(col + '__raw')} AS val, "
+            selects.append(f"SELECT _file, __row, '{col}' AS col, {raw_sql(col)} AS val, "
                            f"{qi(col + '__err')} AS code, NULL AS detail FROM {st} "
                            f"WHERE {qi(col + '__err')} IS NOT NULL")
         selects += row_check_sql(ds, st)
@@ -195,6 +196,36 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
                          res.updated, res.unchanged, res.removed, n_warn, name in replace])
 
 
+def _prepare(src: SourceFile, forced, config):
+    """(file name, why refused, why unreadable, [(recognised table, limits it breaks, distinct texts)], notices)
+    of one file."""
+    refused = limits.check_source(src, config)  # before any parser sees the bytes
+    if refused:
+        return src.name, refused, None, [], []
+    try:
+        recognised, notices = recognise(src, forced)
+    except (NotATable, Unrecognised) as exc:
+        return src.name, None, exc, [], []
+    return src.name, None, None, [(rec, limits.check_table(rec.table, config), distinct_texts(rec.table, rec.dataset))
+                                  for rec in recognised], notices
+
+
+def _prepared(sources: Iterable[SourceFile], forced, config):
+    """_prepare of each source in order; the next file is read and parsed in a worker thread while the caller
+    stages this one in DuckDB (pyarrow and DuckDB release the GIL), and no file's bytes are kept once parsed."""
+    it = iter(sources)
+
+    def step():
+        src = next(it, None)
+        return None if src is None else _prepare(src, forced, config)
+
+    with ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(step)
+        while (result := ahead.result()) is not None:
+            ahead = pool.submit(step)
+            yield result
+
+
 def _union_keys(ds: Dataset, column: str, stages: dict) -> str:
     stored = f"SELECT {qi(column)} AS k FROM {qi(ds.name)}"
     if ds.name in stages:
@@ -225,17 +256,18 @@ def _cross_checks(con, db: Database, ds: Dataset, stages) -> list[str]:
             keys = f"SELECT {qi(rule.target)} AS k FROM {qi(target.name)}"
             if target.name in stages:
                 keys += f" UNION ALL SELECT {qi(rule.target)} FROM {_staged(target)}"
-            out.append(f"SELECT _file, __row, '{rule.column}', {qi(rule.column + '__raw')}, 'missing_reference', "
+            out.append(f"SELECT _file, __row, '{rule.column}', {raw_sql(rule.column, 's.')}, 'missing_reference', "
                        f"'{rule.target} of {rule.dataset}' FROM {st} s ANTI JOIN ({keys}) r ON s.{qi(rule.column)} = r.k "
                        f"WHERE s.{qi(rule.column)} IS NOT NULL")
     if "kpi_defined" in ds.checks or "kpi_value_matches_fraction" in ds.checks:
         _kpi_units(con, db, stages)
     if "kpi_defined" in ds.checks:
-        out.append(f"SELECT _file, __row, 'kpi_code', kpi_code__raw, 'kpi_defined', NULL FROM {st} "
+        out.append(f"SELECT _file, __row, 'kpi_code', {raw_sql('kpi_code')}, 'kpi_defined', NULL FROM {st} "
                    f"WHERE kpi_code NOT IN (SELECT kpi_code FROM _kpi_units)")
     if "kpi_value_matches_fraction" in ds.checks:
-        out.append(f"SELECT _file, __row, 'value', value__raw, 'kpi_value_matches_fraction', "
-                   f"numerator__raw || ' ÷ ' || denominator__raw FROM {st} s JOIN _kpi_units u USING (kpi_code) "
+        out.append(f"SELECT _file, __row, 'value', {raw_sql('value', 's.')}, 'kpi_value_matches_fraction', "
+                   f"{raw_sql('numerator', 's.')} || ' ÷ ' || {raw_sql('denominator', 's.')} "
+                   f"FROM {st} s JOIN _kpi_units u USING (kpi_code) "
                    f"WHERE u.unit = 'percent' AND s.numerator IS NOT NULL AND s.denominator IS NOT NULL "
                    f"AND (s.denominator = 0 OR abs(s.value - 100 * s.numerator / s.denominator) > 0.05)")
     return out

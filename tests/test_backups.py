@@ -127,3 +127,21 @@ def test_after_an_undo_the_final_grades_follow_the_restored_rows(db_path, tmp_pa
     assert run_cli("undo", "--db", db_path, 2)[0] == 0
     assert query(db_path, "SELECT audit_id, final_grade FROM audits_final ORDER BY 1") == [
         ("A1", "Good"), ("A2", "Outstanding")]
+
+
+def test_a_first_load_notes_its_inserts_and_the_next_write_lists_their_keys(db_path, tmp_path):
+    load_ok(db_path, audits(tmp_path, "a1.csv", {"audit_id": "A1"}, {"audit_id": "A2"}),
+            write(tmp_path, "audit_pillars.csv", csv_text("audit_pillars", {"audit_id": "A1"})))
+    # Into empty tables: noted, not listed key by key (a million-audit first load would write 8,000,000 keys).
+    assert query(db_path, "SELECT load_id, dataset FROM load_changes_pending ORDER BY 2") == [
+        (1, "audit_pillars"), (1, "audits")]
+    assert query(db_path, "SELECT count(*) FROM load_changes") == [(0,)]
+    load_ok(db_path, audits(tmp_path, "a2.csv", {"audit_id": "A3"}))
+    pillar = query(db_path, "SELECT pillar FROM audit_pillars")[0][0]
+    assert query(db_path, "SELECT load_id, dataset, key, change FROM load_changes ORDER BY 1, 2, 3") == [
+        (1, "audit_pillars", "A1\x1f" + pillar, "inserted"), (1, "audits", "A1", "inserted"),
+        (1, "audits", "A2", "inserted"), (2, "audits", "A3", "inserted")]
+    assert query(db_path, "SELECT count(*) FROM load_changes_pending") == [(0,)]
+    assert run_cli("undo", "--db", db_path, 1)[0] == 0
+    assert grades(db_path) == [("A3", "Good")]
+    assert query(db_path, "SELECT count(*) FROM audit_pillars") == [(0,)]

@@ -191,3 +191,19 @@ def test_read_csv_keeps_every_cell_as_text():
     t = read_csv(SourceFile("audits.csv", b"audit_id,child_ref\n00123,1e5\n"))
     assert t.data.to_pylist() == [{"c0": "00123", "c1": "1e5"}]
     assert t.rows.to_pylist() == [2]
+
+
+def test_one_byte_that_is_not_utf8_makes_the_whole_file_windows_1252_even_in_a_row_set_aside():
+    # pyarrow checks the UTF-8 of the values it keeps, not of a row it sets aside: that row's byte still decides.
+    content = "a,b\n\u2013,x\n".encode() + b"\xe9,y,z\n"
+    table = read_csv(SourceFile("t.csv", content))
+    assert table.data.column(0).to_pylist() == ["\u2013".encode().decode("cp1252")]
+    assert table.bad_rows == [(3, "has 3 values where the header has 2")]
+
+
+def test_utf8_file_is_read_without_a_python_decode_and_fingerprinted():
+    import hashlib
+    content = "\ufeffa,b\n\u2013,x\n".encode()
+    table = read_csv(SourceFile("t.csv", content))
+    assert table.header == ["a", "b"] and table.data.column(0).to_pylist() == ["\u2013"]
+    assert table.sha256 == hashlib.sha256(content).hexdigest()
