@@ -133,7 +133,7 @@ AUDIT_PILLARS_FINAL = """
 SELECT p.audit_id, p.pillar, p.auditor_grade, p.moderated_grade,
        coalesce(p.moderated_grade, p.auditor_grade) AS final_grade,
        g.rank AS final_rank,
-       a.audit_date, a.service, a.team, a.cohort, a.auditor_role, a.audit_month,
+       a.audit_date, a.service, a.team, a.cohort, a.auditor_role,
        a.provisional, a.final_rank AS audit_rank,
        a.child_age_band, a.child_gender, a.child_ethnicity_group, a.child_disability
 FROM audit_pillars p
@@ -143,7 +143,7 @@ LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade
 # What the derived tables are built from: a load that changes audits or pillars changes a row count or
 # the latest load id (every inserted or updated row carries its load's id); the grade scale comes from
 # the configuration.
-DERIVED_VERSION = "v4"   # raise when the derived tables' definition changes: the next read rebuilds them
+DERIVED_VERSION = "v5"   # raise when the derived tables' definition changes: the next read rebuilds them
 _DERIVED_FROM = f"""SELECT '{DERIVED_VERSION}/' || (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audits) || '/' ||
     (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audit_pillars) || '/' ||
     (SELECT coalesce(string_agg(label || '=' || rank, ',' ORDER BY rank), '') FROM grade_scale)"""
