@@ -5,6 +5,10 @@ from pathlib import Path
 
 import pytest
 
+# Tests that render with kaleido or print with chromium run only where Debian's chromium is installed.
+needs_chromium = pytest.mark.skipif(not __import__("analytics.images", fromlist=["available"]).available(),
+                                    reason="needs Debian's chromium (scripts/setup.sh installs it)")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SAMPLES = SHARED / "samples"

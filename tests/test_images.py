@@ -7,8 +7,9 @@ import pytest
 
 from analytics import images
 from analytics.charts import TEMPLATE
+from conftest import needs_chromium
 
-chromium = pytest.mark.skipif(not images.available(), reason="needs Debian's chromium (scripts/setup.sh installs it)")
+chromium = needs_chromium
 
 
 def figure():

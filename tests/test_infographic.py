@@ -9,10 +9,9 @@ import monthkit
 from analytics import infographic
 from analytics.database import Database
 from analytics.monthly import ExportError
-from conftest import run_cli
+from conftest import needs_chromium, run_cli
 
-chromium = pytest.mark.skipif(not __import__("analytics.images", fromlist=["available"]).available(),
-                              reason="needs Debian's chromium (scripts/setup.sh installs it)")
+chromium = needs_chromium
 
 
 @pytest.fixture(scope="module")

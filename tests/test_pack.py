@@ -8,10 +8,9 @@ import pytest
 import monthkit
 from analytics import pack
 from analytics.database import Database
-from analytics.images import available
-from conftest import run_cli
+from conftest import needs_chromium, run_cli
 
-chromium = pytest.mark.skipif(not available(), reason="needs Debian's chromium (scripts/setup.sh installs it)")
+chromium = needs_chromium
 
 TITLES = ["Quality assurance: audit and learning headlines, March 2025", "Headlines: March 2025",
           "% good or better by service to March 2025", "Pillars by service: 12 months to March 2025",

@@ -8,9 +8,8 @@ import pytest
 import monthkit
 from analytics import publish
 from analytics.database import Database
-from analytics.images import available
 from analytics.monthly import ExportError
-from conftest import run_cli
+from conftest import needs_chromium, run_cli
 
 WHEN = dt.datetime(2025, 4, 8, 10, 30)
 
@@ -75,7 +74,7 @@ def test_an_unpublished_month_has_no_comparison_and_no_data_is_refused(month_db)
         publish.publish(db, "2025-06", with_files=False)
 
 
-@pytest.mark.skipif(not available(), reason="needs Debian's chromium (scripts/setup.sh installs it)")
+@needs_chromium
 def test_cli_publish_stores_the_pack_and_infographic_as_presented(month_db):
     code, out, err = run_cli("publish", "--db", month_db, "--month", "2025-03", "--by", "Head of QA")
     assert code == 0, err
