@@ -6,6 +6,7 @@ NHS England's Making Data Count.
 """
 from __future__ import annotations
 
+import math
 import re
 
 import plotly.graph_objects as go
@@ -100,6 +101,7 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
                         subplot_titles=[panel_title(s) for s in services],
                         vertical_spacing=0.2, horizontal_spacing=0.04)
     stem = value.removesuffix("_pct")
+    points, lowest = series["period"].nunique(), N_ROW_Y
     for i, s in enumerate(services):
         part = series[series["service"] == s]
         where = dict(row=i // columns + 1, col=i % columns + 1)
@@ -109,10 +111,12 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
                         error_y=error, line_color=LINE_COLOURS.get(value, SERIES_COLOUR), customdata=part[[n, "period", "service"]],
                         hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} " + unit + "<extra>" + s + "</extra>",
                         **where)
-        fig.add_scatter(x=part["period"], y=[N_ROW_Y] * len(part), mode="text", showlegend=False,
-                        text=[f"{int(k)}" for k in part[n]], textfont=dict(size=11, color=MUTED),
+        texts, ys = n_row(part[n], points)
+        lowest = min([lowest, *ys])
+        fig.add_scatter(x=part["period"], y=ys, mode="text", showlegend=False,
+                        text=texts, textfont=dict(size=11, color=MUTED),
                         customdata=part[[n, "period", "service"]], hoverinfo="skip", **where)
-    fig.update_yaxes(range=[N_ROW_Y - 8, 104], tickvals=[0, 20, 40, 60, 80, 100])
+    fig.update_yaxes(range=[lowest - 8, 104], tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_yaxes(title_text=y_title, col=1)
     periods = list(dict.fromkeys(series["period"]))
     if any(QUARTER_TICK.match(str(p)) for p in periods):
@@ -141,6 +145,36 @@ def quarter_tick(label: str) -> str:
 
 QUARTER_TICK = re.compile(r"^(\d{4}-\d{2}) (Q[1-4])(?: (\(.*\)))?$")
 N_ROW_Y = -12   # where the small multiples print their n values, below the 0% line
+N_ROW_STEP = 8  # the drop from one row of staggered n labels to the next
+N_ROW_ROWS = 3  # at most this many rows
+N_ROW_PANEL_PX = 190   # a panel's narrowest width on screen (three panels beside the overview's grade bar)
+N_ROW_CHAR_PX = 6.2    # one digit of the 11 px n labels
+
+
+def n_row(ns, points: int, panel_px: float = N_ROW_PANEL_PX) -> tuple[list[str], list[float]]:
+    """The n labels along a small multiple's foot, and their heights, laid out so that they do not overlap.
+
+    A year of months at a council's volume fits in one row. A large council's 4-5 digit counts, or many
+    periods, would run into each other: the labels are then staggered over two or three rows, and counts of
+    10,000 or more are shortened (12038 -> 12k). Where even that cannot fit (years of months in a narrow
+    panel) only every few periods carry their label. The exact n is always in the hover and the data table.
+    """
+    ns = [int(k) for k in ns]
+    room = panel_px / max(points, 1)
+    texts = [str(k) for k in ns]
+    if _label_px(texts) > N_ROW_ROWS * room:
+        texts = [str(k) if k < 10_000 else f"{round(k / 1000)}k" for k in ns]
+    needed = math.ceil(_label_px(texts) / room)
+    if needed > N_ROW_ROWS:   # still too many for the panel: every few periods carry their n (all in the hover)
+        every = math.ceil(needed / N_ROW_ROWS)
+        texts = [t if i % every == 0 else "" for i, t in enumerate(texts)]
+        room *= every
+    rows = max(1, min(N_ROW_ROWS, math.ceil(_label_px(texts) / room)))
+    return texts, [N_ROW_Y - N_ROW_STEP * (i % rows) for i in range(len(ns))]
+
+
+def _label_px(texts) -> float:
+    return (max((len(t) for t in texts), default=0) + 1) * N_ROW_CHAR_PX
 
 
 # --- data values as text in plotly's labels -------------------------------------------------------------

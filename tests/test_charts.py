@@ -1,0 +1,54 @@
+"""Chart conventions: the n labels along a small multiple's foot stay readable at any volume."""
+import pandas as pd
+
+from analytics.charts import N_ROW_CHAR_PX, N_ROW_PANEL_PX, N_ROW_Y, n_row, service_small_multiples
+from analytics.config import load_config
+
+
+def _overlaps(texts, ys, points, panel_px=N_ROW_PANEL_PX):
+    """Two labels on the same row closer than their width (x in pixels across the panel)."""
+    step = panel_px / points
+    rows = {}
+    for i, (t, y) in enumerate(zip(texts, ys)):
+        if t:
+            rows.setdefault(y, []).append((i * step, (len(t) + 1) * N_ROW_CHAR_PX))
+    return any(b[0] - a[0] < max(a[1], b[1]) for row in rows.values() for a, b in zip(row, row[1:]))
+
+
+def test_a_council_year_is_one_row_of_exact_counts():
+    texts, ys = n_row([8, 12, 9, 10], 4)
+    assert texts == ["8", "12", "9", "10"] and ys == [N_ROW_Y] * 4
+
+
+def test_large_counts_are_staggered_not_overlapping():
+    ns = [1003, 998, 1100, 1050, 987, 1012, 1044, 1021, 1009, 1035, 1048, 1017]
+    texts, ys = n_row(ns, 12)
+    assert texts == [str(k) for k in ns]          # exact while staggering is enough
+    assert len(set(ys)) == 2 and not _overlaps(texts, ys, 12)
+    assert _overlaps([str(k) for k in ns], [N_ROW_Y] * 12, 12)   # in one row they would collide
+
+
+def test_counts_of_ten_thousand_or_more_are_shortened():
+    texts, ys = n_row([12038, 9999, 10500, 25960] * 3, 12, panel_px=140)
+    assert texts[:4] == ["12k", "9999", "10k", "26k"]
+    assert not _overlaps(texts, ys, 12, panel_px=140)
+
+
+def test_too_many_periods_label_every_few():
+    texts, ys = n_row([1234] * 36, 36)            # three years of months in a narrow panel
+    shown = [i for i, t in enumerate(texts) if t]
+    assert texts[0] == "1234" and 3 < len(shown) < 36
+    assert not _overlaps(texts, ys, 36)
+
+
+def test_small_multiples_place_their_n_labels_inside_the_axis():
+    config = load_config(None)
+    periods = [f"2026-{m:02d}" for m in range(1, 13)]
+    series = pd.DataFrame([{"service": s, "period": p, "n": 1000 + i, "good_pct": 55.0}
+                           for s in config.service_codes[:2] for i, p in enumerate(periods)])
+    fig = service_small_multiples(series, config, "good_pct", "t", "% good")
+    labels = [t for t in fig.data if t.mode == "text"]
+    lowest = min(min(t.y) for t in labels)
+    assert lowest < N_ROW_Y                       # staggered
+    assert fig.layout.yaxis.range[0] < lowest     # and drawn, not cut off
+    assert list(labels[0].text) == [str(1000 + i) for i in range(12)]
