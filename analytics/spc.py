@@ -24,6 +24,8 @@ SPECIAL_CAUSES = ("common_cause", "improvement", "concern", "neutral_high", "neu
 RULES = ("outside", "trend", "two_in_three", "shift")
 ASSURANCES = ("consistent_pass", "consistent_fail", "inconsistent")
 
+_EMPTY_TYPES = {"group": np.int64, "baseline": bool, "special_cause": object, "rule": object, "direction": np.int64,
+                "assurance": object}
 COLUMNS = ["value", "group", "baseline", "mr", "centre", "lower", "upper", "near_lower", "near_upper",
            "special_cause", "rule", "direction", "assurance", "target"]
 
@@ -164,6 +166,17 @@ def xmr(values: Iterable[float], polarity: str = "higher is better", fix_after_n
     outside the baseline), centre, lower, upper, near_lower, near_upper, special_cause, rule, direction
     (+1 up / -1 down / 0), assurance, target.
     """
+    cols = xmr_columns(values, polarity, fix_after_n_points, screen_outliers, rebase_at, target)
+    if cols is None:   # typed columns, each built empty (an empty frame cast afterwards took ~3 ms)
+        return pd.DataFrame({c: np.array([], dtype=_EMPTY_TYPES.get(c, float)) for c in COLUMNS})
+    return pd.DataFrame(cols)
+
+
+def xmr_columns(values: Iterable[float], polarity: str = "higher is better", fix_after_n_points: int | None = None,
+                screen_outliers: bool = True, rebase_at: Sequence[int] = (), target: float | None = None
+                ) -> dict[str, np.ndarray] | None:
+    """``xmr``'s columns as arrays (None for no values), for a caller that adds columns of its own before
+    framing them once (a DataFrame built and then widened column by column cost the KPI page most of its time)."""
     direction = _direction(polarity)
     y = np.asarray(list(values), dtype=float)
     if not np.isfinite(y).all():
@@ -177,10 +190,8 @@ def xmr(values: Iterable[float], polarity: str = "higher is better", fix_after_n
     bad = [p for p in rebase_at if not 0 <= int(p) < n] if n else list(rebase_at)
     if bad:
         raise ValueError(f"rebase positions must lie within the series (0 to {n - 1}): {bad}")
-    out = pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS})
     if n == 0:
-        return out.astype({"group": int, "baseline": bool, "special_cause": object, "rule": object,
-                           "direction": int, "assurance": object})
+        return None
     # Columns built as arrays and framed once: a DataFrame per group, concat and .loc cost most of the
     # ~9 ms a call took (49 calls on the KPI page).
     cols: dict[str, list] = {c: [] for c in COLUMNS}
@@ -206,4 +217,4 @@ def xmr(values: Iterable[float], polarity: str = "higher is better", fix_after_n
                                            dtype=object)),
                      ("target", np.full(m, np.nan if target is None else float(target)))):
             cols[c].append(v)
-    return pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+    return {c: np.concatenate(v) for c, v in cols.items()}
