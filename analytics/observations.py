@@ -86,7 +86,10 @@ def staff_status(con, judged: dt.date, known: dt.date, services=None, *, lapse: 
 def compliance(con, f: Filters, config) -> pd.DataFrame:
     """Compliance on D by service and role, plus an "All services" row per role and an "All roles" total per
     service: n in post, compliant, % compliant with its 95% Wilson interval."""
-    people = staff_status(con, f.end, f.end, f.effective_services())
+    return _compliance(staff_status(con, f.end, f.end, f.effective_services()), config)
+
+
+def _compliance(people: pd.DataFrame, config) -> pd.DataFrame:
     # (in post, compliant) per service and role, per service, per role and in all: one pass over the people
     # (a filtered frame per cell cost more than the query)
     counts: dict[tuple, list[int]] = {}
@@ -117,11 +120,19 @@ def due(con, f: Filters, horizons=(30, 60)) -> pd.DataFrame:
     """Staff overdue on D or falling due within each horizon: staff_id (pseudonymous), role, service, status,
     due_by (the first day they stop being compliant; blank when already overdue), the observations in
     the window and what is missing. Sorted overdue first, then by due_by."""
-    d = f.end
-    horizons = sorted(horizons)
     # Each person's lapse_from comes with their status (one query): for someone compliant on D it is what
     # _first_lapse finds from their observations, without reading every observation of the year.
-    people = staff_status(con, d, d, f.effective_services(), lapse=True)
+    return _due(staff_status(con, f.end, f.end, f.effective_services(), lapse=True), f.end, horizons)
+
+
+def compliance_and_due(con, f: Filters, config, horizons=(30, 60)) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``compliance`` and ``due`` from one read of the staff's status (the page shows both)."""
+    people = staff_status(con, f.end, f.end, f.effective_services(), lapse=True)
+    return _compliance(people.drop(columns="lapse_from"), config), _due(people, f.end, horizons)
+
+
+def _due(people: pd.DataFrame, d: dt.date, horizons) -> pd.DataFrame:
+    horizons = sorted(horizons)
     # The look-ahead's days and their windows' starts, worked out once for everyone.
     ahead = [(day, add_months(day, -12)) for day in (d + dt.timedelta(days=k) for k in range(1, horizons[-1] + 1))]
     starts = [start for _, start in ahead]
