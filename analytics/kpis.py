@@ -54,9 +54,9 @@ AXIS_TITLES = {"percent": "Per cent (%)", "count": "Count", "days": "Days", "rat
 def definitions(con, config: Config) -> pd.DataFrame:
     """Every KPI: the configured defaults, replaced or extended by the stored kpi_definitions rows."""
     rows = {k["kpi_code"]: {c: k.get(c) for c in DEF_COLUMNS} for k in config.kpis}
-    stored = con.execute(f"SELECT {', '.join(DEF_COLUMNS)} FROM kpi_definitions ORDER BY kpi_code").df()
-    for rec in stored.to_dict("records"):
-        rows[rec["kpi_code"]] = {c: (None if pd.isna(rec[c]) else rec[c]) for c in DEF_COLUMNS}
+    # Plain tuples (blanks as None): a frame read and turned back into records cost more than the merge.
+    for rec in con.execute(f"SELECT {', '.join(DEF_COLUMNS)} FROM kpi_definitions ORDER BY kpi_code").fetchall():
+        rows[rec[0]] = {c: (None if v != v else v) for c, v in zip(DEF_COLUMNS, rec)}   # (v != v: a NaN)
     out = pd.DataFrame(list(rows.values()), columns=DEF_COLUMNS)
     out["target"] = pd.to_numeric(out["target"], errors="coerce").astype(float)
     return out
