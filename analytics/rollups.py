@@ -3,7 +3,8 @@
 Most audit figures count audits per month, service, team, cohort, auditor role and grade. At a million
 audits, counting a year's 100,000 rows again for each of a page's figures costs more than the figures;
 ``audit_rollup`` holds those counts (a year is about 20,000 rows of it), and ``auditor_months`` the
-auditors with an audit in each month (for completion), ``audit_teams`` each team's service (the filter bar). They are tables rebuilt by
+auditors with an audit in each month (for completion), ``audit_teams`` each team's service (the filter bar), ``audit_service_months`` the months each
+service has audits (the Data page). They are tables rebuilt by
 ``database.refresh_derived`` in the same write that changes the audits, so no reader sees them stale.
 
 A period is whole months and every filter of ``filters.where`` is on a column kept here, so a month's
@@ -39,7 +40,13 @@ WHERE team IS NOT NULL
 GROUP BY team
 ORDER BY team"""
 
-TABLES = ("audit_rollup", "auditor_months", "audit_teams")
+# The months in which each service has audits (the Data page's gaps), from a few hundred rows.
+AUDIT_SERVICE_MONTHS = """
+SELECT DISTINCT month, service
+FROM audit_rollup
+ORDER BY month, service"""
+
+TABLES = ("audit_rollup", "auditor_months", "audit_teams", "audit_service_months")
 # The columns a figure may group or filter the roll-up by (the rest are grades and flags).
 KEYS = ("service", "team", "cohort", "auditor_role")
 
@@ -49,6 +56,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE TABLE audit_rollup AS {AUDIT_ROLLUP}")
     con.execute(f"CREATE OR REPLACE TABLE auditor_months AS {AUDITOR_MONTHS}")
     con.execute(f"CREATE OR REPLACE TABLE audit_teams AS {AUDIT_TEAMS}")
+    con.execute(f"CREATE OR REPLACE TABLE audit_service_months AS {AUDIT_SERVICE_MONTHS}")
 
 
 def total(condition: str | None = None) -> str:
