@@ -64,14 +64,25 @@ def _counts(con, f: Filters) -> dict[str, pd.DataFrame]:
         f"count(*) FILTER (is_open) AS open, count(*) FILTER (overdue) AS overdue, "
         f"count(*) FILTER (completed) AS completed, count(*) FILTER (on_time) AS completed_on_time "
         f"FROM (SELECT *, {_STATE} AS state, {band} AS band FROM ({sql})) GROUP BY GROUPING SETS ({sets})",
-        params).df()
+        params)
+    figures = ["raised", "open", "overdue", "completed", "completed_on_time"]
+    rows = df.fetchall()
+    if not rows:   # no actions: the typed empty frames
+        empty = pd.DataFrame({**{k: pd.Series(dtype=object) for k in _KEYS}, **{c: pd.Series(dtype="int64")
+                                                                               for c in figures}})
+        return {name: empty[[*cols, *figures]] for name, cols in _SETS.items()}
+    # Rows split by their grouping flags in Python (masks over a frame cost more than the query).
+    by_flags = {tuple(0 if k in cols else 1 for k in _KEYS): name for name, cols in _SETS.items()}
+    parts: dict[str, list] = {name: [] for name in _SETS}
+    n = len(_KEYS)
+    for r in rows:
+        parts[by_flags[r[:n]]].append(r)
     out = {}
     for name, cols in _SETS.items():
-        mask = pd.Series(True, index=df.index)
-        for k in _KEYS:
-            mask &= df[f"g_{k}"] == (0 if k in cols else 1)
-        out[name] = df.loc[mask, [*cols, "raised", "open", "overdue", "completed", "completed_on_time"]
-                           ].reset_index(drop=True)
+        got = parts[name]
+        out[name] = pd.DataFrame({**{k: [r[n + _KEYS.index(k)] for r in got] for k in cols},
+                                  **{c: pd.array([r[2 * n + i] for r in got], dtype="int64")
+                                     for i, c in enumerate(figures)}})
     return out
 
 
