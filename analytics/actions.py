@@ -44,14 +44,53 @@ def headline(con, f: Filters) -> dict:
 
 def by(con, f: Filters, column: str) -> pd.DataFrame:
     """Raised, open, overdue and completed on time per source or per service (ALL: organisation-wide)."""
+    return _by(_counts(con, f), column)
+
+
+# The tracker's counts in one pass over the period's actions (a query per figure cost a round trip each):
+# per source, per service, per age band, per source x theme x state, per theme.
+_SETS = {"source": ("source",), "service": ("service",), "band": ("band",), "flow": ("source", "theme", "state"),
+         "theme": ("theme",)}
+_KEYS = ("source", "service", "theme", "state", "band")
+
+
+def _counts(con, f: Filters) -> dict[str, pd.DataFrame]:
+    """Raised, open, overdue, completed and completed on time per grouping of ``_SETS`` (its key columns)."""
+    sql, params = _actions(f)
+    band = ("CASE WHEN age_days <= 30 THEN 0 WHEN age_days <= 90 THEN 1 WHEN age_days <= 180 THEN 2 ELSE 3 END")
+    sets = ", ".join(f"({', '.join(cols)})" for cols in _SETS.values())
+    df = con.execute(
+        f"SELECT {', '.join(f'GROUPING({k}) AS g_{k}' for k in _KEYS)}, {', '.join(_KEYS)}, count(*) AS raised, "
+        f"count(*) FILTER (is_open) AS open, count(*) FILTER (overdue) AS overdue, "
+        f"count(*) FILTER (completed) AS completed, count(*) FILTER (on_time) AS completed_on_time "
+        f"FROM (SELECT *, {_STATE} AS state, {band} AS band FROM ({sql})) GROUP BY GROUPING SETS ({sets})",
+        params)
+    figures = ["raised", "open", "overdue", "completed", "completed_on_time"]
+    rows = df.fetchall()
+    if not rows:   # no actions: the typed empty frames
+        empty = pd.DataFrame({**{k: pd.Series(dtype=object) for k in _KEYS}, **{c: pd.Series(dtype="int64")
+                                                                               for c in figures}})
+        return {name: empty[[*cols, *figures]] for name, cols in _SETS.items()}
+    # Rows split by their grouping flags in Python (masks over a frame cost more than the query).
+    by_flags = {tuple(0 if k in cols else 1 for k in _KEYS): name for name, cols in _SETS.items()}
+    parts: dict[str, list] = {name: [] for name in _SETS}
+    n = len(_KEYS)
+    for r in rows:
+        parts[by_flags[r[:n]]].append(r)
+    out = {}
+    for name, cols in _SETS.items():
+        got = parts[name]
+        out[name] = pd.DataFrame({**{k: [r[n + _KEYS.index(k)] for r in got] for k in cols},
+                                  **{c: pd.array([r[2 * n + i] for r in got], dtype="int64")
+                                     for i, c in enumerate(figures)}})
+    return out
+
+
+def _by(counts: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     if column not in ("source", "service"):
         raise ValueError(column)
-    sql, params = _actions(f)
-    df = con.execute(
-        f"SELECT {column}, count(*) AS raised, count(*) FILTER (is_open) AS open, "
-        f"count(*) FILTER (overdue) AS overdue, count(*) FILTER (completed) AS completed, "
-        f"count(*) FILTER (on_time) AS completed_on_time FROM ({sql}) GROUP BY 1 ORDER BY raised DESC, 1",
-        params).df()
+    df = counts[column].sort_values(["raised", column], ascending=[False, True], kind="stable",
+                                    na_position="last").reset_index(drop=True)
     for col in ("raised", "open", "overdue", "completed", "completed_on_time"):
         df[col] = df[col].astype(int)
     df["on_time_pct"] = [pct(a, b) for a, b in zip(df["completed_on_time"], df["completed"])]
@@ -63,12 +102,12 @@ def by(con, f: Filters, column: str) -> pd.DataFrame:
 
 def ageing(con, f: Filters) -> pd.DataFrame:
     """Open actions on D by days since raised (D − raised_date), and how many of them are overdue."""
-    sql, params = _actions(f)
-    df = con.execute(
-        f"SELECT CASE WHEN age_days <= 30 THEN 0 WHEN age_days <= 90 THEN 1 WHEN age_days <= 180 THEN 2 ELSE 3 END "
-        f"AS band, count(*) AS open, count(*) FILTER (overdue) AS overdue FROM ({sql}) WHERE is_open GROUP BY 1",
-        params).fetchall()
-    got = {b: (o, v) for b, o, v in df}
+    return _ageing(_counts(con, f))
+
+
+def _ageing(counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    b = counts["band"]
+    got = {int(k): (int(o), int(v)) for k, o, v in zip(b["band"], b["open"], b["overdue"])}
     return pd.DataFrame([(label, got.get(k, (0, 0))[0], got.get(k, (0, 0))[1]) for k, label in enumerate(AGE_BANDS)],
                         columns=["age_band", "open", "overdue"])
 
@@ -93,18 +132,24 @@ def not_reviewed(con, f: Filters) -> pd.DataFrame:
 
 def flow(con, f: Filters) -> pd.DataFrame:
     """Source -> theme -> state on D, counted: where actions pile up as overdue is where learning stalls."""
-    sql, params = _actions(f)
-    return con.execute(
-        f"SELECT source, theme, {_STATE} AS state, count(*) AS n "
-        f"FROM ({sql}) GROUP BY ALL ORDER BY source, theme, state", params).df().astype({"n": int})
+    return _flow(_counts(con, f))
+
+
+def _flow(counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    df = counts["flow"][["source", "theme", "state", "raised"]].rename(columns={"raised": "n"})
+    return df.sort_values(["source", "theme", "state"], kind="stable", na_position="last").reset_index(
+        drop=True).astype({"n": int})
 
 
 def stalls(con, f: Filters) -> pd.DataFrame:
     """Per theme: actions raised, open and overdue on D, and the share overdue of those raised."""
-    sql, params = _actions(f)
-    df = con.execute(
-        f"SELECT theme, count(*) AS raised, count(*) FILTER (is_open) AS open, count(*) FILTER (overdue) AS overdue "
-        f"FROM ({sql}) GROUP BY 1 ORDER BY overdue DESC, open DESC, theme", params).df()
+    return _stalls(_counts(con, f))
+
+
+def _stalls(counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    df = counts["theme"][["theme", "raised", "open", "overdue"]].sort_values(
+        ["overdue", "open", "theme"], ascending=[False, False, True], kind="stable", na_position="last"
+    ).reset_index(drop=True)
     df["overdue_pct"] = [pct(o, r) for o, r in zip(df["overdue"], df["raised"])]
     return df
 
@@ -145,15 +190,29 @@ def activities(con, f: Filters) -> pd.DataFrame:
 
 def activity_totals(con, f: Filters) -> pd.DataFrame:
     """Per level: activities and the share linked to an audit, to a theme, or to either."""
-    cond, params = where(f, "activity_date")
-    df = con.execute(
-        f"SELECT level, count(*) AS activities, count(audit_id) AS linked_to_audit, count(theme) AS linked_to_theme, "
-        f"count(*) FILTER (audit_id IS NOT NULL OR theme IS NOT NULL) AS linked_to_either "
-        f"FROM reflective_activities WHERE {cond} GROUP BY 1", params).df()
+    return _activity_totals(activities(con, f))
+
+
+def _activity_totals(acts: pd.DataFrame) -> pd.DataFrame:
+    """``activity_totals`` added up from ``activities`` (per month, level and kind: the counts add up)."""
+    cols = ["activities", "linked_to_audit", "linked_to_theme", "linked_to_either"]
+    df = acts.groupby("level", dropna=False, sort=False)[cols].sum().reset_index()
     df["order"] = [LEVELS.index(x) if x in LEVELS else len(LEVELS) for x in df["level"]]
     df = df.sort_values(["order", "level"]).drop(columns="order").reset_index(drop=True)
-    for col in ("activities", "linked_to_audit", "linked_to_theme", "linked_to_either"):
+    for col in cols:
         df[col] = df[col].astype(int)
         if col != "activities":
             df[f"{col}_pct"] = [pct(a, n) for a, n in zip(df[col], df["activities"])]
     return df
+
+
+def page_figures(con, f: Filters) -> dict:
+    """Everything the tracker's page shows before its own picks: one pass for the counts (``_counts``), the
+    summary's learning_actions, the list not reviewed, and the reflective activities (their totals per
+    level added up from the per-month counts)."""
+    counts = _counts(con, f)
+    acts = activities(con, f)
+    return {"headline": {"raised": int(counts["source"]["raised"].sum()), **learning_actions(con, f)},
+            "by_source": _by(counts, "source"), "by_service": _by(counts, "service"), "ageing": _ageing(counts),
+            "not_reviewed": not_reviewed(con, f), "flow": _flow(counts), "stalls": _stalls(counts),
+            "activities": acts, "activity_totals": _activity_totals(acts)}

@@ -31,12 +31,12 @@ def last_loads(con) -> pd.DataFrame:
 def months_without_audits(con, config: Config) -> pd.DataFrame:
     """Months (between the first and last audit month) in which a service has no audits."""
     return con.execute(
-        # Over the per-month counts (rollups.py): a service's month has audits when it has a row there.
-        "WITH bounds AS (SELECT min(month) AS lo, max(month) AS hi FROM audit_rollup), "
+        # Over the roll-ups (rollups.py): a service's month has audits when it has a row there.
+        "WITH bounds AS (SELECT min(month) AS lo, max(month) AS hi FROM audit_service_months), "
         "months AS (SELECT unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS m FROM bounds "
         "WHERE lo IS NOT NULL), services AS (SELECT unnest(?) AS service) "
         "SELECT s.service, strftime(m.m, '%Y-%m') AS month FROM months m CROSS JOIN services s "
-        "ANTI JOIN (SELECT DISTINCT service, month FROM audit_rollup) a ON a.service = s.service "
+        "ANTI JOIN audit_service_months a ON a.service = s.service "
         "AND a.month = m.m ORDER BY list_position(?, s.service), month",
         [config.service_codes, config.service_codes]).df()
 

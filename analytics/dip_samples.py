@@ -47,18 +47,21 @@ def schedule(con, f: Filters) -> pd.DataFrame:
     rows = con.execute(
         f"SELECT strftime(sample_date, '%Y-%m') AS month, theme, dip_sample_id, min(sample_date) AS sample_date, "
         f"count(*) AS n FROM dip_samples WHERE {cond} GROUP BY ALL ORDER BY month, sample_date, dip_sample_id",
-        params).df()
+        params).fetchall()
+    # Plain tuples by month (a filtered frame per month cost more than the query).
+    by_month: dict[str, list] = {}
+    for row in rows:
+        by_month.setdefault(row[0], []).append(row)
     out = []
     for k in range(12):
         month = add_months(fy, k)
         label, last_year = month.strftime("%Y-%m"), add_months(month, -12).strftime("%Y-%m")
-        done = rows[rows["month"] == label]
-        if len(done):
-            for r in done.itertuples(index=False):
-                out.append((label, month.strftime("%b %Y"), r.theme, "Done", r.dip_sample_id,
-                            r.sample_date.date() if hasattr(r.sample_date, "date") else r.sample_date, int(r.n)))
+        done = by_month.get(label, [])
+        if done:
+            for _, theme, dip_sample_id, sample_date, n in done:
+                out.append((label, month.strftime("%b %Y"), theme, "Done", dip_sample_id, sample_date, int(n)))
         else:
-            for theme in dict.fromkeys(rows.loc[rows["month"] == last_year, "theme"]):
+            for theme in dict.fromkeys(r[1] for r in by_month.get(last_year, [])):
                 out.append((label, month.strftime("%b %Y"), theme, "Due", None, None, 0))
     df = pd.DataFrame(out, columns=["month", "month_label", "theme", "status", "dip_sample_id", "sample_date",
                                     "records"], dtype=object)
@@ -69,7 +72,7 @@ def cycles(con, f: Filters) -> pd.DataFrame:
     """Every cycle up to D of the themes sampled in the period, numbered within its theme, with its measures
     and the change (percentage points) from the theme's previous cycle; ``in_period`` marks the period's."""
     cond, params = where(_span(f, EVER, f.end), "sample_date")
-    df = con.execute(
+    rows = con.execute(
         f"SELECT dip_sample_id, min(theme) AS theme, min(sample_date) AS first_date, count(*) AS n, "
         f"count(g.rank) AS graded, count(*) FILTER (g.rank <= 2) AS good, "
         f"sum(criteria_met) FILTER (criteria_met IS NOT NULL AND criteria_total IS NOT NULL) AS criteria_met, "
@@ -77,29 +80,27 @@ def cycles(con, f: Filters) -> pd.DataFrame:
         # Ranks from the configured grade scale (1 best), as every audit figure does; ungraded records have none.
         f"FROM dip_samples LEFT JOIN grade_scale g ON g.label = grade WHERE {cond} "
         f"GROUP BY dip_sample_id ORDER BY theme, first_date, dip_sample_id",
-        params).df()
+        params).fetchall()
     columns = ["theme", "cycle", "dip_sample_id", "first_date", "n", "graded", "good", "good_pct", "good_ci_low",
                "good_ci_high", "criteria_met", "criteria_total", "criteria_pct", "good_change_pts",
                "criteria_change_pts", "in_period"]
-    if df.empty:
+    if not rows:
         return pd.DataFrame(columns=columns)
-    df["first_date"] = pd.to_datetime(df["first_date"]).dt.date
-    for col in ("n", "graded", "good", "criteria_met", "criteria_total"):
-        df[col] = df[col].fillna(0).astype(int)
-    df["cycle"] = df.groupby("theme").cumcount() + 1
-    df["good_pct"] = [pct(g_, n) for g_, n in zip(df["good"], df["graded"])]
-    cis = [wilson_interval(int(g_), int(n)) for g_, n in zip(df["good"], df["graded"])]
-    df["good_ci_low"] = [c[0] for c in cis]
-    df["good_ci_high"] = [c[1] for c in cis]
-    df["criteria_pct"] = [pct(m, t) for m, t in zip(df["criteria_met"], df["criteria_total"])]
-    for measure in ("good", "criteria"):
-        prev = df.groupby("theme")[f"{measure}_pct"].shift(1)
-        df[f"{measure}_change_pts"] = [None if a is None or pd.isna(a) or b is None or pd.isna(b) else a - b
-                                       for a, b in zip(df[f"{measure}_pct"], prev)]
-    df["in_period"] = [f.start <= d <= f.end for d in df["first_date"]]
-    shown = set(df.loc[df["in_period"], "theme"])
-    df = df[df["theme"].isin(shown)]
-    return df[columns].astype(object).where(df[columns].notna(), None).reset_index(drop=True)
+    # A few hundred cycles: plain tuples in theme order (pandas' per-column steps cost more than the query).
+    out, count, prev = [], {}, {}
+    for sample_id, theme, first, n, graded, good, met, total in rows:
+        n, graded, good, met, total = (int(v or 0) for v in (n, graded, good, met, total))
+        count[theme] = cycle = count.get(theme, 0) + 1
+        good_pct, criteria_pct = pct(good, graded), pct(met, total)
+        low, high = wilson_interval(good, graded)
+        before = prev.get(theme, (None, None))
+        change = [None if a is None or b is None else a - b for a, b in zip((good_pct, criteria_pct), before)]
+        prev[theme] = (good_pct, criteria_pct)
+        out.append((theme, cycle, sample_id, first, n, graded, good, good_pct, low, high, met, total, criteria_pct,
+                    *change, f.start <= first <= f.end))
+    shown = {r[0] for r in out if r[-1]}
+    df = pd.DataFrame([r for r in out if r[0] in shown], columns=columns, dtype=object)
+    return df.where(df.notna(), None)
 
 
 def findings(con, f: Filters) -> pd.DataFrame:

@@ -56,18 +56,20 @@ def rows(con, f: Filters) -> pd.DataFrame:
 def _counts(con, f: Filters) -> list[tuple]:
     """(month, service, raised_by, stage, n) of the escalations raised in the period."""
     cond, params = where(f, "raised_date")
-    return con.execute(f"SELECT strftime(date_trunc('month', raised_date), '%Y-%m'), service, raised_by, stage, "
-                       f"count(*) FROM escalations WHERE {cond} GROUP BY ALL", params).fetchall()
+    # Months are written out after grouping (strftime on every row cost half the query).
+    return con.execute(f"SELECT strftime(m, '%Y-%m'), service, raised_by, stage, n FROM ("
+                       f"SELECT date_trunc('month', raised_date) AS m, service, raised_by, stage, "
+                       f"count(*) AS n FROM escalations WHERE {cond} GROUP BY ALL)", params).fetchall()
 
 
 def _theme_counts(con, f: Filters) -> list[tuple]:
     """(month, raised_by, theme, n): escalations naming each theme, a theme repeated in one counted once."""
     cond, params = where(f, "raised_date")
     rows = con.execute(
-        f"""SELECT strftime(m, '%Y-%m'), raised_by, theme, count(*) FROM (
+        f"""SELECT strftime(m, '%Y-%m'), raised_by, theme, n FROM (SELECT m, raised_by, theme, count(*) AS n FROM (
                 SELECT date_trunc('month', raised_date) AS m, raised_by, themes, unnest(themes) AS theme,
                        unnest(generate_series(1, len(themes))) AS i
-                FROM escalations WHERE {cond}) WHERE list_position(themes, theme) = i GROUP BY ALL""",
+                FROM escalations WHERE {cond}) WHERE list_position(themes, theme) = i GROUP BY ALL)""",
         params).fetchall()
     return [r for r in rows if r[2] is not None and r[2].strip() != ""]
 
@@ -241,9 +243,11 @@ def _ntk_counts(con, f: Filters) -> list[tuple]:
     """(month, category, service, notifications, rapid reviews, national panel); a blank yes/no counts as no."""
     cond, params = where(f, "notified_date")
     return con.execute(
-        "SELECT strftime(date_trunc('month', notified_date), '%Y-%m'), category, service, count(*), "
-        "count(*) FILTER (coalesce(rapid_review, false)), count(*) FILTER (coalesce(national_panel_notified, false)) "
-        f"FROM need_to_know WHERE {cond} GROUP BY ALL", params).fetchall()
+        "SELECT strftime(m, '%Y-%m'), category, service, n, rapid, panel FROM ("
+        "SELECT date_trunc('month', notified_date) AS m, category, service, count(*) AS n, "
+        "count(*) FILTER (coalesce(rapid_review, false)) AS rapid, "
+        "count(*) FILTER (coalesce(national_panel_notified, false)) AS panel "
+        f"FROM need_to_know WHERE {cond} GROUP BY ALL)", params).fetchall()
 
 
 def ntk_headline(con, f: Filters) -> dict:

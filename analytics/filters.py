@@ -119,9 +119,8 @@ def spanning(*month_lists: list[str]) -> list[str]:
 
 def filter_options(con) -> dict[str, list[str]]:
     """The values the filter widgets offer, from the stored audits."""
-    # From the per-month counts (rollups.py), which hold every month, team and service of the audits.
-    teams = con.execute("SELECT team, min(service) FROM audit_rollup WHERE team IS NOT NULL GROUP BY 1 "
-                        "ORDER BY 1").fetchall()
+    # From the roll-ups (rollups.py), which hold every month, team and service of the audits.
+    teams = con.execute("SELECT team, service FROM audit_teams ORDER BY team").fetchall()
     return {
         "months": audit_months(con),
         "teams": [t for t, _ in teams],

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from .filters import Filters, add_months, where
@@ -45,14 +46,20 @@ def loaded(con) -> bool:
     return con.execute("SELECT count(*) FROM observations").fetchone()[0] > 0
 
 
-def staff_status(con, judged: dt.date, known: dt.date, services=None) -> pd.DataFrame:
+def staff_status(con, judged: dt.date, known: dt.date, services=None, *, lapse: bool = False) -> pd.DataFrame:
     """One row per person in post on ``known`` with an observed role: their observations in the 12 months to
     ``judged`` (only those made by ``known``) and whether that makes them compliant on ``judged``.
 
     With ``judged`` = ``known`` = D this is compliance on D; with ``judged`` = D + N it is the look-ahead.
+    ``lapse`` adds ``lapse_from``: the earlier of the ``needed``-th newest observation in the window and the
+    newest of the required type (what ``_first_lapse`` searches with), blank when either is missing.
     """
     rules, params = _rules_sql()
     svc = "" if services is None else "AND list_contains(?, s.service)"
+    lapse_sql = (",\n                   least(list_sort(list(o.observed_date) FILTER (o.observation_id IS NOT NULL), "
+                 "'DESC')[any_value(p.needed)], max(o.observed_date) FILTER (o.observation_type = p.kind)) "
+                 "AS lapse_from") if lapse else ""
+    lapse_col = ", seen.lapse_from" if lapse else ""
     sql = f"""
         WITH r AS (SELECT * FROM {rules}),
         people AS (
@@ -62,13 +69,13 @@ def staff_status(con, judged: dt.date, known: dt.date, services=None) -> pd.Data
         seen AS (
             SELECT p.staff_id, count(o.observation_id) AS observations,
                    count(o.observation_id) FILTER (o.observation_type = p.kind) AS of_kind,
-                   max(o.observed_date) AS last_observed
+                   max(o.observed_date) AS last_observed{lapse_sql}
             FROM people p LEFT JOIN observations o
               ON o.staff_id = p.staff_id AND o.observed_date > ? AND o.observed_date <= ? AND o.observed_date <= ?
             GROUP BY p.staff_id)
         SELECT p.staff_id, p.role, p.service, p.team, p.start_date, p.end_date, p.needed, p.kind AS required_type,
                seen.observations, seen.of_kind, seen.last_observed,
-               seen.observations >= p.needed AND seen.of_kind >= 1 AS compliant
+               seen.observations >= p.needed AND seen.of_kind >= 1 AS compliant{lapse_col}
         FROM people p JOIN seen USING (staff_id)
         ORDER BY p.service, p.role, p.staff_id"""
     args = [*params, known, known] + ([list(services)] if services is not None else []) + \
@@ -79,17 +86,30 @@ def staff_status(con, judged: dt.date, known: dt.date, services=None) -> pd.Data
 def compliance(con, f: Filters, config) -> pd.DataFrame:
     """Compliance on D by service and role, plus an "All services" row per role and an "All roles" total per
     service: n in post, compliant, % compliant with its 95% Wilson interval."""
-    people = staff_status(con, f.end, f.end, f.effective_services())
+    return _compliance(staff_status(con, f.end, f.end, f.effective_services()), config)
+
+
+def _compliance(people: pd.DataFrame, config) -> pd.DataFrame:
+    # (in post, compliant) per service and role, per service, per role and in all: one pass over the people
+    # (a filtered frame per cell cost more than the query)
+    counts: dict[tuple, list[int]] = {}
+    services = people["service"].to_numpy(dtype=object)
+    for service, role, ok in zip(services, people["role"].to_numpy(dtype=object), people["compliant"].tolist()):
+        keys = [(ALL, role), (ALL, "All roles")]
+        if isinstance(service, str):   # (a blank service has no cells of its own, only the all-services ones)
+            keys += [(service, role), (service, "All roles")]
+        for key in keys:
+            c = counts.setdefault(key, [0, 0])
+            c[0] += 1
+            c[1] += ok
     rows = []
-    order = [s for s in config.service_codes if s in set(people["service"])] + \
-        sorted(set(people["service"]) - set(config.service_codes))
+    order = [s for s in config.service_codes if s in set(services)] + \
+        sorted(set(services) - set(config.service_codes))
     for service in order + [ALL]:
-        sub = people if service == ALL else people[people["service"] == service]
         for role in ROLES + ["All roles"]:
-            cell = sub if role == "All roles" else sub[sub["role"] == role]
-            if cell.empty:
+            if (service, role) not in counts:
                 continue
-            n, ok = len(cell), int(cell["compliant"].sum())
+            n, ok = counts[service, role]
             low, high = wilson_interval(ok, n)
             rows.append({"service": service, "role": role, "n": n, "compliant": ok,
                          "compliant_pct": ok / n * 100, "ci_low": low, "ci_high": high})
@@ -100,35 +120,46 @@ def due(con, f: Filters, horizons=(30, 60)) -> pd.DataFrame:
     """Staff overdue on D or falling due within each horizon: staff_id (pseudonymous), role, service, status,
     due_by (the first day they stop being compliant; blank when already overdue), the observations in
     the window and what is missing. Sorted overdue first, then by due_by."""
-    d = f.end
+    # Each person's lapse_from comes with their status (one query): for someone compliant on D it is what
+    # _first_lapse finds from their observations, without reading every observation of the year.
+    return _due(staff_status(con, f.end, f.end, f.effective_services(), lapse=True), f.end, horizons)
+
+
+def compliance_and_due(con, f: Filters, config, horizons=(30, 60)) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``compliance`` and ``due`` from one read of the staff's status (the page shows both)."""
+    people = staff_status(con, f.end, f.end, f.effective_services(), lapse=True)
+    return _compliance(people.drop(columns="lapse_from"), config), _due(people, f.end, horizons)
+
+
+def _due(people: pd.DataFrame, d: dt.date, horizons) -> pd.DataFrame:
     horizons = sorted(horizons)
-    people = staff_status(con, d, d, f.effective_services())
-    # Per person, their (date, type) observations: one pass over plain tuples (a pandas group per person, or
-    # iterating a frame's text column, is slow).
-    dates: dict = {}
-    for sid, day, kind in con.execute(
-            "SELECT staff_id, observed_date, observation_type FROM observations WHERE observed_date > ? "
-            "AND observed_date <= ?", [add_months(d, -12), d]).fetchall():
-        dates.setdefault(sid, []).append((day, kind))
     # The look-ahead's days and their windows' starts, worked out once for everyone.
     ahead = [(day, add_months(day, -12)) for day in (d + dt.timedelta(days=k) for k in range(1, horizons[-1] + 1))]
     starts = [start for _, start in ahead]
-    rows = []
-    for p in people.itertuples(index=False):
-        if not p.compliant:
-            rows.append((p, "Overdue", d))
-            continue
-        day = _first_lapse(dates.get(p.staff_id, []), p.needed, p.required_type, ahead, starts)
-        if day is None or (pd.notna(p.end_date) and p.end_date.date() < day):
-            continue   # compliant for the whole look-ahead, or leaving before it matters
-        horizon = next(n for n in horizons if day <= d + dt.timedelta(days=n))
-        rows.append((p, f"Due within {horizon} days", day))
     cols = ["staff_id", "role", "service", "team", "status", "due_by", "observations", "of_kind",
             "required_type", "last_observed", "missing"]
-    if not rows:
+    # Whole columns, not a row at a time (iterating a frame's dates and texts cost most of the call).
+    compliant = people["compliant"].to_numpy(dtype=bool)
+    ahead_days = np.array([day for day, _ in ahead], dtype="datetime64[D]")
+    # compliant on D, so both dates behind lapse_from are in the window: the same search as _first_lapse
+    threshold = people["lapse_from"].to_numpy(dtype="datetime64[D]")
+    i = np.searchsorted(np.array(starts, dtype="datetime64[D]"), threshold, side="left")
+    lapses = compliant & (i < len(ahead))                # else compliant for the whole look-ahead
+    day = np.where(lapses, ahead_days[np.minimum(i, len(ahead) - 1)], np.datetime64("NaT", "D"))
+    end = people["end_date"].to_numpy(dtype="datetime64[D]")
+    leaving = ~np.isnat(end) & (end < day)               # leaving before it matters
+    shown = ~compliant | (lapses & ~leaving)
+    if not shown.any():
         return pd.DataFrame(columns=cols)
-    out = pd.DataFrame([{**p._asdict(), "status": status, "due_by": day} for p, status, day in rows])
-    out["missing"] = [_missing(r) for r in out.itertuples()]
+    out = people.drop(columns="lapse_from")[shown]
+    day, overdue = day[shown], ~compliant[shown]
+    status = np.array(["Overdue"] * len(out), dtype=object)
+    for n in reversed(horizons):                          # the first horizon the day falls within
+        status[~overdue & (day <= np.datetime64(d + dt.timedelta(days=n), "D"))] = f"Due within {n} days"
+    out = out.assign(status=status,
+                     due_by=np.where(overdue, d, day.astype("datetime64[D]").astype(object)).astype(object))
+    out["missing"] = [_missing_text(o, n, k, t) for o, n, k, t in zip(
+        out["observations"].tolist(), out["needed"].tolist(), out["of_kind"].tolist(), out["required_type"].tolist())]
     out["last_observed"] = pd.to_datetime(out["last_observed"]).dt.date
     out = out.assign(_r=(out["status"] != "Overdue").astype(int)).sort_values(
         ["_r", "due_by", "service", "staff_id"], kind="stable")
@@ -173,12 +204,16 @@ def _first_lapse(observations, needed: int, kind: str, ahead: list[tuple[dt.date
 
 
 def _missing(r) -> str:
+    return _missing_text(r.observations, r.needed, r.of_kind, r.required_type)
+
+
+def _missing_text(observations: int, needed: int, of_kind: int, required_type: str) -> str:
     needs = []
-    if r.observations < r.needed:
-        short = r.needed - r.observations
+    if observations < needed:
+        short = needed - observations
         needs.append(f"{short} more observation{'s' if short > 1 else ''}")
-    if r.of_kind < 1:
-        needs.append(f"a {r.required_type.lower()} observation")
+    if of_kind < 1:
+        needs.append(f"a {required_type.lower()} observation")
     return "; ".join(needs) if needs else "an observation before the oldest drops out of the 12 months"
 
 

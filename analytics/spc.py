@@ -24,6 +24,8 @@ SPECIAL_CAUSES = ("common_cause", "improvement", "concern", "neutral_high", "neu
 RULES = ("outside", "trend", "two_in_three", "shift")
 ASSURANCES = ("consistent_pass", "consistent_fail", "inconsistent")
 
+_EMPTY_TYPES = {"group": np.int64, "baseline": bool, "special_cause": object, "rule": object, "direction": np.int64,
+                "assurance": object}
 COLUMNS = ["value", "group", "baseline", "mr", "centre", "lower", "upper", "near_lower", "near_upper",
            "special_cause", "rule", "direction", "assurance", "target"]
 
@@ -164,6 +166,17 @@ def xmr(values: Iterable[float], polarity: str = "higher is better", fix_after_n
     outside the baseline), centre, lower, upper, near_lower, near_upper, special_cause, rule, direction
     (+1 up / -1 down / 0), assurance, target.
     """
+    cols = xmr_columns(values, polarity, fix_after_n_points, screen_outliers, rebase_at, target)
+    if cols is None:   # typed columns, each built empty (an empty frame cast afterwards took ~3 ms)
+        return pd.DataFrame({c: np.array([], dtype=_EMPTY_TYPES.get(c, float)) for c in COLUMNS})
+    return pd.DataFrame(cols)
+
+
+def xmr_columns(values: Iterable[float], polarity: str = "higher is better", fix_after_n_points: int | None = None,
+                screen_outliers: bool = True, rebase_at: Sequence[int] = (), target: float | None = None
+                ) -> dict[str, np.ndarray] | None:
+    """``xmr``'s columns as arrays (None for no values), for a caller that adds columns of its own before
+    framing them once (a DataFrame built and then widened column by column cost the KPI page most of its time)."""
     direction = _direction(polarity)
     y = np.asarray(list(values), dtype=float)
     if not np.isfinite(y).all():
@@ -177,10 +190,8 @@ def xmr(values: Iterable[float], polarity: str = "higher is better", fix_after_n
     bad = [p for p in rebase_at if not 0 <= int(p) < n] if n else list(rebase_at)
     if bad:
         raise ValueError(f"rebase positions must lie within the series (0 to {n - 1}): {bad}")
-    out = pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS})
     if n == 0:
-        return out.astype({"group": int, "baseline": bool, "special_cause": object, "rule": object,
-                           "direction": int, "assurance": object})
+        return None
     # Columns built as arrays and framed once: a DataFrame per group, concat and .loc cost most of the
     # ~9 ms a call took (49 calls on the KPI page).
     cols: dict[str, list] = {c: [] for c in COLUMNS}
@@ -206,4 +217,52 @@ def xmr(values: Iterable[float], polarity: str = "higher is better", fix_after_n
                                            dtype=object)),
                      ("target", np.full(m, np.nan if target is None else float(target)))):
             cols[c].append(v)
-    return pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+    return {c: np.concatenate(v) for c, v in cols.items()}
+
+
+def xmr_columns_many(series: Sequence[Sequence[float]], polarities: Sequence[str],
+                     targets: Sequence[float | None]) -> list[dict[str, np.ndarray] | None]:
+    """``xmr_columns`` of many series at once (one group each: no rebase, limits on every point, outliers
+    screened), the same arrays as one call per series. The four rules run once over the series laid end to end
+    with RUN blank points between them, so no window reaches from one series into the next (a blank is never
+    on a side of the centre, near a limit or a step up or down); the limits are each series' own."""
+    out: list = [None] * len(series)
+    ys, parts, at = [], [], 0
+    gap = np.full(RUN, np.nan)
+    for i, (values, polarity) in enumerate(zip(series, polarities)):
+        _direction(polarity)
+        y = np.asarray(list(values), dtype=float)
+        if not np.isfinite(y).all():
+            raise ValueError("every value must be a finite number")
+        if not len(y):
+            continue
+        centre, amr, base, mr = _limits(y, None, True)
+        parts.append((i, at, len(y), centre, amr, base, mr))
+        ys += [y, gap]
+        at += len(y) + RUN
+    if not parts:
+        return out
+    y_all = np.concatenate(ys)
+    centre_all, amr_all = np.full(len(y_all), np.nan), np.full(len(y_all), np.nan)
+    for _, start, m, centre, amr, _, _ in parts:
+        centre_all[start:start + m], amr_all[start:start + m] = centre, amr
+    lower, upper = centre_all - LIMIT * amr_all, centre_all + LIMIT * amr_all
+    near_lower, near_upper = centre_all - NEAR_LIMIT * amr_all, centre_all + NEAR_LIMIT * amr_all
+    blank = np.isnan(y_all)
+    with np.errstate(invalid="ignore"):
+        outside = ((y_all > upper) | (y_all < lower)) & ~blank
+        close = (~outside & ((y_all < near_lower) | (y_all > near_upper))) & ~blank
+    rtm = np.where(blank, 0.0, np.sign(y_all - centre_all))
+    rule, up = special_cause_type(y_all, rtm, close, outside)
+    for i, start, m, centre, amr, base, mr in parts:
+        s = slice(start, start + m)
+        direction, target = _direction(polarities[i]), targets[i]
+        lo, hi = centre - LIMIT * amr, centre + LIMIT * amr
+        u = up[s]
+        out[i] = {"value": y_all[s], "group": np.full(m, 0), "baseline": base, "mr": mr,
+                  "centre": np.full(m, centre), "lower": np.full(m, lo), "upper": np.full(m, hi),
+                  "near_lower": np.full(m, centre - NEAR_LIMIT * amr), "near_upper": np.full(m, centre + NEAR_LIMIT * amr),
+                  "special_cause": point_type(u, direction), "rule": rule[s], "direction": u.astype(int),
+                  "assurance": np.full(m, assurance(target, lo, hi, direction), dtype=object),
+                  "target": np.full(m, np.nan if target is None else float(target))}
+    return out

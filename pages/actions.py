@@ -14,15 +14,9 @@ source, f, _ = ui.page_start(
     "Learning Action Tracker", grain=False, audit_filters=False,
     empty="No data yet: the period is set from the audit months, so load audits and learning actions first.")
 with ui.cached_reads(source) as cached:
-    head = cached(la.headline, f)
-    by_source = cached(la.by, f, "source")
-    by_service = cached(la.by, f, "service")
-    ages = cached(la.ageing, f)
-    stale = cached(la.not_reviewed, f)
-    flow = cached(la.flow, f)
-    stalls = cached(la.stalls, f)
-    acts = cached(la.activities, f)
-    act_levels = cached(la.activity_totals, f)
+    figures = cached(la.page_figures, f)
+head, by_source, by_service, ages, stale, flow, stalls, acts, act_levels = (figures[k] for k in (
+    "headline", "by_source", "by_service", "ageing", "not_reviewed", "flow", "stalls", "activities", "activity_totals"))
 
 D = f.end.isoformat()
 LEVEL_COLOURS = ("#6a3d9a", "#b8860b", "#4d4d4d")

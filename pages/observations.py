@@ -17,8 +17,7 @@ with ui.cached_reads(source) as cached:
     if f is None or not cached(observations.loaded):
         ui.empty("No observations are loaded: load the observations and the staff roster on the Data page.")
         st.stop()
-    cells = cached(observations.compliance, f, config)
-    due = cached(observations.due, f)
+    cells, due = cached(observations.compliance_and_due, f, config)
     types = cached(observations.by_type_and_grade, f, config)
     grades = cached(observations.grades_by_type, f)
     per_month = cached(observations.monthly, f)

@@ -218,3 +218,18 @@ def test_the_actions_behind_a_figure(db):
     assert sorted(everything["action_id"]) == ["A1", "A2", "A3", "A4", "A5", "A6", "A7"]
     assert org_wide["action_id"].tolist() == ["A4", "A7"]
     assert "impact_evidence" not in everything.columns   # free text stays out
+
+
+@pytest.mark.parametrize("f", [Q1, Filters("2024-09", "2025-03"), Filters("2025-01", "2025-03", services=("MASH",)),
+                               Filters("2030-01", "2030-02")])
+def test_page_figures_equal_each_figure_alone(db, f):
+    # The page takes every figure from page_figures (one grouped count); each must be its own function's.
+    import pandas as pd
+    with db.read() as con:
+        got = la.page_figures(con, f)
+        assert got["headline"] == la.headline(con, f)
+        for key, want in (("by_source", la.by(con, f, "source")), ("by_service", la.by(con, f, "service")),
+                          ("ageing", la.ageing(con, f)), ("not_reviewed", la.not_reviewed(con, f)),
+                          ("flow", la.flow(con, f)), ("stalls", la.stalls(con, f)),
+                          ("activities", la.activities(con, f)), ("activity_totals", la.activity_totals(con, f))):
+            pd.testing.assert_frame_equal(got[key], want)

@@ -6,6 +6,7 @@ D = 2025-03-31 (period to March 2025): the 12-month window is 2024-04-01 .. 2025
 """
 import datetime as dt
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -235,3 +236,62 @@ def test_the_first_lapse_found_by_search_is_the_first_failing_day():
             if not obs.compliant_on(seen, needed, kind, d):
                 continue
             assert obs._first_lapse(seen, needed, kind, ahead, starts) == obs._first_failure(seen, needed, kind, d, 60)
+
+
+@pytest.mark.parametrize("period", [("2024-04", "2025-03"), ("2024-05", "2025-04")])
+def test_compliance_and_due_from_one_read_equal_each_call(con, period):
+    from analytics import observations
+    from analytics.config import Config
+    f = F(period)
+    cells, due = observations.compliance_and_due(con, f, Config())
+    pd.testing.assert_frame_equal(cells, observations.compliance(con, f, Config()))
+    pd.testing.assert_frame_equal(due, observations.due(con, f))
+    assert len(due) > 0 and len(cells) > 0
+
+
+# S11's newest observation is the direct work (2025-03-01) and the other is older (2024-06-20): the second
+# newest binds, so S11 lapses on 2025-06-20. S12's direct work is the older one (2024-07-01): it binds. S13 needs
+# one supervision and has two: the newer (2024-08-02) binds. S14 (Team Manager) has three, the supervision the
+# oldest (2024-05-05): it binds first. By hand, judged on D = 2025-03-31.
+LAPSE_STAFF = """\
+staff_id,role,service,team,start_date,end_date
+S11,Social Worker,AI,AI Team 1,2020-01-01,
+S12,Social Worker,AI,AI Team 1,2020-01-01,
+S13,Service Manager,CF,,2020-01-01,
+S14,Team Manager,CF,CF Team 1,2020-01-01,
+"""
+LAPSE_OBSERVATIONS = """\
+observation_id,observed_date,staff_id,staff_role,service,observation_type,observer_role,grade
+P01,2025-03-01,S11,Social Worker,AI,Direct work with child,Team Manager,Good
+P02,2024-06-20,S11,Social Worker,AI,Other practice,Team Manager,Good
+P03,2024-07-01,S12,Social Worker,AI,Direct work with child,Team Manager,Good
+P04,2025-02-01,S12,Social Worker,AI,Other practice,Team Manager,Good
+P05,2024-05-01,S13,Service Manager,CF,Supervision,Head of Service,Good
+P06,2024-08-02,S13,Service Manager,CF,Supervision,Head of Service,Good
+P07,2024-05-05,S14,Team Manager,CF,Supervision,Service Manager,Good
+P08,2024-09-09,S14,Team Manager,CF,Other practice,Service Manager,Good
+P09,2025-01-09,S14,Team Manager,CF,Other practice,Service Manager,Good
+"""
+
+
+def test_due_by_is_the_first_failing_day_worked_out_day_by_day(tmp_path):
+    # due_by comes from each person's lapse date (staff_status(lapse=True)); it must be the first day the rule
+    # fails with the observations made by D, tried day by day.
+    from analytics import observations as obs
+    from analytics.database import Database
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"staff.csv": LAPSE_STAFF, "observations.csv": LAPSE_OBSERVATIONS})
+    d = dt.date(2025, 3, 31)
+    with Database(path).read() as con:
+        due = obs.due(con, F(), horizons=(30, 200))
+        seen = {}
+        for sid, day, kind in con.execute("SELECT staff_id, observed_date, observation_type FROM observations"
+                                          ).fetchall():
+            seen.setdefault(sid, []).append((day, kind))
+        people = obs.staff_status(con, d, d).set_index("staff_id")
+    assert dict(zip(due["staff_id"], due["due_by"])) == {
+        "S14": dt.date(2025, 5, 5), "S11": dt.date(2025, 6, 20), "S12": dt.date(2025, 7, 1),
+        "S13": dt.date(2025, 8, 2)}
+    assert list(due["status"]) == ["Due within 200 days"] * 4
+    for sid, p in people.iterrows():
+        assert due.set_index("staff_id").loc[sid, "due_by"] == obs._first_failure(
+            seen[sid], p["needed"], p["required_type"], d, 200)

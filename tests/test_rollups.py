@@ -91,3 +91,67 @@ def test_undo_and_erasure_rebuild_them(db, tmp_path):
     rows, auditors = rollup(db)
     assert rows == [r for r in BY_HAND if r[6:8] != (3, False)]
     assert auditors == [(JAN, "S01"), (FEB, "S02")]                   # S02 still audited A4 and A5 in February
+
+
+def teams(path):
+    from analytics.database import Database
+    with Database(path).read() as con:
+        return con.execute("SELECT team, service FROM audit_teams ORDER BY ALL").fetchall()
+
+
+def test_audit_teams_by_hand_and_rebuilt_by_load_undo_and_erasure(db, tmp_path):
+    from analytics import backups, erasure
+    from analytics.database import Database
+    assert teams(db) == [("A1", "AI"), ("M1", "MASH")]
+    # A team under two services: the first by name (as the filter bar's options always took it).
+    (tmp_path / "more.csv").write_text(HEADER + "A6,2025-03-03,MASH,A1,C06,CP,S03,Team Manager,Inadequate,,\n"
+                                                "A7,2025-03-04,PT,P9,C07,CP,S03,Team Manager,Good,,\n")
+    assert run_cli("load", "--db", db, "--dataset", "audits", tmp_path / "more.csv")[0] == 0
+    assert teams(db) == [("A1", "AI"), ("M1", "MASH"), ("P9", "PT")]
+    last = max(load.load_id for load in backups.history(Database(db)))
+    backups.undo(Database(db), last, user="test")
+    assert teams(db) == [("A1", "AI"), ("M1", "MASH")]
+    erasure.erase_child(Database(db), "C01", user="test")
+    erasure.erase_child(Database(db), "C02", user="test")            # M1's only audits
+    assert teams(db) == [("A1", "AI")]
+
+
+def test_a_database_written_before_audit_teams_gets_them_on_first_read(db):
+    import duckdb
+    from analytics.database import Database
+    from analytics.filters import filter_options
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE audit_teams")
+    con.execute("DROP TABLE audit_service_months")
+    con.execute("UPDATE _derived_state SET state = replace(state, split_part(state, '/', 1), 'v5')")
+    con.close()
+    with Database(db).read() as con:
+        assert filter_options(con)["team_services"] == {"A1": "AI", "M1": "MASH"}
+    assert service_months(db) == [(JAN, "MASH"), (FEB, "AI")]
+
+
+def service_months(path):
+    from analytics.database import Database
+    with Database(path).read() as con:
+        return con.execute("SELECT month, service FROM audit_service_months ORDER BY ALL").fetchall()
+
+
+def test_audit_service_months_by_hand_and_rebuilt_by_load_undo_and_erasure(db, tmp_path):
+    from analytics import backups, data_status, erasure
+    from analytics.config import Config
+    from analytics.database import Database
+    assert service_months(db) == [(JAN, "MASH"), (FEB, "AI")]
+    (tmp_path / "more.csv").write_text(HEADER + "A6,2025-04-03,PT,P9,C06,CP,S03,Team Manager,Good,,\n")
+    assert run_cli("load", "--db", db, "--dataset", "audits", tmp_path / "more.csv")[0] == 0
+    assert service_months(db) == [(JAN, "MASH"), (FEB, "AI"), (dt.date(2025, 4, 1), "PT")]
+    with Database(db).read() as con:   # the Data page's gaps: MASH has audits in January only, AI in February
+        gaps = data_status.months_without_audits(con, Config())
+    assert set(map(tuple, gaps[gaps["service"].isin(["MASH", "AI", "PT"])].to_numpy().tolist())) == {
+        ("MASH", "2025-02"), ("MASH", "2025-03"), ("MASH", "2025-04"), ("AI", "2025-01"), ("AI", "2025-03"),
+        ("AI", "2025-04"), ("PT", "2025-01"), ("PT", "2025-02"), ("PT", "2025-03")}
+    last = max(load.load_id for load in backups.history(Database(db)))
+    backups.undo(Database(db), last, user="test")
+    assert service_months(db) == [(JAN, "MASH"), (FEB, "AI")]
+    erasure.erase_child(Database(db), "C01", user="test")
+    erasure.erase_child(Database(db), "C02", user="test")            # MASH's only audits
+    assert service_months(db) == [(FEB, "AI")]

@@ -319,3 +319,47 @@ def test_flat_baseline_has_no_limits_but_still_shifts():
     assert r["upper"].isna().all() and r["lower"].isna().all()
     assert list(r["rule"]) == [""] * 12 + ["shift"] * 7
     assert list(r["special_cause"].iloc[12:]) == ["improvement"] * 7
+
+
+def test_xmr_columns_many_equal_one_call_per_series():
+    # The KPI page works out every series at once, laid end to end with gaps: each series' arrays must be the
+    # ones a call of its own gives (types included), whatever its length and shape (flat, trends, shifts,
+    # outliers, ties), polarity and target; an empty series has none.
+    from analytics.spc import xmr_columns, xmr_columns_many
+    rng = np.random.default_rng(7)
+    series, polarities, targets = [], [], []
+    for k in range(600):
+        m = int(rng.choice([0, 1, 2, 3, 6, 7, 8, 9, 13, 20, 50, 120]))
+        shape = k % 6
+        if shape == 0:
+            y = rng.normal(50, 5, m)
+        elif shape == 1:
+            y = np.round(rng.normal(10, 2, m))
+        elif shape == 2:
+            y = np.full(m, 3.0)
+        elif shape == 3:
+            y = np.cumsum(rng.choice([-1.0, 1.0, 0.5], m))
+        elif shape == 4:
+            y = np.concatenate([rng.normal(0, 1, m // 2), rng.normal(3, 1, m - m // 2)])
+        else:
+            y = rng.normal(0, 1, m)
+            y[rng.integers(0, max(m, 1), size=min(m, 2))] = 9
+        series.append(y)
+        polarities.append(["higher is better", "lower is better", "neutral"][k % 3])
+        targets.append([None, 50.0, 0.0, 3.0][k % 4])
+    many = xmr_columns_many(series, polarities, targets)
+    signals = 0
+    for y, polarity, target, got in zip(series, polarities, targets, many):
+        want = xmr_columns(y, polarity, target=target)
+        if want is None:
+            assert got is None and len(y) == 0
+            continue
+        assert list(got) == list(want)
+        for c in want:
+            assert got[c].dtype == want[c].dtype, c
+            if want[c].dtype.kind == "f":
+                assert np.array_equal(got[c], want[c], equal_nan=True), c
+            else:
+                assert list(got[c]) == list(want[c]), c
+        signals += int((want["rule"] != "").sum())
+    assert signals > 100     # the rules fire, near the ends of series too
