@@ -93,8 +93,8 @@ def sentences(con, f: Filters, config: Config) -> list[str]:
             direction = "up" if change > 0 else "down"
             out.append(
                 f"{config.service_names.get(s, s)} moved most: {format_pct(a['good_or_better_pct'])} good or "
-                f"better in {_label(*recent)} (n={a['count']}) against {format_pct(b['good_or_better_pct'])} in "
-                f"{_label(*earlier)} (n={b['count']}), {direction} {abs(change):.1f} points."
+                f"better in {_label(*recent)} (n={a['count']:,}) against {format_pct(b['good_or_better_pct'])} in "
+                f"{_label(*earlier)} (n={b['count']:,}), {direction} {abs(change):.1f} points."
                 + (" Both rest on fewer than 20 audits: read with care." if max(a["count"], b["count"]) < 20 else ""))
         else:
             out.append(f"No service's % good or better changed between {_label(*earlier)} and {_label(*recent)}.")
@@ -104,11 +104,11 @@ def sentences(con, f: Filters, config: Config) -> list[str]:
         weakest = min(ranked, key=lambda pv: pv[1]["good_or_better_pct"])
         strongest = max(ranked, key=lambda pv: pv[1]["good_or_better_pct"])
         out.append(f"The weakest pillar in {_label(f.month_from, f.month_to)} is {weakest[0]}: "
-                   f"{format_pct(weakest[1]['good_or_better_pct'])} good or better (n={weakest[1]['count']}); "
+                   f"{format_pct(weakest[1]['good_or_better_pct'])} good or better (n={weakest[1]['count']:,}); "
                    f"the strongest is {strongest[0]} ({format_pct(strongest[1]['good_or_better_pct'])}).")
     latest = audit_headline(con, _span(f, last, last), config)
     if latest["provisional"]:
-        out.append(f"{latest['provisional']} of the {latest['count']} audits of {last} are provisional: "
+        out.append(f"{latest['provisional']:,} of the {latest['count']:,} audits of {last} are provisional: "
                    "their grades may still change at moderation.")
     return out
 

@@ -49,9 +49,9 @@ if head["raised"] == 0:
     ui.empty("No learning actions were raised in this period for these services.")
 else:
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Actions raised in the period", head["raised"])
-    c2.metric(f"Open on {D}", head["open"])
-    c3.metric(f"Overdue on {D}", head["overdue"])
+    c1.metric("Actions raised in the period", f'{head["raised"]:,}')
+    c2.metric(f"Open on {D}", f'{head["open"]:,}')
+    c3.metric(f"Overdue on {D}", f'{head["overdue"]:,}')
     total = by_source["completed"].sum()
     c4.metric("Completed on time", format_pct(head["completed_on_time_pct"]), help=f"of {total} completed actions",
               delta=None)
@@ -77,7 +77,7 @@ else:
                   "(0-30, 31-90, 91-180, over 180).", "actions_ageing")
 
     st.subheader("Not reviewed for over 90 days")
-    st.metric(f"Open actions not reviewed for over 90 days on {D}", len(stale))
+    st.metric(f"Open actions not reviewed for over 90 days on {D}", f"{len(stale):,}")
     if stale.empty:
         st.info("Every open action has been reviewed in the last 90 days.")
     else:
@@ -136,7 +136,7 @@ if acts.empty:
 else:
     c = st.columns(len(act_levels))
     for col, row in zip(c, act_levels.itertuples(index=False)):
-        col.metric(f"{md(row.level)} level", row.activities,
+        col.metric(f"{md(row.level)} level", f"{row.activities:,}",
                    help=f"{row.linked_to_audit} linked to an audit, {row.linked_to_theme} to a theme")
     monthly = acts.groupby(["month", "level"], as_index=False)[["activities", "linked_to_audit"]].sum()
     fig = go.Figure()

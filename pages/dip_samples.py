@@ -21,8 +21,8 @@ if plan.empty:
 else:
     done, due = (plan["status"] == "Done").sum(), (plan["status"] == "Due").sum()
     c1, c2 = st.columns(2)
-    c1.metric("Dip samples done this year", int(done))
-    c2.metric("Themes still due (from last year's schedule)", int(due))
+    c1.metric("Dip samples done this year", f"{int(done):,}")
+    c2.metric("Themes still due (from last year's schedule)", f"{int(due):,}")
     table = plan.rename(columns={"month_label": "Month", "theme": "Theme", "status": "Status",
                                  "dip_sample_id": "Dip sample", "sample_date": "Sampled on",
                                  "records": "Records (n)"}).drop(columns="month")

@@ -25,13 +25,13 @@ st.header("IRO and CP chair escalations")
 st.caption(f"Escalations raised from {f.month_from} to {f.month_to}; open is judged on **{f.end:%d %B %Y}** "
            "(the period's last day). Child references are never shown.")
 cols = st.columns(4)
-cols[0].metric("Raised", head["raised"])
-cols[1].metric("Open at period end", head["open_at_end"],
+cols[0].metric("Raised", f'{head["raised"]:,}')
+cols[1].metric("Open at period end", f'{head["open_at_end"]:,}',
                help="Raised in the period and not resolved by its last day (as in the QPRM summary).")
 cols[2].metric("Median days to resolve", days(head["median_days_to_resolve"]),
                help="Resolved date minus raised date, median over the escalations raised in the period that have "
                     "been resolved (whenever). With an even count, the mean of the two middle values.")
-cols[3].metric("All open on the period's last day", len(open_now),
+cols[3].metric("All open on the period's last day", f"{len(open_now):,}",
                help=f"Including {int((~open_now['raised_in_period']).sum())} raised before the period.")
 
 if head["raised"] == 0:
@@ -133,9 +133,9 @@ if ntk["notifications"] == 0:
     ui.empty("No Need to Know notifications in this period and service.")
 else:
     cols = st.columns(3)
-    cols[0].metric("Notifications", ntk["notifications"])
-    cols[1].metric("Led to a Rapid Review", ntk["rapid_review"])
-    cols[2].metric("National panel notified", ntk["national_panel"])
+    cols[0].metric("Notifications", f'{ntk["notifications"]:,}')
+    cols[1].metric("Led to a Rapid Review", f'{ntk["rapid_review"]:,}')
+    cols[2].metric("National panel notified", f'{ntk["national_panel"]:,}')
     # Every quarter of the period in order, empty ones too (traces alone would order them by first appearance).
     quarter_axis = dict(xaxis_type="category", xaxis_categoryorder="array", xaxis_categoryarray=esc.quarters(f),
                         xaxis_range=[-0.5, len(esc.quarters(f)) - 0.5])

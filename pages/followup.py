@@ -31,14 +31,14 @@ st.caption(
     "An audit with no follow-up record counts as no step done.")
 
 cols = st.columns(6)
-cols[0].metric("Audits in follow-up", head["audits"],
+cols[0].metric("Audits in follow-up", f'{head["audits"]:,}',
                help=f"{head['inadequate']} Inadequate, {head['requires_improvement']} Requires Improvement")
-cols[1].metric("Inadequate", head["inadequate"])
-cols[2].metric("With an overdue step", head["with_overdue_step"])
-cols[3].metric("No follow-up recorded", head["no_followup_recorded"])
-cols[4].metric("Still inadequate", head["still_inadequate_after_review"],
+cols[1].metric("Inadequate", f'{head["inadequate"]:,}')
+cols[2].metric("With an overdue step", f'{head["with_overdue_step"]:,}')
+cols[3].metric("No follow-up recorded", f'{head["no_followup_recorded"]:,}')
+cols[4].metric("Still inadequate", f'{head["still_inadequate_after_review"]:,}',
                help="Records that the review (done by the period's last day) graded Inadequate again.")
-cols[5].metric("Provisional", head["provisional"], help="Not yet moderated: the grade may still change.")
+cols[5].metric("Provisional", f'{head["provisional"]:,}', help="Not yet moderated: the grade may still change.")
 
 st.subheader("Where each step stands")
 fig = go.Figure()

@@ -104,10 +104,10 @@ elif comp.too_little_evidence:
     st.warning(f"**Too little evidence.** {comp.n_before} before and {comp.n_after} after: at least "
                f"{impact.MIN_EVIDENCE} on each side are needed before a difference says anything.", icon="⚠️")
 cols = st.columns(4)
-cols[0].metric(f"Before (n = {comp.n_before})", format_pct(comp.before["good_or_better_pct"]),
+cols[0].metric(f"Before (n = {comp.n_before:,})", format_pct(comp.before["good_or_better_pct"]),
                help=f"{w.before_label}." + ("" if not comp.n_before else
                f" 95% Wilson interval {format_pct(comp.before['ci_low'])} to {format_pct(comp.before['ci_high'])}."))
-cols[1].metric(f"After (n = {comp.n_after})", format_pct(comp.after["good_or_better_pct"]),
+cols[1].metric(f"After (n = {comp.n_after:,})", format_pct(comp.after["good_or_better_pct"]),
                help=f"{w.after_label}." + ("" if not comp.n_after else
                f" 95% Wilson interval {format_pct(comp.after['ci_low'])} to {format_pct(comp.after['ci_high'])}."))
 cols[2].metric("Difference", impact.format_points(comp.difference_pts), help="After minus before, in percentage "

@@ -21,9 +21,9 @@ if pool.empty:
     ui.empty("No child has an audit in the pool's window with these filters.")
 else:
     cols = st.columns(3)
-    cols[0].metric("Children in the pool", len(pool))
-    cols[1].metric("Graded good or better", int((pool["final_rank"] <= 2).sum()))
-    cols[2].metric("Provisional", int(pool["provisional"].sum()), help="Latest audit not yet moderated.")
+    cols[0].metric("Children in the pool", f"{len(pool):,}")
+    cols[1].metric("Graded good or better", f'{int((pool["final_rank"] <= 2).sum()):,}')
+    cols[2].metric("Provisional", f'{int(pool["provisional"].sum()):,}', help="Latest audit not yet moderated.")
 
     by = st.radio("Break down by", list(inspection.BREAKDOWNS), format_func=inspection.BREAKDOWNS.get,
                   horizontal=True, key="pool_by")
@@ -63,8 +63,8 @@ if exemplars.empty:
     ui.empty("No audit in the period is marked as an exemplar.")
 else:
     cols = st.columns(3)
-    cols[0].metric("Exemplars in the period", len(exemplars))
-    cols[1].metric("Provisional", int(exemplars["provisional"].sum()), help="Not yet moderated.")
+    cols[0].metric("Exemplars in the period", f"{len(exemplars):,}")
+    cols[1].metric("Provisional", f'{int(exemplars["provisional"].sum()):,}', help="Not yet moderated.")
     shown = exemplars.assign(audit_date=exemplars["audit_date"].dt.date,
                              outstanding_pillars=exemplars["outstanding_pillars"].fillna("")).rename(
         columns=inspection.LABELS)

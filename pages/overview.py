@@ -39,7 +39,7 @@ if not head["period"]["count"]:
 st.subheader(f"{head['latest']}: the latest month")
 latest_n, latest_prov = head["figures"][0].value, head["figures"][3].value
 if latest_n and latest_prov:
-    st.caption(f"{latest_prov} of these {latest_n} audits are provisional (not yet moderated): the month's "
+    st.caption(f"{latest_prov:,} of these {latest_n:,} audits are provisional (not yet moderated): the month's "
                "grades may still change." + (" All of them are." if latest_prov == latest_n else ""))
 cols = st.columns(len(head["figures"]))
 for col, fig_ in zip(cols, head["figures"]):
@@ -48,11 +48,11 @@ for col, fig_ in zip(cols, head["figures"]):
     col.metric(fig_.label, fmt(fig_.value),
                delta=None if delta is None else (f"{delta:+.1f} pts" if fig_.unit == "pct" else f"{delta:+,.0f}")
                + f" on {head['previous']}", delta_color="off", delta_arrow="off" if not delta else "auto",
-               help=f"n = {fig_.n}. 12 months before ({head['year'][0]} to {head['year'][1]}): "
+               help=f"n = {fig_.n:,}. 12 months before ({head['year'][0]} to {head['year'][1]}): "
                     f"{fmt(fig_.average_12)}" + (" (monthly mean)" if fig_.unit == "count" else " (pooled)"))
     if fig_.change_average is not None:
         col.caption(f"{'+' if fig_.change_average >= 0 else '−'}"
-                    f"{abs(fig_.change_average):.1f}{' pts' if fig_.unit == 'pct' else ''} against the 12-month "
+                    f"{abs(fig_.change_average):,.1f}{' pts' if fig_.unit == 'pct' else ''} against the 12-month "
                     f"{'average' if fig_.unit == 'pct' else 'monthly mean'}")
 
 period = head["period"]
@@ -76,7 +76,7 @@ with left:
                       legend=dict(orientation="h", yanchor="top", y=-0.6, x=0), margin=dict(b=120),
                       xaxis_title="% of audits", yaxis_visible=False, xaxis_range=[0, 100])
     state = ui.show_chart(fig, dist, f"Audits {f.month_from} to {f.month_to} by final grade "
-                          f"(n = {period['count']}). Click a grade to see its audits.", "overview_grades",
+                          f"(n = {period['count']:,}). Click a grade to see its audits.", "overview_grades",
                           on_select="rerun")
     ui.drill_to_explorer(state, grade_at=1, fixed={"period": [f.month_from, f.month_to]})
 with right:

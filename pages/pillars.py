@@ -47,8 +47,8 @@ for p in pillar_order:
             pct = format_pct(float(c["good_pct"]))
             zr.append(c["good_pct"])
             ci = interval(c["good_ci_low"], c["good_ci_high"], n)
-            tr.append(f"{pct} (n={n})" + (f"<br>95% CI {ci}" if ci else ""))
-            hr.append(f"{s} · {p}<br>{pct} good or better of {n} pillar grades"
+            tr.append(f"{pct} (n={n:,})" + (f"<br>95% CI {ci}" if ci else ""))
+            hr.append(f"{s} · {p}<br>{pct} good or better of {n:,} pillar grades"
                       f"<br>{int(c['provisional'])} provisional" + (f"<br>95% CI {ci}" if ci else ""))
         else:
             zr.append(None)
@@ -70,7 +70,7 @@ ui.show_chart(fig, table[["service", "pillar", "n", "good", "good_pct", "95% int
 # --- grade distribution per pillar --------------------------------------------------------
 st.subheader("Grade distribution per pillar")
 totals = dist.groupby("pillar", sort=False)["n"].sum()
-tick = {p: heatmap.wrap(f"{p} (n={int(totals.get(p, 0))})", 28) for p in pillar_order}
+tick = {p: heatmap.wrap(f"{p} (n={int(totals.get(p, 0)):,})", 28) for p in pillar_order}
 fig = go.Figure()
 for rank, label in enumerate(config.grade_labels, start=1):
     rows = dist[dist["rank"] == rank]
@@ -144,7 +144,7 @@ fig = go.Figure(go.Bar(
     y=[heatmap.wrap(p, 28) for p in held["pillar"]], x=held["below_pct"], orientation="h",
     marker_color=GRADE_COLOURS[1], customdata=held[["below", "n", "pillar"]],
     error_x=error_bars(held, "below_pct", "below_ci_low", "below_ci_high"),
-    text=[f"{format_pct(float(v))} (n={n})" for v, n in zip(held["below_pct"], held["n"])], textposition="outside",
+    text=[f"{format_pct(float(v))} (n={int(n):,})" for v, n in zip(held["below_pct"], held["n"])], textposition="outside",
     hovertemplate="%{customdata[2]}: %{customdata[0]} of %{customdata[1]} grades below the audit's grade "
                   "(%{x:.1f}%)<extra></extra>"))
 fig.update_layout(template=TEMPLATE, title="How often each pillar is graded below the audit's overall grade",

@@ -31,9 +31,9 @@ if fb["received"] == 0:
     ui.empty("No feedback (single feedback forms, emails, MOMO statements) received in this period and service.")
 else:
     cols = st.columns(5)
-    cols[0].metric("Feedback received", fb["received"])
-    cols[1].metric("Positive", fb["positive"], help="Records whose sentiment is Positive (compliments).")
-    cols[2].metric("Negative", fb["negative"], help=f"Mixed: {fb['mixed']}.")
+    cols[0].metric("Feedback received", f'{fb["received"]:,}')
+    cols[1].metric("Positive", f'{fb["positive"]:,}', help="Records whose sentiment is Positive (compliments).")
+    cols[2].metric("Negative", f'{fb["negative"]:,}', help=f"Mixed: {fb['mixed']}.")
     c = fb["conversation"]
     cols[3].metric("Asked for a conversation", voice.pct_text(c["pct"], c["ci_low"], c["ci_high"], c["n"]),
                    help=f"{c['yes']} of {c['n']} records where the question was answered (yes or no).")
@@ -117,7 +117,7 @@ if comp["received"] == 0:
     ui.empty("No complaints received in this period and service.")
 else:
     cols = st.columns(4)
-    cols[0].metric("Complaints received", comp["received"])
+    cols[0].metric("Complaints received", f'{comp["received"]:,}')
     cols[1].metric("Upheld", voice.pct_text(comp["upheld_pct"], comp["upheld_ci_low"], comp["upheld_ci_high"],
                                         comp["decided"]),
                    help=f"{comp['upheld']} Upheld of {comp['decided']} complaints with a decided outcome (Upheld, "

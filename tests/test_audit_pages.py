@@ -125,3 +125,23 @@ def test_presentation_mode_from_the_link_hides_the_sidebar_and_offers_a_way_back
 def test_an_empty_selection_shows_a_message(council):
     at = open_page("pages/trends.py", period=["2025-01", "2025-03"], cohort="Early Help")  # none in the sample
     assert any("No audits match" in i.value for i in at.info)
+
+
+def test_counts_of_a_large_council_are_written_with_thousands_separators(tmp_path, monkeypatch):
+    """1,200 audits in March 2025, 1,050 of them moderated: every count on the overview reads '1,200'."""
+    from conftest import load_csv_texts
+    rows = [f"A{i},2025-03-{1 + i % 28:02d},MASH,M1,C{i},CP,S01,Team Manager,Good,{'Good' if i < 1050 else ''},"
+            for i in range(1200)]
+    header = "audit_id,audit_date,service,team,child_ref,cohort,auditor_id,auditor_role,auditor_grade,moderated_grade,benchmarked_grade"
+    d = tmp_path / "appdata"
+    d.mkdir()
+    load_csv_texts(d / "qa.duckdb", {"audits.csv": "\n".join([header, *rows]) + "\n"})
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(d))
+    monkeypatch.chdir(ROOT)
+    at = open_page("pages/overview.py", period=["2025-03", "2025-03"])
+    assert {m.label: m.value for m in at.metric}["Audits completed"] == "1,200"
+    text = "\n".join(m.value for m in [*at.markdown, *at.caption])
+    assert "150 of these 1,200 audits are provisional" in text
+    assert "150 of the 1,200 audits of 2025" in text
+    assert "+1,200.0 against the 12-month monthly mean" in text
+    assert "(n = 1,200)" in text
