@@ -2,8 +2,8 @@
 
 Most audit figures count audits per month, service, team, cohort, auditor role and grade. At a million
 audits, counting a year's 100,000 rows again for each of a page's figures costs more than the figures;
-``audit_rollup`` holds those counts (a year is about 20,000 rows of it), and ``auditor_months`` the
-auditors with an audit in each month (for completion). They are tables rebuilt by
+``audit_rollup`` holds those counts (a year is about 20,000 rows of it), ``auditor_months`` the
+auditors with an audit in each month (for completion) and ``audit_options`` what the filter bar offers. They are tables rebuilt by
 ``database.refresh_derived`` in the same write that changes the audits, so no reader sees them stale.
 
 A period is whole months and every filter of ``filters.where`` is on a column kept here, so a month's
@@ -30,7 +30,15 @@ SELECT DISTINCT CAST(date_trunc('month', audit_date) AS DATE) AS month, auditor_
 FROM audits
 ORDER BY month"""
 
-TABLES = ("audit_rollup", "auditor_months")
+# Each team (NULL: audits with no team) with its service and first and last month: what the filter bar offers,
+# from a few dozen rows rather than the roll-up's (every page reads it).
+AUDIT_OPTIONS = """
+SELECT team, min(service) AS service, min(month) AS first_month, max(month) AS last_month
+FROM audit_rollup
+GROUP BY team
+ORDER BY team"""
+
+TABLES = ("audit_rollup", "auditor_months", "audit_options")
 # The columns a figure may group or filter the roll-up by (the rest are grades and flags).
 KEYS = ("service", "team", "cohort", "auditor_role")
 
@@ -39,6 +47,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the roll-ups from audits_final (called by refresh_derived, after audits_final)."""
     con.execute(f"CREATE OR REPLACE TABLE audit_rollup AS {AUDIT_ROLLUP}")
     con.execute(f"CREATE OR REPLACE TABLE auditor_months AS {AUDITOR_MONTHS}")
+    con.execute(f"CREATE OR REPLACE TABLE audit_options AS {AUDIT_OPTIONS}")
 
 
 def total(condition: str | None = None) -> str:

@@ -50,6 +50,25 @@ def test_counts_by_hand(db):
     assert auditors == [(JAN, "S01"), (FEB, "S02")]
 
 
+def options(path):
+    from analytics.database import Database
+    with Database(path).read() as con:
+        return con.execute("SELECT team, service, first_month, last_month FROM audit_options ORDER BY ALL").fetchall()
+
+
+def test_filter_options_by_hand(db, tmp_path):
+    assert options(db) == [("A1", "AI", FEB, FEB), ("M1", "MASH", JAN, JAN)]
+    # A team-less audit in March: its own row (no team offered), and the months reach March.
+    (tmp_path / "more.csv").write_text(HEADER + "A6,2025-03-03,MASH,,C06,CP,S03,Team Manager,Inadequate,,\n")
+    assert run_cli("load", "--db", db, "--dataset", "audits", tmp_path / "more.csv")[0] == 0
+    assert options(db) == [("A1", "AI", FEB, FEB), ("M1", "MASH", JAN, JAN), (None, "MASH", MAR, MAR)]
+    from analytics.database import Database
+    from analytics.filters import audit_months, filter_options
+    with Database(db).read() as con:
+        assert audit_months(con) == ["2025-01", "2025-02", "2025-03"]
+        assert filter_options(con)["teams"] == ["A1", "M1"]
+
+
 def test_figures_read_from_the_rollup(db):
     from analytics import metrics
     from analytics.config import Config
@@ -85,9 +104,14 @@ def test_undo_and_erasure_rebuild_them(db, tmp_path):
     (tmp_path / "more.csv").write_text(HEADER + "A6,2025-03-03,MASH,M1,C06,CP,S03,Team Manager,Inadequate,,\n")
     assert run_cli("load", "--db", db, "--dataset", "audits", tmp_path / "more.csv")[0] == 0
     last = max(load.load_id for load in backups.history(Database(db)))
+    assert options(db)[-1] == ("M1", "MASH", JAN, MAR)
     backups.undo(Database(db), last, user="test")
     assert rollup(db) == (BY_HAND, [(JAN, "S01"), (FEB, "S02")])
+    assert options(db) == [("A1", "AI", FEB, FEB), ("M1", "MASH", JAN, JAN)]
     erasure.erase_child(Database(db), "C03", user="test")             # A3, the benchmarked audit
     rows, auditors = rollup(db)
     assert rows == [r for r in BY_HAND if r[6:8] != (3, False)]
     assert auditors == [(JAN, "S01"), (FEB, "S02")]                   # S02 still audited A4 and A5 in February
+    erasure.erase_child(Database(db), "C01", user="test")
+    erasure.erase_child(Database(db), "C02", user="test")             # January's audits: M1 and the month go
+    assert options(db) == [("A1", "AI", FEB, FEB)]
