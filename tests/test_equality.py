@@ -285,3 +285,25 @@ def test_page_rates_are_each_characteristics_rates_from_two_scans(con, config):
             pd.testing.assert_frame_equal(audit.chart, one_audit.chart)
             pd.testing.assert_frame_equal(pillar.table, one_pillar.table)
             pd.testing.assert_frame_equal(pillar.chart, one_pillar.chart)
+
+
+def test_pillar_tables_equal_one_rates_call_per_pillar(config):
+    """_pillar_rates builds one frame from plain rows: the same table and chart (values and column types) as
+    ``rates`` called pillar by pillar and stacked, including a pillar whose intervals are all absent (n >= 20)
+    beside one with small groups (intervals shown, one count suppressed)."""
+    import pandas as pd
+    from analytics import equality
+    counts = pd.DataFrame({"pillar": ["P1", "P1", "P2", "P2", "P2"],
+                           "group": ["0-4", "5-9", "0-4", "5-9", "Not recorded"],
+                           "n": [40, 25, 12, 3, 9], "good": [30, 5, 6, 1, 9], "provisional": [0, 2, 1, 0, 4]})
+    got = equality._pillar_rates(counts, "child_age_band", config)
+    tables, charts = [], []
+    for pillar, rows in counts.groupby("pillar", sort=False):
+        r = equality.rates(rows, equality.threshold_of(config), "Age band", "Pillar grades")
+        tables.append(r.table.assign(Pillar=pillar)[["Pillar", *r.table.columns]])
+        charts.append(r.chart.assign(pillar=pillar))
+    pd.testing.assert_frame_equal(got.table, pd.concat(tables, ignore_index=True), check_exact=True)
+    want = pd.concat(charts, ignore_index=True)
+    pd.testing.assert_frame_equal(got.chart, want, check_exact=True)
+    assert got.chart["ci_low"].dtype == object and got.chart["ci_low"].iloc[0] is None   # P1: no interval
+    assert list(got.table["Pillar grades"]) == ["40", "25", "65", "12", "<5", "*", "24"]
