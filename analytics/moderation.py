@@ -19,7 +19,7 @@ from .config import Config
 from .filters import Filters, add_months, financial_quarter, month_start, part_quarter_labels, where
 from .impact import wilson_interval
 from .presentation import DASH, format_pct, round_half_away
-from .rollups import total
+from .rollups import pillar_rows, total
 
 GRADES = 4
 RESAMPLES = 2000
@@ -276,9 +276,8 @@ def pillar_pairs(con, f: Filters) -> dict[str, Pairs]:
 
 def pillar_drift(con, f: Filters, config: Config) -> pd.DataFrame:
     """The drift figures per pillar over its moderated rows, pillars in configured order."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    rows_by = dict(con.execute(f"SELECT pillar, count(*) FROM audit_pillars_final WHERE {cond} GROUP BY 1",
-                               params).fetchall())
+    source, params = pillar_rows(f)   # the per-month pillar counts (rollups.py)
+    rows_by = dict(con.execute(f"SELECT pillar, {total()} FROM {source} GROUP BY 1", params).fetchall())
     pairs = pillar_pairs(con, f)
     order = [p for p in config.pillars if p in rows_by] + sorted(p for p in rows_by if p not in config.pillars)
     rows = []

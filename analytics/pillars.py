@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import rollups
 from .audits import _widen, with_intervals
 from .config import Config
 from .filters import Filters, add_months, financial_quarter, mark_part_quarters, month_span, month_start, where
 
 ALL_SERVICES = "All services"
-
-# Pillar rows with their audit's provisional flag and final rank; the columns where() filters on.
-PILLAR_ROWS = """(SELECT audit_id, pillar, final_grade, final_rank, audit_date, service, team,
-                         cohort, auditor_role, provisional, audit_rank
-                  FROM audit_pillars_final)"""
-
 
 def ordered(values, configured: list[str]) -> list[str]:
     """Configured values first in configured order, then any others (from older settings) alphabetically."""
@@ -51,12 +46,10 @@ def pillar_counts(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
     every figure of this module adds up, so a page reads the year's pillar rows once, not once a figure.
     With the rolling grain the months reach two back before the period (each month stands for three)."""
     g = _widen(f, -2) if grain == "rolling3" else f
-    cond, params = where(g, "audit_date", audit_columns=True)
+    rows, params = rollups.pillar_rows(g)   # the per-month counts (rollups.py), kept at load
     return con.execute(
-        f"SELECT strftime(m, '%Y-%m') AS month, service, pillar, final_rank, provisional, cmp, n FROM ("
-        f"SELECT date_trunc('month', audit_date) AS m, service, pillar, final_rank, provisional, "
-        f"sign(final_rank - audit_rank) AS cmp, count(*) AS n FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL)",
-        params).df()
+        f"SELECT strftime(month, '%Y-%m') AS month, service, pillar, final_rank, provisional, cmp, "
+        f"{rollups.total()} AS n FROM {rows} GROUP BY ALL", params).df()
 
 
 def _add_up(counts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -180,6 +173,6 @@ def page_figures(con, f: Filters, config: Config, grain: str = "month") -> dict:
 
 def provisional_audits(con, f: Filters) -> tuple[int, int]:
     """(audits with pillar grades, of which provisional) behind the page's figures."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    return con.execute(f"SELECT count(DISTINCT audit_id), count(DISTINCT audit_id) FILTER (provisional) "
-                       f"FROM {PILLAR_ROWS} WHERE {cond}", params).fetchone()
+    cond, params = where(f, "month", audit_columns=True)
+    return con.execute(f"SELECT {rollups.total()}, {rollups.total('provisional')} FROM pillar_audits WHERE {cond}",
+                       params).fetchone()
