@@ -59,7 +59,7 @@ WHERE EXISTS (SELECT 1 FROM audit_pillars p WHERE p.audit_id = a.audit_id)
 GROUP BY ALL
 ORDER BY month"""
 
-TABLES = ("audit_rollup", "auditor_months", "audit_options", "pillar_rollup", "pillar_audits")
+TABLES = ("audit_rollup", "auditor_months", "audit_options", "pillar_rollup", "pillar_audits", "equality_rollup")
 # The columns a figure may group or filter the roll-up by (the rest are grades and flags).
 KEYS = ("service", "team", "cohort", "auditor_role")
 
@@ -71,6 +71,8 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE TABLE audit_options AS {AUDIT_OPTIONS}")
     con.execute(f"CREATE OR REPLACE TABLE pillar_rollup AS {PILLAR_ROLLUP}")
     con.execute(f"CREATE OR REPLACE TABLE pillar_audits AS {PILLAR_AUDITS}")
+    from .equality import rollup_sql   # the equality page's counts: its module owns the group labels
+    con.execute(f"CREATE OR REPLACE TABLE equality_rollup AS {rollup_sql()}")
 
 
 def total(condition: str | None = None) -> str:
