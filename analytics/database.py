@@ -143,7 +143,7 @@ LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade
 # What the derived tables are built from: a load that changes audits or pillars changes a row count or
 # the latest load id (every inserted or updated row carries its load's id); the grade scale comes from
 # the configuration.
-DERIVED_VERSION = "v6"   # raise when the derived tables' definition changes: the next read rebuilds them
+DERIVED_VERSION = "v9"   # raise when the derived tables' definition changes: the next read rebuilds them
 _DERIVED_FROM = f"""SELECT '{DERIVED_VERSION}/' || (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audits) || '/' ||
     (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audit_pillars) || '/' ||
     (SELECT coalesce(string_agg(label || '=' || rank, ',' ORDER BY rank), '') FROM grade_scale)"""

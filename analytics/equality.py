@@ -82,8 +82,9 @@ def audit_counts(con, f: Filters, column: str) -> pd.DataFrame:
 
 
 def _ordered_audit_counts(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    order = group_order(column, df["group"])
-    return df.set_index("group").reindex(order).reset_index()
+    # Rows picked by position (the page orders 4 tables of a few rows: set_index and reindex cost more).
+    position = {g: i for i, g in enumerate(df["group"])}
+    return df.take([position[g] for g in group_order(column, df["group"])]).reset_index(drop=True)
 
 
 def pillar_counts(con, f: Filters, column: str, config: Config) -> pd.DataFrame:
@@ -98,8 +99,8 @@ def pillar_counts(con, f: Filters, column: str, config: Config) -> pd.DataFrame:
 def _ordered_pillar_counts(df: pd.DataFrame, column: str, config: Config) -> pd.DataFrame:
     groups = {g: i for i, g in enumerate(group_order(column, df["group"]))}
     pillar_index = {p: i for i, p in enumerate(ordered(df["pillar"], config.pillars))}
-    df = df.assign(_p=df["pillar"].map(pillar_index), _g=df["group"].map(groups))
-    return df.sort_values(["_p", "_g"]).drop(columns=["_p", "_g"]).reset_index(drop=True)
+    keys = [(pillar_index[p], groups[g]) for p, g in zip(df["pillar"], df["group"])]
+    return df.take(sorted(range(len(keys)), key=keys.__getitem__)).reset_index(drop=True)
 
 
 # --- suppressed tables ---------------------------------------------------------------------------
@@ -128,35 +129,39 @@ def rates(counts: pd.DataFrame, threshold: int, label: str = "group", denominato
     counts = counts.reset_index(drop=True)
     if counts.empty:
         return Rates(pd.DataFrame(), pd.DataFrame(columns=CHART_COLUMNS))
-    groups = list(counts["group"])
-    records = pd.DataFrame({denominator: counts["n"].to_numpy("int64")}, index=groups)
-    marks = suppression.suppression_mask(records, threshold, column_totals=True, total_label=ALL)
-    shown = suppression.suppress(records, threshold, column_totals=True, total_label=ALL, mask=marks)
-    prov = pd.DataFrame({PROVISIONAL: counts["provisional"].to_numpy("int64")}, index=groups)
-    prov_shown = suppression.suppress(prov, threshold, column_totals=True, total_label=ALL)
-    # Plain dicts for the row loop: pandas' scalar look-ups cost more than the figures (32 tables a page).
-    n_of = dict(zip(groups, map(int, counts["n"]))) | {ALL: int(counts["n"].sum())}
-    good_of = dict(zip(groups, map(int, counts["good"]))) | {ALL: int(counts["good"].sum())}
-    mark_of, shown_of = marks[denominator].to_dict(), shown[denominator].to_dict()
-    prov_of = prov_shown[PROVISIONAL].to_dict()
+    table_rows, chart_rows = _rate_rows(list(counts["group"]), counts["n"].tolist(), counts["good"].tolist(),
+                                        counts["provisional"].tolist(), threshold, label, denominator)
+    return Rates(pd.DataFrame(table_rows), pd.DataFrame(chart_rows))
 
+
+def _rate_rows(groups: list, n: list, good: list, provisional: list, threshold: int, label: str,
+               denominator: str) -> tuple[list[dict], list[dict]]:
+    """``rates``' table and chart rows, on plain lists (a page suppresses 32 tables: DataFrames per table cost
+    more than the figures)."""
+    suppression.check_values(n, threshold)
+    suppression.check_values(provisional, threshold)
+    n = [int(v) for v in n] + [int(sum(n))]
+    good = [int(v) for v in good] + [int(sum(good))]
+    provisional = [int(v) for v in provisional] + [int(sum(provisional))]
+    keys = [*groups, ALL]
+    # Each count column adds up to its total (the last row): suppression.suppression_mask with column_totals.
+    marks = [m for m, in suppression.mask_values([[v] for v in n], threshold, column_totals=True)]
+    prov_marks = [m for m, in suppression.mask_values([[v] for v in provisional], threshold, column_totals=True)]
     table_rows, chart_rows = [], []
-    for key in [*groups, ALL]:
-        n, good = n_of[key], good_of[key]
-        mark = mark_of[key]
-        pct_text = suppression.pct_display(good, n, threshold, hidden=bool(mark))
+    for key, count, k, mark, prov, prov_mark in zip(keys, n, good, marks, provisional, prov_marks):
+        shown = suppression.display(count, mark, threshold)
+        pct_text = suppression.pct_display(k, count, threshold, hidden=bool(mark))
         visible = pct_text != suppression.DASH
-        low, high = wilson_interval(good, n) if visible and n < SMALL_N else (None, None)
+        low, high = wilson_interval(k, count) if visible and count < SMALL_N else (None, None)
         interval = f"{format_pct(low)[:-1]}–{format_pct(high)}" if low is not None else ""
         why = (f"Fewer than {threshold} {denominator.lower()}: suppressed" if mark == suppression.PRIMARY
                else "Hidden so that a suppressed group cannot be worked out from the total"
                if mark == suppression.SECONDARY_KIND else "")
-        table_rows.append({label: key, denominator: shown_of[key], PCT: pct_text, INTERVAL: interval,
-                           PROVISIONAL: prov_of[key], NOTE: why})
-        chart_rows.append({"label": key, "n_text": shown_of[key],
-                           "good_pct": good / n * 100 if visible else None, "ci_low": low, "ci_high": high,
-                           "text": f"{pct_text} (n={shown_of[key]})"})
-    return Rates(pd.DataFrame(table_rows), pd.DataFrame(chart_rows))
+        table_rows.append({label: key, denominator: shown, PCT: pct_text, INTERVAL: interval,
+                           PROVISIONAL: suppression.display(prov, prov_mark, threshold), NOTE: why})
+        chart_rows.append({"label": key, "n_text": shown, "good_pct": k / count * 100 if visible else None,
+                           "ci_low": low, "ci_high": high, "text": f"{pct_text} (n={shown})"})
+    return table_rows, chart_rows
 
 
 def audit_rates(con, f: Filters, column: str, config: Config) -> Rates:
@@ -176,14 +181,40 @@ def pillar_rates(con, f: Filters, column: str, config: Config) -> Rates:
 
 def _pillar_rates(counts: pd.DataFrame, column: str, config: Config) -> Rates:
     threshold = threshold_of(config)
-    tables, charts = [], []
-    for pillar, rows in counts.groupby("pillar", sort=False):
-        r = rates(rows, threshold, CHARACTERISTICS[column], "Pillar grades")
-        tables.append(r.table.assign(Pillar=pillar)[["Pillar", *r.table.columns]])
-        charts.append(r.chart.assign(pillar=pillar))
-    if not tables:
+    if counts.empty:
         return Rates(pd.DataFrame(), pd.DataFrame(columns=[*CHART_COLUMNS, "pillar"]))
-    return Rates(pd.concat(tables, ignore_index=True), pd.concat(charts, ignore_index=True))
+    label = CHARACTERISTICS[column]
+    table_rows, charts = [], []
+    # One pillar's rows at a time (pillars in the order they come), on plain lists: one DataFrame per output.
+    blocks: dict = {}
+    for pillar, group, n, good, provisional in zip(counts["pillar"], counts["group"], counts["n"].tolist(),
+                                                   counts["good"].tolist(), counts["provisional"].tolist()):
+        b = blocks.setdefault(pillar, ([], [], [], []))
+        for values, v in zip(b, (group, n, good, provisional)):
+            values.append(v)
+    for pillar, (groups, n, good, provisional) in blocks.items():
+        rows, chart = _rate_rows(groups, n, good, provisional, threshold, label, "Pillar grades")
+        table_rows += [{"Pillar": pillar, **r} for r in rows]
+        charts.append([{**r, "pillar": pillar} for r in chart])
+    return Rates(pd.DataFrame(table_rows), _stacked(charts))
+
+
+def _stacked(blocks: list[list[dict]]) -> pd.DataFrame:
+    """The chart rows of every pillar in one frame, with the columns pd.concat of one frame per pillar gives:
+    a number column whose values are all None in some pillar's rows is of objects (None there, NaN for a
+    missing value elsewhere), else of floats."""
+    columns = [*CHART_COLUMNS, "pillar"]
+    data = {}
+    for c in columns:
+        parts = [[r[c] for r in block] for block in blocks]
+        if c in ("good_pct", "ci_low", "ci_high"):
+            kinds = [all(v is None for v in p) for p in parts]
+            parts = [p if none else [float("nan") if v is None else v for v in p] for p, none in zip(parts, kinds)]
+            values = [v for p in parts for v in p]
+            data[c] = pd.Series(values, dtype=object) if any(kinds) else pd.Series(values, dtype="float64")
+        else:
+            data[c] = pd.Series([v for p in parts for v in p])
+    return pd.DataFrame(data, columns=columns)
 
 
 def _counts_of_every_characteristic(con, f: Filters, table: str, by_pillar: bool) -> dict[str, pd.DataFrame]:
@@ -211,10 +242,61 @@ def _counts_of_every_characteristic(con, f: Filters, table: str, by_pillar: bool
             for c, k in zip(CHARACTERISTICS, keys)}
 
 
+def rollup_sql() -> str:
+    """``equality_rollup`` (built by rollups.refresh with the other roll-ups): per month, service, characteristic
+    and group (labelled as ``group_sql``), and pillar (NULL: the audits themselves), n, good and provisional. About
+    10,000 rows a year for 100,000 audits and 700,000 pillar rows. Team, cohort and auditor role are not kept."""
+    chars = list(CHARACTERISTICS)
+
+    def rows(table: str, pillar: str) -> str:
+        return (f"SELECT CAST(date_trunc('month', audit_date) AS DATE) AS month, service, {pillar} AS pillar, "
+                f"{', '.join(chars)}, final_rank <= 2 AS good, provisional FROM {table}")
+    # One grouping set per characteristic over the raw values (a few small hash tables, not one over every
+    # combination), then labelled per counted row; GROUPING() tells a set's rows from a blank value.
+    sets = ", ".join(f"(month, service, pillar, {c})" for c in chars)
+    counted = (f"SELECT month, service, pillar, {', '.join(chars)}, "
+               f"{', '.join(f'GROUPING({c}) AS _o{i}' for i, c in enumerate(chars))}, count(*) AS n, "
+               f"count(*) FILTER (good) AS good, count(*) FILTER (provisional) AS provisional "
+               f"FROM ({rows('audits_final', 'CAST(NULL AS VARCHAR)')} UNION ALL {rows('audit_pillars_final', 'pillar')}) "
+               f"GROUP BY GROUPING SETS ({sets})")
+    labelled = " UNION ALL ".join(
+        f"SELECT month, service, pillar, '{c}' AS characteristic, {group_sql(c)} AS \"group\", n, good, provisional "
+        f"FROM counted WHERE _o{i} = 0" for i, c in enumerate(chars))
+    return (f"WITH counted AS MATERIALIZED ({counted}) "
+            f"SELECT month, service, characteristic, \"group\", pillar, CAST(sum(n) AS BIGINT) AS n, "
+            f"CAST(sum(good) AS BIGINT) AS good, CAST(sum(provisional) AS BIGINT) AS provisional "
+            f"FROM ({labelled}) GROUP BY ALL ORDER BY month")
+
+
+def _counts_from_rollup(con, f: Filters) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """``_counts_of_every_characteristic`` of the audits and of the pillar rows, from ``equality_rollup``."""
+    cond, params = where(f, "month")
+    rows = con.execute(
+        f"SELECT characteristic, \"group\", pillar, CAST(sum(n) AS BIGINT), CAST(sum(good) AS BIGINT), "
+        f"CAST(sum(provisional) AS BIGINT) FROM equality_rollup WHERE {cond} GROUP BY ALL", params).fetchall()
+    parts: dict[tuple[str, bool], list] = {}
+    for c, group, pillar, n, good, provisional in rows:
+        parts.setdefault((c, pillar is not None), []).append((group, pillar, n, good, provisional))
+
+    def frame(c: str, by_pillar: bool) -> pd.DataFrame:
+        got = parts.get((c, by_pillar), [])
+        cols = {"group": pd.Series([r[0] for r in got], dtype="str")}
+        if by_pillar:
+            cols["pillar"] = pd.Series([r[1] for r in got], dtype="str")
+        for i, name in enumerate(("n", "good", "provisional"), start=2):
+            cols[name] = pd.Series([r[i] for r in got], dtype="int64")
+        return pd.DataFrame(cols)
+    return {c: frame(c, False) for c in CHARACTERISTICS}, {c: frame(c, True) for c in CHARACTERISTICS}
+
+
 def page_rates(con, f: Filters, config: Config) -> dict[str, tuple[Rates, Rates]]:
-    """Per characteristic, ``audit_rates`` and ``pillar_rates``: two scans for the whole page, not eight."""
-    audits = _counts_of_every_characteristic(con, f, "audits_final", False)
-    pillars = _counts_of_every_characteristic(con, f, PILLAR_ROWS, True)
+    """Per characteristic, ``audit_rates`` and ``pillar_rates``: from ``equality_rollup`` (one small read), or
+    with a team, cohort or auditor-role filter (which it does not keep) two scans for the whole page, not eight."""
+    if f.teams is None and f.cohorts is None and f.auditor_roles is None:
+        audits, pillars = _counts_from_rollup(con, f)
+    else:
+        audits = _counts_of_every_characteristic(con, f, "audits_final", False)
+        pillars = _counts_of_every_characteristic(con, f, PILLAR_ROWS, True)
     threshold = threshold_of(config)
     return {c: (rates(_ordered_audit_counts(audits[c], c), threshold, CHARACTERISTICS[c]),
                 _pillar_rates(_ordered_pillar_counts(pillars[c], c, config), c, config)) for c in CHARACTERISTICS}

@@ -105,7 +105,7 @@ def month_span(first: dt.date | None, last: dt.date | None) -> list[str]:
 
 def audit_months(con) -> list[str]:
     """Every month from the first to the last audit month, gaps included (empty when no audits)."""
-    return month_span(*con.execute("SELECT min(month), max(month) FROM audit_rollup").fetchone())
+    return month_span(*con.execute("SELECT min(first_month), max(last_month) FROM audit_options").fetchone())
 
 
 def spanning(*month_lists: list[str]) -> list[str]:
@@ -119,10 +119,12 @@ def spanning(*month_lists: list[str]) -> list[str]:
 
 def filter_options(con) -> dict[str, list[str]]:
     """The values the filter widgets offer, from the stored audits."""
-    # From the roll-ups (rollups.py), which hold every month, team and service of the audits.
-    teams = con.execute("SELECT team, service FROM audit_teams ORDER BY team").fetchall()
+    # From rollups.audit_options (one row per team, in team order), which holds every month, team and
+    # service of the audits: one small read, not two over the per-month counts.
+    rows = con.execute("SELECT team, service, first_month, last_month FROM audit_options ORDER BY team").fetchall()
+    teams = [(t, s) for t, s, _, _ in rows if t is not None]
     return {
-        "months": audit_months(con),
+        "months": month_span(min((r[2] for r in rows), default=None), max((r[3] for r in rows), default=None)),
         "teams": [t for t, _ in teams],
         "team_services": dict(teams),
     }

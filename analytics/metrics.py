@@ -8,7 +8,7 @@ import duckdb
 
 from .config import Config
 from .filters import Filters, where
-from .rollups import GRADE_TOTALS, total
+from .rollups import GRADE_TOTALS, pillar_rows, total
 
 
 def pct(numerator: int | float, denominator: int | float) -> float | None:
@@ -68,10 +68,10 @@ def audits_by_month(con, f: Filters) -> dict[str, dict]:
 
 
 def pillar_summary(con, f: Filters, config: Config) -> dict[str, dict]:
-    cond, params = where(f, "audit_date", audit_columns=True)
+    source, params = pillar_rows(f)   # the per-month pillar counts (rollups.py)
     rows = {p: (n, good, inad) for p, n, good, inad in con.execute(
-        f"SELECT pillar, count(*), count(*) FILTER (final_rank <= 2), count(*) FILTER (final_rank = 4) "
-        f"FROM audit_pillars_final WHERE {cond} GROUP BY 1", params).fetchall()}
+        f"SELECT pillar, {total()}, {total('final_rank <= 2')}, {total('final_rank = 4')} "
+        f"FROM {source} GROUP BY 1", params).fetchall()}
     return {p: {"count": rows[p][0], "good_or_better_pct": pct(rows[p][1], rows[p][0]),
                 "inadequate_pct": pct(rows[p][2], rows[p][0])} for p in config.pillars if p in rows}
 

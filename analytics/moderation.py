@@ -19,7 +19,7 @@ from .config import Config
 from .filters import Filters, add_months, financial_quarter, month_start, part_quarter_labels, where
 from .impact import wilson_interval
 from .presentation import DASH, format_pct, round_half_away
-from .rollups import total
+from .rollups import pillar_rows, total
 
 GRADES = 4
 RESAMPLES = 2000
@@ -226,13 +226,33 @@ def _periods(f: Filters, grain: str) -> list[tuple[str, Filters]]:
 
 def trend(con, f: Filters, grain: str = "month") -> pd.DataFrame:
     """Agreement % (with its Wilson interval), net drift and kappa per period that has a moderated audit."""
+    periods = _periods(f, grain)
     rows = []
-    for label, g in _periods(f, grain):
-        figures = drift(con, g)
+    if not periods:
+        return pd.DataFrame(rows, columns=["period", "audits", "provisional"] + FIGURE_COLUMNS)
+    # Each period's figures are drift() with the filters narrowed to the period: every period's grade pairs and
+    # provisional count from one query each (the periods joined to the roll-up's months), not two per period.
+    labels = [label for label, _ in periods]
+    span = dataclasses.replace(f, month_from=periods[0][1].month_from,
+                               month_to=max(g.month_to for _, g in periods))
+    cond, params = where(span, "r.month", audit_columns=True)
+    bounds = ("SELECT unnest(?) AS label, unnest(?) AS lo, unnest(?) AS hi", [labels, [g.start for _, g in periods],
+                                                                              [g.end for _, g in periods]])
+    join = f"({bounds[0]}) p JOIN audit_rollup r ON r.month BETWEEN p.lo AND p.hi WHERE {cond}"
+    pairs: dict[str, Pairs] = {}
+    for label, a, m, n in con.execute(f"SELECT p.label, r.auditor_rank, r.moderated_rank, {total()} "
+                                      f"FROM {join} AND r.moderated_rank IS NOT NULL GROUP BY 1, 2, 3",
+                                      [*bounds[1], *params]).fetchall():
+        pairs.setdefault(label, []).append((a, m, n))
+    provisional = dict(con.execute(f"SELECT p.label, {total('provisional')} FROM {join} GROUP BY 1",
+                                   [*bounds[1], *params]).fetchall())
+    for label in labels:
+        figures = with_extras(pair_figures(pairs.get(label, [])), pairs.get(label, []))
         if not figures["moderated"]:
             continue
-        rows.append({"period": label, "audits": figures["moderated"] + figures["provisional"],
-                     "provisional": figures["provisional"], **{c: figures[c] for c in FIGURE_COLUMNS}})
+        prov = provisional.get(label, 0)
+        rows.append({"period": label, "audits": figures["moderated"] + prov,
+                     "provisional": prov, **{c: figures[c] for c in FIGURE_COLUMNS}})
     return pd.DataFrame(rows, columns=["period", "audits", "provisional"] + FIGURE_COLUMNS)
 
 
@@ -276,9 +296,8 @@ def pillar_pairs(con, f: Filters) -> dict[str, Pairs]:
 
 def pillar_drift(con, f: Filters, config: Config) -> pd.DataFrame:
     """The drift figures per pillar over its moderated rows, pillars in configured order."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    rows_by = dict(con.execute(f"SELECT pillar, count(*) FROM audit_pillars_final WHERE {cond} GROUP BY 1",
-                               params).fetchall())
+    source, params = pillar_rows(f)   # the per-month pillar counts (rollups.py)
+    rows_by = dict(con.execute(f"SELECT pillar, {total()} FROM {source} GROUP BY 1", params).fetchall())
     pairs = pillar_pairs(con, f)
     order = [p for p in config.pillars if p in rows_by] + sorted(p for p in rows_by if p not in config.pillars)
     rows = []

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import rollups
 from .audits import _widen, with_intervals
 from .config import Config
+from .impact import wilson_interval
 from .filters import Filters, add_months, financial_quarter, mark_part_quarters, month_span, month_start, where
 
 ALL_SERVICES = "All services"
-
-# Pillar rows with their audit's provisional flag and final rank; the columns where() filters on.
-PILLAR_ROWS = """(SELECT audit_id, pillar, final_grade, final_rank, audit_date, service, team,
-                         cohort, auditor_role, provisional, audit_rank
-                  FROM audit_pillars_final)"""
-
 
 def ordered(values, configured: list[str]) -> list[str]:
     """Configured values first in configured order, then any others (from older settings) alphabetically."""
@@ -51,12 +47,10 @@ def pillar_counts(con, f: Filters, grain: str | None = None) -> pd.DataFrame:
     every figure of this module adds up, so a page reads the year's pillar rows once, not once a figure.
     With the rolling grain the months reach two back before the period (each month stands for three)."""
     g = _widen(f, -2) if grain == "rolling3" else f
-    cond, params = where(g, "audit_date", audit_columns=True)
+    rows, params = rollups.pillar_rows(g)   # the per-month counts (rollups.py), kept at load
     return con.execute(
-        f"SELECT strftime(m, '%Y-%m') AS month, service, pillar, final_rank, provisional, cmp, n FROM ("
-        f"SELECT date_trunc('month', audit_date) AS m, service, pillar, final_rank, provisional, "
-        f"sign(final_rank - audit_rank) AS cmp, count(*) AS n FROM {PILLAR_ROWS} WHERE {cond} GROUP BY ALL)",
-        params).df()
+        f"SELECT strftime(month, '%Y-%m') AS month, service, pillar, final_rank, provisional, cmp, "
+        f"{rollups.total()} AS n FROM {rows} GROUP BY ALL", params).df()
 
 
 def _add_up(counts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -168,18 +162,101 @@ def held_back(con, f: Filters, config: Config, counts: pd.DataFrame | None = Non
 
 
 def page_figures(con, f: Filters, config: Config, grain: str = "month") -> dict:
-    """The Pillar breakdown page's figures from one read of the pillar rows (``pillar_counts``): heatmap cells,
-    distribution, trend over the grain, held back, and (audits, provisional) behind them."""
-    counts = pillar_counts(con, f, grain)
-    # The rolling grain's counts reach two months back; every other figure is over the period itself.
-    period = counts[counts["month"] >= f.month_from] if grain == "rolling3" else counts
-    return {"cells": heatmap(con, f, config, period), "distribution": distribution(con, f, config, period),
-            "trend": trend(con, f, config, grain, counts), "held_back": held_back(con, f, config, period),
-            "audits": provisional_audits(con, f)}
+    """The Pillar breakdown page's figures: heatmap cells, distribution, trend over the grain, held back, and
+    (audits, provisional) behind them; each equal to its function's own (tests/test_pillars.py).
+
+    Every figure over the period is one grouping set of one query over the per-month counts (and the monthly
+    trend another), built into frames directly: the pandas regrouping of ``pillar_counts`` per figure cost
+    more than the query. The quarterly and rolling trends come from ``trend``."""
+    rows, params = rollups.pillar_rows(f)
+    t = rollups.total
+    sets = ["(service, pillar)", "(pillar)", "(pillar, final_rank)"] + (["(month, pillar)"] if grain == "month" else [])
+    monthly = grain == "month"
+    by_month, period = (("GROUPING(month) = 0 AS by_month", "strftime(month, '%Y-%m') AS period") if monthly
+                        else ("FALSE AS by_month", "NULL AS period"))
+    got = con.execute(
+        f"SELECT GROUPING(service) = 0 AS by_service, GROUPING(final_rank) = 0 AS by_rank, "
+        f"{by_month}, service, pillar, final_rank, {period}, "
+        f"{t()}, {t('final_rank <= 2')}, {t('final_rank = 4')}, {t('provisional')}, {t('cmp = 1')}, "
+        f"{t('cmp = 0')}, {t('cmp = -1')} FROM {rows} GROUP BY GROUPING SETS ({', '.join(sets)})", params).fetchall()
+    if not got:   # no pillar rows: the functions' own empty frames
+        return {"cells": heatmap(con, f, config), "distribution": distribution(con, f, config),
+                "trend": trend(con, f, config, grain), "held_back": held_back(con, f, config),
+                "audits": provisional_audits(con, f)}
+    cells = [r for r in got if r[0]]
+    ranks = [r for r in got if r[1]]
+    months = [r for r in got if r[2]]
+    totals = [r for r in got if not (r[0] or r[1] or r[2])]
+    pillar_key, service_key = _order_key(config.pillars), _order_key(config.service_codes)
+    cells.sort(key=lambda r: (service_key(r[3]), pillar_key(r[4])))
+    totals.sort(key=lambda r: pillar_key(r[4]))
+    by_service = _counts_frame({"service": [r[3] for r in cells], "pillar": [r[4] for r in cells]}, cells)
+    every = _counts_frame({"service": [ALL_SERVICES] * len(totals), "pillar": [r[4] for r in totals]}, totals)
+    if grain == "month":
+        months.sort(key=lambda r: (r[6], pillar_key(r[4])))
+        monthly = _counts_frame({"period": [r[6] for r in months], "pillar": [r[4] for r in months]}, months)
+    else:
+        monthly = trend(con, f, config, grain)
+    return {"cells": pd.concat([by_service, every], ignore_index=True),
+            "distribution": _distribution_frame(totals, ranks, config), "trend": monthly,
+            "held_back": _held_back_frame(totals), "audits": provisional_audits(con, f)}
+
+
+def _order_key(configured: list[str]):
+    """A sort key giving ``ordered``'s order: configured values first in configured order, others alphabetically."""
+    index = {v: i for i, v in enumerate(configured)}
+    return lambda v: (index[v], "") if v in index else (len(index), v)
+
+
+def _counts_frame(keys: dict[str, list], rows: list) -> pd.DataFrame:
+    """``with_intervals(_add_up(...))``'s frame from ``page_figures``' rows (n, good, inadequate, provisional at
+    7-10), in their order."""
+    data = {k: pd.Series(v, dtype="str") for k, v in keys.items()}
+    for i, name in enumerate(("n", "good", "inadequate", "provisional"), start=7):
+        data[name] = pd.Series([r[i] for r in rows], dtype="int64")
+    for name, i in (("good", 8), ("inadequate", 9)):
+        cis = [wilson_interval(r[i], r[7]) for r in rows]
+        data[f"{name}_pct"] = pd.Series([r[i] / r[7] * 100 for r in rows], dtype="float64")
+        data[f"{name}_ci_low"] = pd.Series([c[0] for c in cis], dtype="float64")
+        data[f"{name}_ci_high"] = pd.Series([c[1] for c in cis], dtype="float64")
+    return pd.DataFrame(data)
+
+
+def _distribution_frame(totals: list, ranks: list, config: Config) -> pd.DataFrame:
+    """``distribution``'s frame: every pillar with rows x the four ranks, 0 included."""
+    n = {(r[4], r[5]): r[7] for r in ranks if r[5] is not None}
+    pillars, grades, rank_list, counts, shares = [], [], [], [], []
+    for t in totals:
+        values = [n.get((t[4], rank), 0) for rank in range(1, 5)]
+        whole = sum(values)
+        for rank, v in enumerate(values, start=1):
+            pillars.append(t[4])
+            grades.append(config.grade_labels[rank - 1])
+            rank_list.append(rank)
+            counts.append(v)
+            shares.append(v / whole * 100 if whole else float("nan"))
+    return pd.DataFrame({"pillar": pd.Series(pillars, dtype="str"), "grade": pd.Series(grades, dtype="str"),
+                         "rank": pd.Series(rank_list, dtype="int64"), "n": pd.Series(counts, dtype="int64"),
+                         "share_pct": pd.Series(shares, dtype="float64")})
+
+
+def _held_back_frame(totals: list) -> pd.DataFrame:
+    """``held_back``'s frame (its columns, the unused inadequate interval included) from the per-pillar rows."""
+    data = {"pillar": pd.Series([r[4] for r in totals], dtype="str")}
+    for name, i in (("n", 7), ("below", 11), ("same", 12), ("above", 13), ("provisional", 10)):
+        data[name] = pd.Series([r[i] for r in totals], dtype="int64")
+    below = [wilson_interval(r[11], r[7]) for r in totals]
+    none = [wilson_interval(0, r[7]) for r in totals]
+    data["below_pct"] = pd.Series([r[11] / r[7] * 100 for r in totals], dtype="float64")
+    data["below_ci_low"] = pd.Series([c[0] for c in below], dtype="float64")
+    data["below_ci_high"] = pd.Series([c[1] for c in below], dtype="float64")
+    data["inadequate_ci_low"] = pd.Series([c[0] for c in none], dtype="float64")
+    data["inadequate_ci_high"] = pd.Series([c[1] for c in none], dtype="float64")
+    return pd.DataFrame(data)
 
 
 def provisional_audits(con, f: Filters) -> tuple[int, int]:
     """(audits with pillar grades, of which provisional) behind the page's figures."""
-    cond, params = where(f, "audit_date", audit_columns=True)
-    return con.execute(f"SELECT count(DISTINCT audit_id), count(DISTINCT audit_id) FILTER (provisional) "
-                       f"FROM {PILLAR_ROWS} WHERE {cond}", params).fetchone()
+    cond, params = where(f, "month", audit_columns=True)
+    return con.execute(f"SELECT {rollups.total()}, {rollups.total('provisional')} FROM pillar_audits WHERE {cond}",
+                       params).fetchone()

@@ -29,9 +29,14 @@ def primary_label(threshold: int) -> str:
 
 
 def _check(counts: pd.DataFrame, threshold: int) -> None:
+    check_values(counts.to_numpy().ravel(), threshold)
+
+
+def check_values(values, threshold: int) -> None:
+    """Refuse a threshold that is not a whole number of at least 1, or a count that is not a whole number >= 0."""
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ValueError(f"the small-number threshold must be a whole number of at least 1, not {threshold!r}")
-    for value in counts.to_numpy().ravel():
+    for value in values:
         if value is None or (isinstance(value, float) and (math.isnan(value) or value != int(value))) or value < 0:
             raise ValueError(f"counts must be whole numbers of at least 0, not {value!r}")
 
@@ -60,14 +65,22 @@ def suppression_mask(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bo
     """
     _check(counts, threshold)
     table = with_totals(counts, row_totals=row_totals, column_totals=column_totals, total_label=total_label)
-    values = table.to_numpy()
-    n_rows, n_cols = values.shape
+    mask = mask_values(table.to_numpy().tolist(), threshold, row_totals=row_totals, column_totals=column_totals)
+    return pd.DataFrame(mask, index=table.index, columns=table.columns)
+
+
+def mask_values(values: list[list[int]], threshold: int, *, row_totals: bool = False, column_totals: bool = False
+                ) -> list[list[str]]:
+    """``suppression_mask`` over plain lists: ``values`` are the rows with their totals already appended (a last
+    column with ``row_totals``, a last row with ``column_totals``). For callers that suppress dozens of small
+    tables a page (equality), where building DataFrames costs more than the rule."""
+    n_rows, n_cols = len(values), len(values[0]) if values else 0
     interior_rows = n_rows - (1 if column_totals else 0)
     interior_cols = n_cols - (1 if row_totals else 0)
     mask = [["" for _ in range(n_cols)] for _ in range(n_rows)]
     for i in range(n_rows):
         for j in range(n_cols):
-            if 1 <= values[i, j] < threshold:
+            if 1 <= values[i][j] < threshold:
                 mask[i][j] = PRIMARY
 
     # Each line is a list of cells that add up: the interior cells and the total that closes them.
@@ -88,17 +101,22 @@ def suppression_mask(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bo
             if len(hidden) != 1:
                 continue
             # Zero cells stay shown; interior cells before totals; then the smallest, first in order.
-            candidates = [c for c in line if not mask[c[0]][c[1]] and values[c] > 0]
+            candidates = [c for c in line if not mask[c[0]][c[1]] and values[c[0]][c[1]] > 0]
             if not candidates:
                 continue
-            i, j = min(candidates, key=lambda c: (is_margin(*c), values[c], line.index(c)))
+            i, j = min(candidates, key=lambda c: (is_margin(*c), values[c[0]][c[1]], line.index(c)))
             mask[i][j] = SECONDARY_KIND
             changed = True
-    return pd.DataFrame(mask, index=table.index, columns=table.columns)
+    return mask
 
 
 def format_count(value: int) -> str:
     return f"{int(value):,}"
+
+
+def display(value: int, mark: str, threshold: int) -> str:
+    """One cell as ``suppress`` shows it, from its count and its mark."""
+    return primary_label(threshold) if mark == PRIMARY else SECONDARY if mark == SECONDARY_KIND else format_count(value)
 
 
 def suppress(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bool = False, column_totals: bool = False,
@@ -114,8 +132,7 @@ def suppress(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bool = Fal
     table = with_totals(counts, row_totals=row_totals, column_totals=column_totals, total_label=total_label)
     out = table.astype(object).copy()
     for col in table.columns:
-        out[col] = [primary_label(threshold) if m == PRIMARY else SECONDARY if m == SECONDARY_KIND else format_count(v)
-                    for v, m in zip(table[col], mask[col])]
+        out[col] = [display(v, m, threshold) for v, m in zip(table[col], mask[col])]
     return out
 
 

@@ -285,3 +285,62 @@ def test_page_rates_are_each_characteristics_rates_from_two_scans(con, config):
             pd.testing.assert_frame_equal(audit.chart, one_audit.chart)
             pd.testing.assert_frame_equal(pillar.table, one_pillar.table)
             pd.testing.assert_frame_equal(pillar.chart, one_pillar.chart)
+
+
+def test_pillar_tables_equal_one_rates_call_per_pillar(config):
+    """_pillar_rates builds one frame from plain rows: the same table and chart (values and column types) as
+    ``rates`` called pillar by pillar and stacked, including a pillar whose intervals are all absent (n >= 20)
+    beside one with small groups (intervals shown, one count suppressed)."""
+    import pandas as pd
+    from analytics import equality
+    counts = pd.DataFrame({"pillar": ["P1", "P1", "P2", "P2", "P2"],
+                           "group": ["0-4", "5-9", "0-4", "5-9", "Not recorded"],
+                           "n": [40, 25, 12, 3, 9], "good": [30, 5, 6, 1, 9], "provisional": [0, 2, 1, 0, 4]})
+    got = equality._pillar_rates(counts, "child_age_band", config)
+    tables, charts = [], []
+    for pillar, rows in counts.groupby("pillar", sort=False):
+        r = equality.rates(rows, equality.threshold_of(config), "Age band", "Pillar grades")
+        tables.append(r.table.assign(Pillar=pillar)[["Pillar", *r.table.columns]])
+        charts.append(r.chart.assign(pillar=pillar))
+    pd.testing.assert_frame_equal(got.table, pd.concat(tables, ignore_index=True), check_exact=True)
+    want = pd.concat(charts, ignore_index=True)
+    pd.testing.assert_frame_equal(got.chart, want, check_exact=True)
+    assert got.chart["ci_low"].dtype == object and got.chart["ci_low"].iloc[0] is None   # P1: no interval
+    assert list(got.table["Pillar grades"]) == ["40", "25", "65", "12", "<5", "*", "24"]
+
+
+def test_equality_rollup_by_hand_and_the_role_filter_reads_the_rows(con, config):
+    """equality_rollup holds the page's counts per month and service (age bands worked out from BLOCKS); a
+    role filter, which it does not keep, reads the rows and gives the same tables when it names every role."""
+    import pandas as pd
+    from analytics import equality
+    rows = con.execute("""SELECT "group", pillar, n, good, provisional FROM equality_rollup
+                          WHERE characteristic = 'child_age_band' AND (pillar IS NULL OR pillar = ?)
+                          ORDER BY pillar NULLS FIRST, "group" """, [AS]).fetchall()
+    assert rows == [("0-4", None, 12, 9, 0), ("10-15", None, 20, 12, 5), ("16-17", None, 15, 7, 6),
+                    ("5-9", None, 10, 6, 2), ("Not recorded", None, 2, 1, 0),
+                    # AS pillar rows: B5 Good (12, 5 provisional), B6 Outstanding (8), B7 Inadequate (7, 6 prov.)
+                    ("10-15", AS, 20, 20, 5), ("16-17", AS, 7, 0, 6)]
+    every, named = equality.page_rates(con, F(), config), equality.page_rates(con, F(auditor_roles=("Team Manager",)), config)
+    for column in equality.CHARACTERISTICS:
+        for a, b in zip(every[column], named[column]):
+            pd.testing.assert_frame_equal(a.table, b.table)
+            pd.testing.assert_frame_equal(a.chart, b.chart)
+
+
+def test_equality_rollup_follows_a_load(tmp_path, config):
+    from analytics import equality
+    from analytics.database import Database
+    audits, pillars = fixture_csv()
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "audits.csv").write_text(audits, encoding="utf-8")
+    (folder / "audit_pillars.csv").write_text(pillars, encoding="utf-8")
+    path = tmp_path / "qa.duckdb"
+    assert run_cli("load", "--db", path, folder / "audits.csv", folder / "audit_pillars.csv")[0] == 0
+    (folder / "more.csv").write_text(audits.splitlines()[0] + "\nX-01,2025-03-05,AI,C999,CP,Team Manager,Good,Good,"
+                                     "0-4,Female,White British,Y\n", encoding="utf-8")
+    assert run_cli("load", "--db", path, "--dataset", "audits", folder / "more.csv")[0] == 0
+    with Database(path).read() as con:
+        got = table(equality.page_rates(con, F(), config)["child_age_band"][0], "Age band")
+    assert got["0-4"][:2] == ("13", "76.9%") and got["All audits"][0] == "60"       # 10 good of 13; 60 audits

@@ -243,6 +243,25 @@ def test_trend_by_month_quarter_and_rolling(con):
     assert r.loc["2025-02", "net_drift"] == pytest.approx(5 / 24)
 
 
+def test_trend_is_drift_narrowed_to_each_period(con):
+    """trend reads every period from one query: each row equals drift() with the filters narrowed to the period
+    (overlapping rolling windows and a service filter included)."""
+    import dataclasses
+    for f in (FULL, dataclasses.replace(FULL, services=("MASH",))):
+        for grain in ("month", "quarter", "rolling3"):
+            got = md.trend(con, f, grain)
+            want = [(label, md.drift(con, g)) for label, g in md._periods(f, grain)]
+            want = [(label, d) for label, d in want if d["moderated"]]
+            assert list(got["period"]) == [label for label, _ in want], (f, grain)
+            for (_, row), (_, d) in zip(got.iterrows(), want):
+                assert row["provisional"] == d["provisional"] and row["audits"] == d["moderated"] + d["provisional"]
+                for c in md.FIGURE_COLUMNS:   # floats: the pairs may come in another order (last-bit sums)
+                    if isinstance(d[c], float):
+                        assert row[c] == pytest.approx(d[c], rel=1e-12), (grain, c)
+                    else:
+                        assert row[c] == d[c] or (row[c] != row[c] and d[c] is None), (grain, c)
+
+
 # --- benchmarking panel ----------------------------------------------------------------------------
 def test_benchmarking_by_hand(con):
     b = md.benchmarking(con, FULL)
