@@ -18,9 +18,22 @@ def format_pct(value: float | None, places: int = 1) -> str:
     return f"{round_half_away(value, places):.{places}f}%"
 
 
+def heading(col: str) -> str:
+    """A column's plain heading: 'days_since_review' -> 'Days since review', 'x_pct' -> 'X %',
+    'x_ci_low' -> 'X 95% CI low'; 'n' stays 'n'."""
+    if col == "n":
+        return "n"
+    text = col
+    for suffix, words in (("_pct", " %"), ("_ci_low", " 95% CI low"), ("_ci_high", " 95% CI high")):
+        if text.endswith(suffix):
+            text = text[:-len(suffix)] + words
+    text = text.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 def for_people(df, names: dict[str, str] | None = None):
-    """A table for people: plain headings ('days_since_review' → 'Days since review', 'x_pct' → 'X %'),
-    unless ``names`` gives one, and text columns with blanks instead of None (dates written YYYY-MM-DD)."""
+    """A table for people: plain headings (``heading``) unless ``names`` gives one, and text columns with
+    blanks instead of None (dates written YYYY-MM-DD)."""
     import pandas as pd
 
     def text(v) -> str:
@@ -35,11 +48,4 @@ def for_people(df, names: dict[str, str] | None = None):
     for col in out.columns:
         if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
             out[col] = [text(v) for v in out[col]]   # one type per column: Arrow will not mix dates and ""
-
-    def heading(col: str) -> str:
-        if names and col in names:
-            return names[col]
-        text = col[:-4] + " %" if col.endswith("_pct") else col
-        text = text.replace("_", " ")
-        return text[:1].upper() + text[1:]
-    return out.rename(columns={c: heading(c) for c in out.columns})
+    return out.rename(columns={c: names[c] if names and c in names else heading(c) for c in out.columns})

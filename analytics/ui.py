@@ -361,6 +361,7 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     """A chart, its definition caption, PNG/SVG downloads, and its data table (WCAG alternative) with
     CSV/XLSX downloads."""
     from .charts import plain_labels, presentation_layout
+    from .presentation import heading
     fig = plain_labels(fig)  # data values in labels are drawn as text, never as plotly's HTML
     if presentation():
         presentation_layout(fig)
@@ -371,7 +372,10 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     st.caption(caption)
     chart_downloads(fig, key)
     with st.expander("Data table"):
-        st.dataframe(table, hide_index=True)
+        # Plain headings on screen ('good_ci_low' -> 'Good 95% CI low'), as labels only: the table and its
+        # downloads keep the column names an analyst joins on.
+        st.dataframe(table, hide_index=True, column_config={
+            c: st.column_config.Column(heading(c)) for c in table.columns if isinstance(c, str) and heading(c) != c})
         download_table(table, key)
     return state
 

@@ -156,3 +156,20 @@ def test_grade_colours_only_for_grades(data_dir, demo_file, page):
     if page == "pages/impact.py":   # the KPI and theme sections too
         at.selectbox(key="intervention").set_value("INT04").run()
     assert grade_coloured_non_grades(at) == []
+
+
+def test_chart_data_tables_have_plain_headings_over_the_same_columns(data_dir, demo_file):
+    """The "Data table" under a chart shows 'Good 95% CI low', not 'good_ci_low'; the table itself (and
+    its downloads) keep the column names."""
+    import json
+    at = on_the_demo(data_dir, demo_file, "pages/trends.py")
+    table = next(d for d in at.dataframe if "good_ci_low" in d.value.columns)
+    labels = {c: v.get("label") for c, v in json.loads(table.proto.columns).items()}
+    assert labels["good_pct"] == "Good %" and labels["good_ci_low"] == "Good 95% CI low"
+    assert labels["period"] == "Period" and "n" not in labels          # 'n' is already plain
+
+
+def test_headings_for_people():
+    from analytics.presentation import heading
+    assert [heading(c) for c in ("days_since_review", "good_pct", "below_ci_high", "n", "Quarter")] == [
+        "Days since review", "Good %", "Below 95% CI high", "n", "Quarter"]
