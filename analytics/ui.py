@@ -361,7 +361,6 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     """A chart, its definition caption, PNG/SVG downloads, and its data table (WCAG alternative) with
     CSV/XLSX downloads."""
     from .charts import plain_labels, presentation_layout
-    from .presentation import heading
     fig = plain_labels(fig)  # data values in labels are drawn as text, never as plotly's HTML
     if presentation():
         presentation_layout(fig)
@@ -372,12 +371,24 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     st.caption(caption)
     chart_downloads(fig, key)
     with st.expander("Data table"):
-        # Plain headings on screen ('good_ci_low' -> 'Good 95% CI low'), as labels only: the table and its
-        # downloads keep the column names an analyst joins on.
-        st.dataframe(table, hide_index=True, column_config={
-            c: st.column_config.Column(heading(c)) for c in table.columns if isinstance(c, str) and heading(c) != c})
+        # Plain headings on screen ('good_ci_low' -> 'Good 95% CI low') and percentages to one decimal
+        # (metrics.md), as display settings only: the table and its downloads keep the names and values.
+        st.dataframe(table, hide_index=True, column_config=_table_columns(table))
         download_table(table, key)
     return state
+
+
+def _table_columns(table) -> dict:
+    from .presentation import heading
+    out = {}
+    for c in table.columns:
+        if not isinstance(c, str):
+            continue
+        if c.endswith(("_pct", "_ci_low", "_ci_high")):
+            out[c] = st.column_config.NumberColumn(heading(c), format="%.1f")
+        elif heading(c) != c:
+            out[c] = st.column_config.Column(heading(c))
+    return out
 
 
 @st.cache_data(max_entries=64, show_spinner="Rendering the chart image…")

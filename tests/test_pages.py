@@ -167,6 +167,8 @@ def test_chart_data_tables_have_plain_headings_over_the_same_columns(data_dir, d
     labels = {c: v.get("label") for c, v in json.loads(table.proto.columns).items()}
     assert labels["good_pct"] == "Good %" and labels["good_ci_low"] == "Good 95% CI low"
     assert labels["period"] == "Period" and "n" not in labels          # 'n' is already plain
+    formats = {c: v.get("type_config", {}).get("format") for c, v in json.loads(table.proto.columns).items()}
+    assert formats["good_pct"] == formats["good_ci_low"] == "%.1f" and formats["period"] is None
 
 
 def test_headings_for_people():
