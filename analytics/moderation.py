@@ -296,6 +296,11 @@ def pillar_pairs(con, f: Filters) -> dict[str, Pairs]:
 
 def pillar_drift(con, f: Filters, config: Config) -> pd.DataFrame:
     """The drift figures per pillar over its moderated rows, pillars in configured order."""
+    return pillar_figures(con, f, config)[0]
+
+
+def pillar_figures(con, f: Filters, config: Config) -> tuple[pd.DataFrame, dict[str, Pairs]]:
+    """``pillar_drift`` and the ``pillar_pairs`` it is worked out from (the page shows both: one read)."""
     source, params = pillar_rows(f)   # the per-month pillar counts (rollups.py)
     rows_by = dict(con.execute(f"SELECT pillar, {total()} FROM {source} GROUP BY 1", params).fetchall())
     pairs = pillar_pairs(con, f)
@@ -306,7 +311,7 @@ def pillar_drift(con, f: Filters, config: Config) -> pd.DataFrame:
         rows.append({"pillar": pillar, "rows": rows_by[pillar],
                      "provisional": rows_by[pillar] - figures["moderated"],
                      **{c: figures[c] for c in FIGURE_COLUMNS}})
-    return pd.DataFrame(rows, columns=["pillar", "rows", "provisional"] + FIGURE_COLUMNS)
+    return pd.DataFrame(rows, columns=["pillar", "rows", "provisional"] + FIGURE_COLUMNS), pairs
 
 
 # --- display ----------------------------------------------------------------------------------

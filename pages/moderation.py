@@ -22,8 +22,7 @@ with ui.cached_reads(source) as cached:
     groups = {by: cached(md.by_group, f, by, config) for by in md.BY_COLUMNS}
     series = cached(md.trend, f, grain)
     bench = cached(md.benchmarking, f)
-    pillars = cached(md.pillar_drift, f, config)
-    pillar_pairs = cached(md.pillar_pairs, f)
+    pillars, pillar_pairs = cached(md.pillar_figures, f, config)
 audits = overall["moderated"] + overall["provisional"]
 if not audits:
     ui.empty()

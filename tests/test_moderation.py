@@ -427,3 +427,9 @@ def test_by_group_rows_equal_drift_with_the_filters_narrowed_to_the_group(con, b
         assert row["provisional"] == one["provisional"]
         assert {c: row[c] for c in md.FIGURE_COLUMNS} == pytest.approx({c: one[c] for c in md.FIGURE_COLUMNS},
                                                                        nan_ok=True)
+
+
+def test_pillar_figures_are_pillar_drift_and_pillar_pairs_from_one_read(con):
+    drift, pairs = md.pillar_figures(con, FULL, Config())
+    assert drift.equals(md.pillar_drift(con, FULL, Config()))
+    assert pairs == md.pillar_pairs(con, FULL)
