@@ -203,10 +203,6 @@ def _first_lapse(observations, needed: int, kind: str, ahead: list[tuple[dt.date
     return ahead[i][0] if i < len(ahead) else None
 
 
-def _missing(r) -> str:
-    return _missing_text(r.observations, r.needed, r.of_kind, r.required_type)
-
-
 def _missing_text(observations: int, needed: int, of_kind: int, required_type: str) -> str:
     needs = []
     if observations < needed:
