@@ -140,41 +140,69 @@ FROM audit_pillars p
 JOIN audits_final a USING (audit_id)
 LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade)"""
 
-# What the derived tables are built from: a load that changes audits or pillars changes a row count or
-# the latest load id (every inserted or updated row carries its load's id); the grade scale comes from
-# the configuration.
-DERIVED_VERSION = "v9"   # raise when the derived tables' definition changes: the next read rebuilds them
-_DERIVED_FROM = f"""SELECT '{DERIVED_VERSION}/' || (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audits) || '/' ||
-    (SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM audit_pillars) || '/' ||
-    (SELECT coalesce(string_agg(label || '=' || rank, ',' ORDER BY rank), '') FROM grade_scale)"""
+# What the derived tables are built from: a load that changes a dataset changes its row count or its
+# latest load id (every inserted or updated row carries its load's id); the grade scale comes from the
+# configuration. Each group of derived tables follows only its own datasets, so a feedback file does not
+# rebuild the audit tables.
+DERIVED_VERSION = "v10"   # raise when the derived tables' definition changes: the next read rebuilds them
 
 
-def _derived_current(con: duckdb.DuckDBPyConnection) -> bool:
-    try:
-        state = con.execute("SELECT max(state) FROM _derived_state").fetchone()[0]
-    except duckdb.CatalogException:
-        return False
-    return bool(state) and state.startswith(DERIVED_VERSION + "/")
-
-
-def refresh_derived(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
-    """Rebuild audits_final, audit_pillars_final and what derives from them (analytics/rollups.py,
-    analytics/grade_days.py) when their inputs have changed; True if rebuilt."""
-    state = con.execute(_DERIVED_FROM).fetchone()[0]
-    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
-                             "WHERE table_name IN ('audits_final', 'audit_pillars_final', '_derived_state')").fetchall())
-    if not force and kinds.get("_derived_state") and kinds.get("audits_final") == "BASE TABLE" \
-            and con.execute("SELECT max(state) FROM _derived_state").fetchone()[0] == state:
-        return False
-    for name in ("audit_pillars_final", "audits_final"):  # views in a database written before they were tables
-        if kinds.get(name) == "VIEW":
-            con.execute(f"DROP VIEW {name}")
+def _refresh_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE TABLE audits_final AS {AUDITS_FINAL}")
     con.execute(f"CREATE OR REPLACE TABLE audit_pillars_final AS {AUDIT_PILLARS_FINAL}")
     rollups.refresh(con)   # the per-month counts of audits_final, in the same write
     grade_days.refresh(con)     # derived from the two above: rebuilt with them, never apart
-    con.execute("CREATE OR REPLACE TABLE _derived_state (state VARCHAR)")
-    con.execute("INSERT INTO _derived_state VALUES (?)", [state])
+
+
+# group name -> (the datasets it is built from, the function rebuilding its tables)
+DERIVED_GROUPS = {
+    "audits": (("audits", "audit_pillars"), _refresh_audit_tables),
+}
+
+
+def _group_states_sql() -> str:
+    def state(tables):
+        parts = " || '/' || ".join(f"(SELECT count(*) || ':' || coalesce(max(_load_id), 0) FROM {qi(t)})"
+                                   for t in tables)
+        return f"'{DERIVED_VERSION}/' || {parts} || '/' || (SELECT coalesce(string_agg(label || '=' || rank, " \
+               f"',' ORDER BY rank), '') FROM grade_scale)"
+    return "SELECT " + ", ".join(f"{state(tables)} AS {qi(name)}" for name, (tables, _) in DERIVED_GROUPS.items())
+
+
+def _stored_states(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    # Looked up, not tried: a failed statement would abort the load's transaction. None yet, or the one-row
+    # table of before v10, is no state.
+    if not con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = '_derived_state' "
+                       "AND column_name = 'grp'").fetchone()[0]:
+        return {}
+    return dict(con.execute("SELECT grp, state FROM _derived_state").fetchall())
+
+
+def _derived_current(con: duckdb.DuckDBPyConnection) -> bool:
+    stored = _stored_states(con)
+    return all(stored.get(name, "").startswith(DERIVED_VERSION + "/") for name in DERIVED_GROUPS)
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
+    """Rebuild each group of derived tables (audits_final, audit_pillars_final and what derives from them:
+    analytics/rollups.py, analytics/grade_days.py; then DERIVED_GROUPS' others) whose datasets have changed;
+    True if any was rebuilt."""
+    states = dict(zip(DERIVED_GROUPS, con.execute(_group_states_sql()).fetchone()))
+    stored = _stored_states(con)
+    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                             "WHERE table_name IN ('audits_final', 'audit_pillars_final')").fetchall())
+    if kinds.get("audits_final") != "BASE TABLE":
+        stored.pop("audits", None)
+    stale = [name for name in DERIVED_GROUPS if force or stored.get(name) != states[name]]
+    if not stale:
+        return False
+    for name in ("audit_pillars_final", "audits_final"):  # views in a database written before they were tables
+        if kinds.get(name) == "VIEW":
+            con.execute(f"DROP VIEW {name}")
+    for name in stale:
+        DERIVED_GROUPS[name][1](con)
+    con.execute("CREATE OR REPLACE TABLE _derived_state (grp VARCHAR, state VARCHAR)")
+    con.executemany("INSERT INTO _derived_state VALUES (?, ?)", list(states.items()))
     return True
 
 

@@ -108,6 +108,28 @@ def test_derived_tables_rebuild_only_when_their_sources_change(db_path, cli, tmp
         con.close()
 
 
+def test_each_derived_group_follows_only_its_own_datasets(db_path, cli, tmp_path, monkeypatch):
+    from analytics import database
+    built = []
+    audit_tables = database.DERIVED_GROUPS["audits"]
+    monkeypatch.setitem(database.DERIVED_GROUPS, "audits",
+                        (audit_tables[0], lambda con: (built.append("audits"), audit_tables[1](con))))
+    monkeypatch.setitem(database.DERIVED_GROUPS, "staff_counts",
+                        (("staff",), lambda con: built.append("staff_counts")))
+    (tmp_path / "audits.csv").write_text(AUDITS)
+    assert cli("load", "--db", db_path, tmp_path / "audits.csv")[0] == 0
+    assert sorted(built) == ["audits", "staff_counts"]                  # a new database builds every group
+    built.clear()
+    (tmp_path / "staff.csv").write_text("staff_id,role,team,service,start_date\nS1,Social Worker,T1,AI,2024-01-01\n")
+    assert cli("load", "--db", db_path, tmp_path / "staff.csv")[0] == 0
+    assert built == ["staff_counts"]                                    # the audit tables are not rebuilt
+    built.clear()
+    (tmp_path / "audits.csv").write_text(AUDITS.replace("Good", "Inadequate"))
+    assert cli("load", "--db", db_path, tmp_path / "audits.csv")[0] == 0
+    assert built == ["audits"]
+    assert _final(db_path, "SELECT final_rank FROM audits_final") == [(4,)]
+
+
 def test_a_database_with_the_old_views_gets_tables_at_its_first_read(db_path, cli, tmp_path):
     from analytics.database import AUDITS_FINAL, AUDIT_PILLARS_FINAL
     (tmp_path / "audits.csv").write_text(AUDITS)
