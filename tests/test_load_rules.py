@@ -160,6 +160,14 @@ def test_bad_value_is_refused_with_row_column_and_value(refused, name, dataset, 
     only_problem(refused({name: csv_text(dataset, *rows)}), prefix, reason)
 
 
+def test_a_key_three_times_names_each_repeat_after_the_first(refused):
+    lines = refused({"audits.csv": csv_text("audits", {"audit_id": "A2"}, {"audit_id": "A3"}, {"audit_id": "A2"},
+                                            {"audit_id": "A4"}, {"audit_id": "A2"})})
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("audits.csv, row 4, audit_id: 'A2' ") and "repeats the key of row 2" in lines[0]
+    assert lines[1].startswith("audits.csv, row 6, audit_id: 'A2' ") and "repeats the key of row 2" in lines[1]
+
+
 def test_required_column_missing_from_header(refused):
     lines = refused({"audits.csv": csv_text("audits", {"audit_id": "A2"}, drop=("cohort",))})
     only_problem(lines, "audits.csv, row 1, cohort: ", "required column is missing from the header of audits")
