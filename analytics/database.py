@@ -23,7 +23,7 @@ from typing import Iterator
 
 import duckdb
 
-from . import grade_days, rollups, voice
+from . import escalations, grade_days, rollups, voice
 from .config import Config
 from .datasets import DATASETS, Dataset
 from .datasets import qi
@@ -158,6 +158,7 @@ def _refresh_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
 DERIVED_GROUPS = {
     "audits": (("audits", "audit_pillars"), _refresh_audit_tables),
     "voice": (("feedback", "complaints"), voice.refresh),
+    "escalations": (("escalations",), escalations.refresh),
 }
 
 
