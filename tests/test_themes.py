@@ -275,7 +275,7 @@ def test_distinct_spellings_per_strand_in_the_period(con):
     from analytics import themes
     # Feedback Jan-Mar 2025: FB1, FB2 (two spellings of one theme), FB3; FB4 is before the period.
     # Escalations: E1 and E2. Learning actions, reviews etc. are not in the fixture's period or not loaded.
-    spelled = themes._distinct_names(con, themes._queries(F()))
+    spelled = themes._distinct_names(con, themes._queries(F()), F())
     assert set(spelled["feedback"]) == {"Being listened to", "Communication", "Voice of the child",
                                         "voice of child", "Placement"}
     assert set(spelled["escalation"]) == {"VOICE OF THE CHILD", "Drift and delay", "Drift"}
