@@ -8,6 +8,7 @@ are all those raised by D, whatever their own service, each with its state on D 
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .filters import Filters, where
@@ -96,7 +97,7 @@ def _themes(period: pd.DataFrame, config) -> pd.DataFrame:
     from .themes import canonical, synonym_lookup
     rows = [(review_id, review_type, name) for review_id, review_type, names in zip(
         period["review_id"].tolist(), period["review_type"].tolist(), period["names"].tolist())
-        if names is not None for name in names]
+        if isinstance(names, (list, np.ndarray)) for name in names]      # (no list: NA)
     if not rows:
         return pd.DataFrame(columns=["theme", "reviews", "review_types"])
     lookup = synonym_lookup(config)
