@@ -148,11 +148,20 @@ ROLLED_UP = {"feedback": "feedback_theme_months", "complaint": "complaint_theme_
              "escalation": "escalation_theme_months"}
 
 
+def _pillars_rolled_up(f: Filters) -> bool:
+    """Whether the pillar strand's names and counts can come from ``pillar_rollup`` (rollups.py: pillar grades
+    per month, service and pillar), which keeps no team, cohort or auditor role: only without those filters."""
+    return f.teams is None and f.cohorts is None and f.auditor_roles is None
+
+
 def _distinct_names(con, queries: dict[str, tuple[str, list]], f: Filters) -> dict[str, list[str]]:
     """Per strand, the distinct theme spellings its records use in the period (one query for all strands)."""
     parts, params = [], []
     for key, (sql, p) in queries.items():
-        if key in ROLLED_UP:
+        if key == "pillar" and _pillars_rolled_up(f):
+            cond, p = where(f, "month")
+            parts.append(f"SELECT ? AS strand, pillar AS name FROM pillar_rollup WHERE {cond} GROUP BY pillar")
+        elif key in ROLLED_UP:
             cond, p = where(f, "month")
             parts.append(f"SELECT ? AS strand, theme AS name FROM {ROLLED_UP[key]} WHERE {cond} AND theme IS NOT NULL "
                          "GROUP BY theme")
@@ -226,7 +235,11 @@ def _name_counts(con, f: Filters, queries: dict[str, tuple[str, list]]) -> list[
     """(strand, spelling, records naming it) for every spelling used in the period (one query)."""
     parts, params = [], []
     for key, (sql, p) in queries.items():
-        if key in ROLLED_UP:
+        if key == "pillar" and _pillars_rolled_up(f):
+            cond, p = where(f, "month")
+            parts.append(f"SELECT ? AS strand, pillar AS name, sum(n) AS n FROM pillar_rollup WHERE {cond} "
+                         "GROUP BY pillar")
+        elif key in ROLLED_UP:
             cond, p = where(f, "month")
             parts.append(f"SELECT ? AS strand, theme AS name, sum(n) AS n FROM {ROLLED_UP[key]} "
                          f"WHERE {cond} AND theme IS NOT NULL GROUP BY theme")
