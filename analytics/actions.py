@@ -54,47 +54,53 @@ _SETS = {"source": ("source",), "service": ("service",), "band": ("band",), "flo
 _KEYS = ("source", "service", "theme", "state", "band")
 
 
-def _counts(con, f: Filters) -> dict[str, pd.DataFrame]:
-    """Raised, open, overdue, completed and completed on time per grouping of ``_SETS`` (its key columns)."""
+_FIGURES = ("raised", "open", "overdue", "completed", "completed_on_time")
+
+
+def _counts(con, f: Filters) -> dict[str, list[tuple]]:
+    """Per grouping of ``_SETS``: (its key values..., raised, open, overdue, completed, completed on time)."""
     sql, params = _actions(f)
     band = ("CASE WHEN age_days <= 30 THEN 0 WHEN age_days <= 90 THEN 1 WHEN age_days <= 180 THEN 2 ELSE 3 END")
     sets = ", ".join(f"({', '.join(cols)})" for cols in _SETS.values())
-    df = con.execute(
+    rows = con.execute(
         f"SELECT {', '.join(f'GROUPING({k}) AS g_{k}' for k in _KEYS)}, {', '.join(_KEYS)}, count(*) AS raised, "
         f"count(*) FILTER (is_open) AS open, count(*) FILTER (overdue) AS overdue, "
         f"count(*) FILTER (completed) AS completed, count(*) FILTER (on_time) AS completed_on_time "
         f"FROM (SELECT *, {_STATE} AS state, {band} AS band FROM ({sql})) GROUP BY GROUPING SETS ({sets})",
-        params)
-    figures = ["raised", "open", "overdue", "completed", "completed_on_time"]
-    rows = df.fetchall()
-    if not rows:   # no actions: the typed empty frames
-        empty = pd.DataFrame({**{k: pd.Series(dtype=object) for k in _KEYS}, **{c: pd.Series(dtype="int64")
-                                                                               for c in figures}})
-        return {name: empty[[*cols, *figures]] for name, cols in _SETS.items()}
-    # Rows split by their grouping flags in Python (masks over a frame cost more than the query).
+        params).fetchall()
+    # Rows split by their grouping flags, and the figures below built from plain tuples (a frame per grouping,
+    # sorted and cast in pandas, cost more than the query).
     by_flags = {tuple(0 if k in cols else 1 for k in _KEYS): name for name, cols in _SETS.items()}
-    parts: dict[str, list] = {name: [] for name in _SETS}
     n = len(_KEYS)
+    picks = {name: [n + _KEYS.index(k) for k in cols] for name, cols in _SETS.items()}
+    parts: dict[str, list] = {name: [] for name in _SETS}
     for r in rows:
-        parts[by_flags[r[:n]]].append(r)
-    out = {}
-    for name, cols in _SETS.items():
-        got = parts[name]
-        out[name] = pd.DataFrame({**{k: [r[n + _KEYS.index(k)] for r in got] for k in cols},
-                                  **{c: pd.array([r[2 * n + i] for r in got], dtype="int64")
-                                     for i, c in enumerate(figures)}})
-    return out
+        name = by_flags[r[:n]]
+        parts[name].append(tuple(r[i] for i in picks[name]) + tuple(r[2 * n:]))
+    return parts
 
 
-def _by(counts: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
+def _frame(columns: list[str], rows: list[tuple], ints: int) -> pd.DataFrame:
+    """A frame of ``rows``: its key columns as given (objects when there are no rows), its last ``ints`` whole."""
+    keys = len(columns) - ints
+    return pd.DataFrame({**{c: [r[i] for r in rows] if rows else pd.Series(dtype=object)
+                            for i, c in enumerate(columns[:keys])},
+                         **{c: pd.array([r[keys + i] for r in rows], dtype="int64")
+                            for i, c in enumerate(columns[keys:])}})
+
+
+def _last(value) -> tuple:
+    """A sort key putting a blank last (pandas' na_position="last")."""
+    return (value is None, value if value is not None else "")
+
+
+def _by(counts: dict[str, list[tuple]], column: str) -> pd.DataFrame:
     if column not in ("source", "service"):
         raise ValueError(column)
-    df = counts[column].sort_values(["raised", column], ascending=[False, True], kind="stable",
-                                    na_position="last").reset_index(drop=True)
-    for col in ("raised", "open", "overdue", "completed", "completed_on_time"):
-        df[col] = df[col].astype(int)
-    df["on_time_pct"] = [pct(a, b) for a, b in zip(df["completed_on_time"], df["completed"])]
-    cis = [wilson_interval(int(a), int(b)) for a, b in zip(df["completed_on_time"], df["completed"])]
+    rows = sorted(counts[column], key=lambda r: (-r[1], _last(r[0])))
+    df = _frame([column, *_FIGURES], rows, len(_FIGURES))
+    df["on_time_pct"] = [pct(r[5], r[4]) for r in rows]
+    cis = [wilson_interval(int(r[5]), int(r[4])) for r in rows]
     df["on_time_ci_low"] = [c[0] for c in cis]
     df["on_time_ci_high"] = [c[1] for c in cis]
     return df
@@ -105,9 +111,8 @@ def ageing(con, f: Filters) -> pd.DataFrame:
     return _ageing(_counts(con, f))
 
 
-def _ageing(counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    b = counts["band"]
-    got = {int(k): (int(o), int(v)) for k, o, v in zip(b["band"], b["open"], b["overdue"])}
+def _ageing(counts: dict[str, list[tuple]]) -> pd.DataFrame:
+    got = {int(r[0]): (int(r[2]), int(r[3])) for r in counts["band"]}
     return pd.DataFrame([(label, got.get(k, (0, 0))[0], got.get(k, (0, 0))[1]) for k, label in enumerate(AGE_BANDS)],
                         columns=["age_band", "open", "overdue"])
 
@@ -135,10 +140,9 @@ def flow(con, f: Filters) -> pd.DataFrame:
     return _flow(_counts(con, f))
 
 
-def _flow(counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    df = counts["flow"][["source", "theme", "state", "raised"]].rename(columns={"raised": "n"})
-    return df.sort_values(["source", "theme", "state"], kind="stable", na_position="last").reset_index(
-        drop=True).astype({"n": int})
+def _flow(counts: dict[str, list[tuple]]) -> pd.DataFrame:
+    rows = sorted(counts["flow"], key=lambda r: (_last(r[0]), _last(r[1]), _last(r[2])))
+    return _frame(["source", "theme", "state", "n"], [r[:4] for r in rows], 1)
 
 
 def stalls(con, f: Filters) -> pd.DataFrame:
@@ -146,11 +150,10 @@ def stalls(con, f: Filters) -> pd.DataFrame:
     return _stalls(_counts(con, f))
 
 
-def _stalls(counts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    df = counts["theme"][["theme", "raised", "open", "overdue"]].sort_values(
-        ["overdue", "open", "theme"], ascending=[False, False, True], kind="stable", na_position="last"
-    ).reset_index(drop=True)
-    df["overdue_pct"] = [pct(o, r) for o, r in zip(df["overdue"], df["raised"])]
+def _stalls(counts: dict[str, list[tuple]]) -> pd.DataFrame:
+    rows = sorted(counts["theme"], key=lambda r: (-r[3], -r[2], _last(r[0])))
+    df = _frame(["theme", "raised", "open", "overdue"], [r[:4] for r in rows], 3)
+    df["overdue_pct"] = [pct(r[3], r[1]) for r in rows]
     return df
 
 
@@ -178,14 +181,15 @@ def activities(con, f: Filters) -> pd.DataFrame:
     """Reflective activities in the period by month, level and kind, with how many link to an audit
     (``audit_id``), to a theme, or to either."""
     cond, params = where(f, "activity_date")
-    df = con.execute(
+    rows = con.execute(
         f"SELECT strftime(activity_date, '%Y-%m') AS month, level, kind, count(*) AS activities, "
         f"count(audit_id) AS linked_to_audit, count(theme) AS linked_to_theme, "
         f"count(*) FILTER (audit_id IS NOT NULL OR theme IS NOT NULL) AS linked_to_either "
-        f"FROM reflective_activities WHERE {cond} GROUP BY ALL ORDER BY month, level, kind", params).df()
-    for col in ("activities", "linked_to_audit", "linked_to_theme", "linked_to_either"):
-        df[col] = df[col].astype(int)
-    return df
+        f"FROM reflective_activities WHERE {cond} GROUP BY ALL ORDER BY month, level, kind", params).fetchall()
+    return _frame(["month", "level", "kind", *_ACTIVITY_COUNTS], rows, len(_ACTIVITY_COUNTS))
+
+
+_ACTIVITY_COUNTS = ["activities", "linked_to_audit", "linked_to_theme", "linked_to_either"]
 
 
 def activity_totals(con, f: Filters) -> pd.DataFrame:
@@ -195,14 +199,16 @@ def activity_totals(con, f: Filters) -> pd.DataFrame:
 
 def _activity_totals(acts: pd.DataFrame) -> pd.DataFrame:
     """``activity_totals`` added up from ``activities`` (per month, level and kind: the counts add up)."""
-    cols = ["activities", "linked_to_audit", "linked_to_theme", "linked_to_either"]
-    df = acts.groupby("level", dropna=False, sort=False)[cols].sum().reset_index()
-    df["order"] = [LEVELS.index(x) if x in LEVELS else len(LEVELS) for x in df["level"]]
-    df = df.sort_values(["order", "level"]).drop(columns="order").reset_index(drop=True)
-    for col in cols:
-        df[col] = df[col].astype(int)
-        if col != "activities":
-            df[f"{col}_pct"] = [pct(a, n) for a, n in zip(df[col], df["activities"])]
+    sums: dict = {}
+    for level, *counts in zip(acts["level"].tolist(), *(acts[c].tolist() for c in _ACTIVITY_COUNTS)):
+        level = None if level is None or level != level else level       # a blank level (NaN from a text column)
+        total = sums.setdefault(level, [0] * len(_ACTIVITY_COUNTS))
+        for i, k in enumerate(counts):
+            total[i] += k
+    levels = sorted(sums, key=lambda x: (LEVELS.index(x) if x in LEVELS else len(LEVELS), _last(x)))
+    df = _frame(["level", *_ACTIVITY_COUNTS], [(x, *sums[x]) for x in levels], len(_ACTIVITY_COUNTS))
+    for col in _ACTIVITY_COUNTS[1:]:
+        df[f"{col}_pct"] = [pct(a, n) for a, n in zip(df[col], df["activities"])]
     return df
 
 
@@ -212,7 +218,7 @@ def page_figures(con, f: Filters) -> dict:
     level added up from the per-month counts)."""
     counts = _counts(con, f)
     acts = activities(con, f)
-    return {"headline": {"raised": int(counts["source"]["raised"].sum()), **learning_actions(con, f)},
+    return {"headline": {"raised": sum(r[1] for r in counts["source"]), **learning_actions(con, f)},
             "by_source": _by(counts, "source"), "by_service": _by(counts, "service"), "ageing": _ageing(counts),
             "not_reviewed": not_reviewed(con, f), "flow": _flow(counts), "stalls": _stalls(counts),
             "activities": acts, "activity_totals": _activity_totals(acts)}

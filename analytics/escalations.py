@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from . import metrics
@@ -53,25 +54,50 @@ def rows(con, f: Filters) -> pd.DataFrame:
 # --- the counts the figures are summed from ---------------------------------------------------------
 # The page's figures are sums over a few groups (month x service x raiser x stage; theme x month x raiser),
 # so the database counts the groups and Python adds them up: the period's rows never leave the database.
+# The roll-ups they are read from (refreshed at load time, ``database.DERIVED_GROUPS`` "escalations"): per month
+# and service, so a period adds up a few thousand rows rather than counting every escalation. A period is whole
+# months and the service filter is on a column kept here: ``where(f, "month")`` selects exactly the escalations
+# ``where(f, "raised_date")`` does. An escalation naming a theme twice counts once (its first naming).
+ROLLUPS = {
+    "escalation_months": "SELECT CAST(date_trunc('month', raised_date) AS DATE) AS month, service, raised_by, stage, "
+                         "count(*) AS n FROM escalations GROUP BY ALL",
+    "escalation_theme_months": "SELECT month, service, raised_by, theme, count(*) AS n FROM ("
+                               "SELECT CAST(date_trunc('month', raised_date) AS DATE) AS month, service, raised_by, "
+                               "themes, unnest(themes) AS theme, unnest(generate_series(1, len(themes))) AS i "
+                               "FROM escalations) WHERE list_position(themes, theme) = i GROUP BY ALL",
+}
+
+
+def refresh(con) -> None:
+    """Rebuild the escalation roll-ups (inside the write that changed the escalations)."""
+    for name, sql in ROLLUPS.items():
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql} ORDER BY month")
+
+
+def _both_counts(con, f: Filters) -> tuple[list[tuple], list[tuple]]:
+    """``_counts`` and ``_theme_counts`` from one query (a query's planning costs more than its few rows)."""
+    cond, params = where(f, "month")
+    counts, themes = [], []
+    for kind, month, service, raiser, stage, theme, n in con.execute(
+            f"SELECT 0, strftime(month, '%Y-%m'), service, raised_by, stage, NULL, CAST(sum(n) AS BIGINT) "
+            f"FROM escalation_months WHERE {cond} GROUP BY ALL UNION ALL "
+            f"SELECT 1, strftime(month, '%Y-%m'), NULL, raised_by, NULL, theme, CAST(sum(n) AS BIGINT) "
+            f"FROM escalation_theme_months WHERE {cond} GROUP BY ALL", params * 2).fetchall():
+        if kind == 0:
+            counts.append((month, service, raiser, stage, n))
+        elif theme is not None and theme.strip() != "":
+            themes.append((month, raiser, theme, n))
+    return counts, themes
+
+
 def _counts(con, f: Filters) -> list[tuple]:
     """(month, service, raised_by, stage, n) of the escalations raised in the period."""
-    cond, params = where(f, "raised_date")
-    # Months are written out after grouping (strftime on every row cost half the query).
-    return con.execute(f"SELECT strftime(m, '%Y-%m'), service, raised_by, stage, n FROM ("
-                       f"SELECT date_trunc('month', raised_date) AS m, service, raised_by, stage, "
-                       f"count(*) AS n FROM escalations WHERE {cond} GROUP BY ALL)", params).fetchall()
+    return _both_counts(con, f)[0]
 
 
 def _theme_counts(con, f: Filters) -> list[tuple]:
     """(month, raised_by, theme, n): escalations naming each theme, a theme repeated in one counted once."""
-    cond, params = where(f, "raised_date")
-    rows = con.execute(
-        f"""SELECT strftime(m, '%Y-%m'), raised_by, theme, n FROM (SELECT m, raised_by, theme, count(*) AS n FROM (
-                SELECT date_trunc('month', raised_date) AS m, raised_by, themes, unnest(themes) AS theme,
-                       unnest(generate_series(1, len(themes))) AS i
-                FROM escalations WHERE {cond}) WHERE list_position(themes, theme) = i GROUP BY ALL)""",
-        params).fetchall()
-    return [r for r in rows if r[2] is not None and r[2].strip() != ""]
+    return _both_counts(con, f)[1]
 
 
 def _resolve_days(con, f: Filters) -> dict[str, list[tuple]]:
@@ -152,10 +178,18 @@ def open_by_age(con, f: Filters) -> pd.DataFrame:
 
 
 def _open_by_age(df: pd.DataFrame) -> pd.DataFrame:
-    n = Counter(zip(df["age_band"].tolist(), df["stage"].tolist()))
+    # Counted over whole columns (a Counter over tens of thousands of pairs cost most of the page): the band
+    # from the days as band_sql gives it, the stage by its place in STAGES (another stage is in no cell).
+    uppers = np.array([upper for upper, _ in AGE_BANDS if upper is not None])
+    band = np.searchsorted(uppers, df["age_days"].to_numpy(dtype="int64"), side="left")
+    codes, names = pd.factorize(df["stage"])       # (a few distinct stages: each looked up once)
+    place = np.array([STAGES.index(x) if x in STAGES else -1 for x in names] + [-1], dtype="int64")
+    stage = place[codes]                             # a blank stage (code -1) takes the -1 at the end
+    known = stage >= 0
+    n = np.bincount(band[known] * len(STAGES) + stage[known], minlength=len(AGE_BANDS) * len(STAGES))
     full = [(b, s) for _, b in AGE_BANDS for s in STAGES]
     return pd.DataFrame({"age_band": [b for b, _ in full], "stage": [s for _, s in full],
-                         "n": pd.array([n.get(k, 0) for k in full], dtype="int64")})
+                         "n": pd.array(n, dtype="int64")})
 
 
 def days_to_resolve(con, f: Filters, by: str) -> pd.DataFrame:
@@ -184,7 +218,7 @@ def _days_to_resolve(got: list[tuple], by: str) -> pd.DataFrame:
 
 def themes(con, f: Filters) -> pd.DataFrame:
     """Escalation themes ranked by the escalations that name them, by raiser, with share of the period's."""
-    return _themes_ranked(_counts(con, f), _theme_counts(con, f))
+    return _themes_ranked(*_both_counts(con, f))
 
 
 def _themes_ranked(counts: list[tuple], theme_counts: list[tuple]) -> pd.DataFrame:
@@ -207,7 +241,7 @@ def _themes_ranked(counts: list[tuple], theme_counts: list[tuple]) -> pd.DataFra
 
 def theme_trend(con, f: Filters, top: int = 5) -> pd.DataFrame:
     """The ``top`` themes: escalations naming them per financial quarter."""
-    counts, theme_counts = _counts(con, f), _theme_counts(con, f)
+    counts, theme_counts = _both_counts(con, f)
     return _theme_trend(counts, theme_counts, f, top)
 
 
@@ -297,7 +331,7 @@ def _ntk_quarter_totals(by_service: pd.DataFrame, f: Filters) -> pd.DataFrame:
 
 def page_figures(con, f: Filters) -> dict:
     """Everything the Escalations page shows, from a few grouped counts (not one query per figure)."""
-    counts, theme_counts, days, ntk = _counts(con, f), _theme_counts(con, f), _resolve_days(con, f), _ntk_counts(con, f)
+    (counts, theme_counts), days, ntk = _both_counts(con, f), _resolve_days(con, f), _ntk_counts(con, f)
     open_now = open_on(con, f)
     ranked = _themes_ranked(counts, theme_counts)
     ntk_service = _ntk_by_quarter(ntk, f, "service")

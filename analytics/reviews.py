@@ -8,6 +8,7 @@ are all those raised by D, whatever their own service, each with its state on D 
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .filters import Filters, where
@@ -20,7 +21,13 @@ def _dates(df: pd.DataFrame) -> pd.DataFrame:
     """Date columns as dates (a table shows 2025-03-31, not 2025-03-31 00:00:00)."""
     for col in df.columns:
         if pd.api.types.is_datetime64_any_dtype(df[col]):
-            df[col] = [None if pd.isna(v) else v.date() for v in df[col]]
+            if df.empty:
+                df[col] = []
+                continue
+            # Whole columns (a value at a time cost most of the timeline): dates, and None for a blank.
+            values = df[col].dt.date.to_numpy(dtype=object, copy=True)
+            values[df[col].isna().to_numpy()] = None
+            df[col] = values
     return df
 
 
@@ -30,24 +37,41 @@ def _state_sql() -> str:
             "WHEN status = 'Closed' THEN 'Closed' ELSE 'Complete' END")
 
 
+def _reviews(con, f: Filters) -> pd.DataFrame:
+    """The period's reviews, oldest first, with their themes as a list and joined with "; "."""
+    cond, params = where(f, "review_date")
+    return con.execute(
+        f"SELECT review_id, review_type, review_date, title, service, "
+        f"array_to_string(coalesce(themes, []), '; ') AS themes, themes AS names FROM reviews WHERE {cond} "
+        f"ORDER BY review_date, review_id", params).df()
+
+
 def timeline(con, f: Filters) -> pd.DataFrame:
     """Reviews in the period, oldest first: id, type, date, title, service, themes (joined with "; "), and the
     actions citing each: actions, open, overdue, complete, closed (on D)."""
-    cond, params = where(f, "r.review_date")   # acts has no service column: "service" is the review's
-    df = con.execute(
-        f"""WITH acts AS (SELECT source_ref, {_state_sql()} AS state FROM learning_actions WHERE raised_date <= ?)
-            SELECT r.review_id, r.review_type, r.review_date, r.title, r.service,
-                   array_to_string(coalesce(r.themes, []), '; ') AS themes,
-                   count(a.state) AS actions, count(*) FILTER (a.state IN ('Open', 'Overdue')) AS open,
-                   count(*) FILTER (a.state = 'Overdue') AS overdue,
-                   count(*) FILTER (a.state = 'Complete') AS complete,
-                   count(*) FILTER (a.state = 'Closed') AS closed
-            FROM reviews r LEFT JOIN acts a ON a.source_ref = r.review_id
-            WHERE {cond}
-            GROUP BY ALL ORDER BY r.review_date, r.review_id""",
-        [f.end, f.end, f.end, *params]).df()
+    return _timeline(_reviews(con, f), citing_actions(con, f))
+
+
+STATE_COUNTS = ("actions", "open", "overdue", "complete", "closed")
+
+
+def _timeline(period: pd.DataFrame, citing: pd.DataFrame) -> pd.DataFrame:
+    # The actions citing each review counted from the list of them (the page shows both: one read, not two).
+    per: dict[str, list[int]] = {}
+    for review_id, state in zip(citing["review_id"].tolist(), citing["state_on_d"].tolist()):
+        c = per.setdefault(review_id, [0, 0, 0, 0, 0])
+        c[0] += 1
+        c[1] += state in ("Open", "Overdue")
+        c[2] += state == "Overdue"
+        c[3] += state == "Complete"
+        c[4] += state == "Closed"
+    df = period.drop(columns="names")
+    ids = df["review_id"].tolist()
+    for i, col in enumerate(STATE_COUNTS):
+        df[col] = pd.array([per.get(r, (0, 0, 0, 0, 0))[i] for r in ids], dtype="int64")
     order = {t: i for i, t in enumerate(TYPES)}
-    df["type_order"] = df["review_type"].map(lambda t: order.get(t, len(TYPES)))
+    df["type_order"] = pd.array([order.get(t, len(TYPES)) for t in df["review_type"].tolist()], dtype="int64") \
+        if len(df) else pd.Series(dtype=object, index=df.index)      # (as a map over no rows gives)
     return _dates(df)
 
 
@@ -66,10 +90,14 @@ def by_type(reviews: pd.DataFrame) -> pd.DataFrame:
 def themes(con, f: Filters, config) -> pd.DataFrame:
     """Theme mentions across the period's reviews, names matched through the synonym list (so "Voice of child"
     and "Voice of the child" count together): theme, reviews naming it, and the review types."""
+    return _themes(_reviews(con, f), config)
+
+
+def _themes(period: pd.DataFrame, config) -> pd.DataFrame:
     from .themes import canonical, synonym_lookup
-    cond, params = where(f, "review_date")
-    rows = con.execute(f"SELECT review_id, review_type, unnest(themes) AS name FROM reviews WHERE {cond}",
-                       params).fetchall()
+    rows = [(review_id, review_type, name) for review_id, review_type, names in zip(
+        period["review_id"].tolist(), period["review_type"].tolist(), period["names"].tolist())
+        if isinstance(names, (list, np.ndarray)) for name in names]      # (no list: NA)
     if not rows:
         return pd.DataFrame(columns=["theme", "reviews", "review_types"])
     lookup = synonym_lookup(config)
@@ -98,3 +126,10 @@ def citing_actions(con, f: Filters) -> pd.DataFrame:
             WHERE a.raised_date <= ?
             ORDER BY r.review_date, a.source_ref, a.raised_date, a.action_id""",
         [f.end, f.end, *params, f.end]).df().pipe(_dates)
+
+
+def page_figures(con, f: Filters, config) -> dict[str, pd.DataFrame]:
+    """The timeline, the themes and the citing actions from two reads: the period's reviews and the actions
+    citing them (the timeline's counts come from that list)."""
+    period, citing = _reviews(con, f), citing_actions(con, f)
+    return {"timeline": _timeline(period, citing), "themes": _themes(period, config), "citing_actions": citing}

@@ -141,11 +141,32 @@ def _queries(f: Filters) -> dict[str, tuple[str, list]]:
     return q
 
 
-def _distinct_names(con, queries: dict[str, tuple[str, list]]) -> dict[str, list[str]]:
+# The strands whose records' themes are counted per month and service at load time (voice.ROLLUPS,
+# escalations.ROLLUPS: each record's first naming of each spelling): their spellings and counts are read there,
+# not from every record of the period. ``where(f, "month")`` selects the same records as the date column does.
+ROLLED_UP = {"feedback": "feedback_theme_months", "complaint": "complaint_theme_months",
+             "escalation": "escalation_theme_months"}
+
+
+def _pillars_rolled_up(f: Filters) -> bool:
+    """Whether the pillar strand's names and counts can come from ``pillar_rollup`` (rollups.py: pillar grades
+    per month, service and pillar), which keeps no team, cohort or auditor role: only without those filters."""
+    return f.teams is None and f.cohorts is None and f.auditor_roles is None
+
+
+def _distinct_names(con, queries: dict[str, tuple[str, list]], f: Filters) -> dict[str, list[str]]:
     """Per strand, the distinct theme spellings its records use in the period (one query for all strands)."""
     parts, params = [], []
     for key, (sql, p) in queries.items():
-        parts.append(f"SELECT ? AS strand, name FROM ({sql}) WHERE name IS NOT NULL GROUP BY name")
+        if key == "pillar" and _pillars_rolled_up(f):
+            cond, p = where(f, "month")
+            parts.append(f"SELECT ? AS strand, pillar AS name FROM pillar_rollup WHERE {cond} GROUP BY pillar")
+        elif key in ROLLED_UP:
+            cond, p = where(f, "month")
+            parts.append(f"SELECT ? AS strand, theme AS name FROM {ROLLED_UP[key]} WHERE {cond} AND theme IS NOT NULL "
+                         "GROUP BY theme")
+        else:
+            parts.append(f"SELECT ? AS strand, name FROM ({sql}) WHERE name IS NOT NULL GROUP BY name")
         params += [key] + p
     out: dict[str, list[str]] = {key: [] for key in queries}
     for key, name in con.execute(" UNION ALL ".join(parts), params).fetchall():
@@ -171,7 +192,7 @@ def all_mentions(con, f: Filters, config: Config, only: str | None = None) -> di
     wanted = names_of(only, config) if only is not None else None
     pillar = pillar_for(only, config) if only is not None else None
     queries = _queries(f)
-    spelled = _distinct_names(con, queries) if only is not None else {}
+    spelled = _distinct_names(con, queries, f) if only is not None else {}
     out = {}
     for key, (sql, params) in queries.items():
         if key == "pillar" and only is not None and pillar is None:
@@ -214,7 +235,15 @@ def _name_counts(con, f: Filters, queries: dict[str, tuple[str, list]]) -> list[
     """(strand, spelling, records naming it) for every spelling used in the period (one query)."""
     parts, params = [], []
     for key, (sql, p) in queries.items():
-        if key in LIST_STRANDS:
+        if key == "pillar" and _pillars_rolled_up(f):
+            cond, p = where(f, "month")
+            parts.append(f"SELECT ? AS strand, pillar AS name, sum(n) AS n FROM pillar_rollup WHERE {cond} "
+                         "GROUP BY pillar")
+        elif key in ROLLED_UP:
+            cond, p = where(f, "month")
+            parts.append(f"SELECT ? AS strand, theme AS name, sum(n) AS n FROM {ROLLED_UP[key]} "
+                         f"WHERE {cond} AND theme IS NOT NULL GROUP BY theme")
+        elif key in LIST_STRANDS:
             table, date_col = LIST_STRANDS[key]
             cond, p = where(f, date_col)
             parts.append(f"""SELECT ? AS strand, name, count(*) AS n FROM (

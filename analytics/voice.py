@@ -91,38 +91,74 @@ _FIRST_THEMES = "unnest(themes) AS theme, unnest(generate_series(1, len(themes))
 _FIRST_THEME_KEPT = "list_position(themes, theme) = i"
 
 
+# The roll-ups the counts are read from (refreshed at load time, ``database.DERIVED_GROUPS`` "voice"): the
+# counts above per month and service, so a period's figures add up a few thousand rows, not every record.
+# A period is whole months and the service filter is on a column kept here, so ``where(f, "month")`` selects
+# exactly the records ``where(f, "received_date")`` does. A record's themes: its first naming of each.
+_COMPLAINT_COLS = ("coalesce(outcome, 'No outcome yet') AS outcome, "
+                   "coalesce(closed_date IS NOT NULL AND response_due_date IS NOT NULL, false) AS judged, "
+                   "coalesce(closed_date <= response_due_date, false) AS on_time")
+ROLLUPS = {
+    "feedback_months": "SELECT CAST(date_trunc('month', received_date) AS DATE) AS month, service, channel, sentiment, "
+                       "conversation_requested, became_complaint, count(*) AS n FROM feedback GROUP BY ALL",
+    "feedback_theme_months": f"SELECT month, service, sentiment, theme, count(*) AS n FROM ("
+                             f"SELECT CAST(date_trunc('month', received_date) AS DATE) AS month, service, sentiment, "
+                             f"themes, {_FIRST_THEMES} FROM feedback) WHERE {_FIRST_THEME_KEPT} GROUP BY ALL",
+    "complaint_months": f"SELECT CAST(date_trunc('month', received_date) AS DATE) AS month, service, stage, "
+                        f"{_COMPLAINT_COLS}, count(*) AS n FROM complaints GROUP BY ALL",
+    "complaint_theme_months": f"SELECT month, service, theme, outcome, judged, on_time, count(*) AS n FROM ("
+                              f"SELECT CAST(date_trunc('month', received_date) AS DATE) AS month, service, "
+                              f"{_COMPLAINT_COLS}, themes, {_FIRST_THEMES} FROM complaints) "
+                              f"WHERE {_FIRST_THEME_KEPT} GROUP BY ALL",
+}
+
+
+def refresh(con) -> None:
+    """Rebuild the Voice roll-ups from feedback and complaints (inside the write that changed them)."""
+    for name, sql in ROLLUPS.items():
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql} ORDER BY month")
+
+
+def _counts(con, f: Filters) -> tuple[list, list, list, list]:
+    """The four counts below from one query (a query's planning costs more than adding up its rows):
+    feedback (month, channel, sentiment, conversation_requested, became_complaint, n), feedback themes
+    (month, theme, sentiment, n), complaints (month, stage, outcome, judged, on_time, n) and complaint themes
+    (theme, outcome, judged, on_time, n); judged = closed with a due date, on_time = judged and closed by it.
+    A blank theme is dropped (after grouping: its spelling decides, not the record)."""
+    cond, params = where(f, "month")
+    parts = [
+        "SELECT 0, strftime(month, '%Y-%m'), channel, sentiment, conversation_requested, became_complaint, "
+        f"CAST(sum(n) AS BIGINT) FROM feedback_months WHERE {cond} GROUP BY ALL",
+        f"SELECT 1, strftime(month, '%Y-%m'), theme, sentiment, NULL, NULL, CAST(sum(n) AS BIGINT) "
+        f"FROM feedback_theme_months WHERE {cond} GROUP BY ALL",
+        f"SELECT 2, strftime(month, '%Y-%m'), stage, outcome, judged, on_time, CAST(sum(n) AS BIGINT) "
+        f"FROM complaint_months WHERE {cond} GROUP BY ALL",
+        f"SELECT 3, NULL, theme, outcome, judged, on_time, CAST(sum(n) AS BIGINT) FROM complaint_theme_months "
+        f"WHERE {cond} GROUP BY ALL"]
+    out: tuple[list, list, list, list] = ([], [], [], [])
+    for kind, *row in con.execute(" UNION ALL ".join(parts), params * len(parts)).fetchall():
+        if kind == 0:
+            out[0].append(tuple(row))
+        elif kind == 1:
+            if row[1] is not None and row[1].strip() != "":
+                out[1].append((row[0], row[1], row[2], row[5]))
+        elif kind == 2:
+            out[2].append(tuple(row))
+        elif row[1] is not None and row[1].strip() != "":
+            out[3].append(tuple(row[1:]))
+    return out
+
+
 def _feedback_counts(con, f: Filters) -> tuple[list, list]:
     """(month, channel, sentiment, conversation_requested, became_complaint, n) and
     (month, theme, sentiment, n) of the period's feedback."""
-    cond, params = where(f, "received_date")
-    # Months are written out after grouping (strftime on every row cost half the query).
-    rows = con.execute(
-        "SELECT strftime(m, '%Y-%m'), channel, sentiment, conversation_requested, became_complaint, n FROM ("
-        "SELECT date_trunc('month', received_date) AS m, channel, sentiment, conversation_requested, "
-        f"became_complaint, count(*) AS n FROM feedback WHERE {cond} GROUP BY ALL)", params).fetchall()
-    themes = con.execute(
-        f"""SELECT strftime(m, '%Y-%m'), theme, sentiment, n FROM (SELECT m, theme, sentiment, count(*) AS n FROM (
-                SELECT date_trunc('month', received_date) AS m, sentiment, themes, {_FIRST_THEMES}
-                FROM feedback WHERE {cond}) WHERE {_FIRST_THEME_KEPT} GROUP BY ALL)""", params).fetchall()
-    return rows, [r for r in themes if r[1] is not None and r[1].strip() != ""]
+    return _counts(con, f)[:2]
 
 
 def _complaint_counts(con, f: Filters) -> tuple[list, list]:
     """(month, stage, outcome, judged, on_time, n) and (theme, outcome, judged, on_time, n) of the period's
     complaints; judged = closed with a due date, on_time = judged and closed by it."""
-    cond, params = where(f, "received_date")
-    cols = ("coalesce(outcome, 'No outcome yet') AS outcome, "
-            "coalesce(closed_date IS NOT NULL AND response_due_date IS NOT NULL, false) AS judged, "
-            "coalesce(closed_date <= response_due_date, false) AS on_time")
-    rows = con.execute(
-        f"SELECT strftime(m, '%Y-%m'), stage, outcome, judged, on_time, n FROM ("
-        f"SELECT date_trunc('month', received_date) AS m, stage, {cols}, count(*) AS n "
-        f"FROM complaints WHERE {cond} GROUP BY ALL)", params).fetchall()
-    themes = con.execute(
-        f"""SELECT theme, outcome, judged, on_time, count(*) FROM (
-                SELECT {cols}, themes, {_FIRST_THEMES} FROM complaints WHERE {cond})
-            WHERE {_FIRST_THEME_KEPT} GROUP BY ALL""", params).fetchall()
-    return rows, [r for r in themes if r[0] is not None and r[0].strip() != ""]
+    return _counts(con, f)[2:]
 
 
 # --- feedback ------------------------------------------------------------------------------------
@@ -372,8 +408,7 @@ def _complaints_by(rows, theme_rows, f: Filters, by: str) -> pd.DataFrame:
 
 def page_figures(con, f: Filters) -> dict:
     """Everything the Voice page shows, from one count of feedback and one of complaints (not one per figure)."""
-    fb, fb_themes = _feedback_counts(con, f)
-    comp, comp_themes = _complaint_counts(con, f)
+    fb, fb_themes, comp, comp_themes = _counts(con, f)
     ranked = _feedback_themes(fb, fb_themes, f)
     return {"feedback": _feedback_headline(fb), "volume": _feedback_volume(fb, f, "month"),
             "shares": _feedback_shares(fb, f, "month"), "themes": ranked,
@@ -386,7 +421,8 @@ def page_figures(con, f: Filters) -> dict:
 # --- the quarterly report ------------------------------------------------------------------------
 def quarterly(con, f: Filters) -> pd.DataFrame:
     """One row per financial quarter of the period, as in the quarterly complaint and feedback reports."""
-    return _quarterly(_feedback_counts(con, f)[0], _complaint_counts(con, f)[0], f)
+    fb, _, comp, _ = _counts(con, f)
+    return _quarterly(fb, comp, f)
 
 
 def _quarterly(fb, comp, f: Filters) -> pd.DataFrame:

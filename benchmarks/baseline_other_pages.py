@@ -360,6 +360,11 @@ def actions_pd(fr, f: Filters, config: Config) -> dict:
     a = a.assign(state=state)
     open_ = a[a["is_open"]]
     since = (pd.Timestamp(f.end) - open_["last_reviewed_date"].fillna(open_["raised_date"])).dt.days
+    # The list the page shows (not only its length): open actions not reviewed for over 90 days, stalest first.
+    stale = open_.assign(days_since_review=since)[since > actions.REVIEW_DAYS][
+        ["action_id", "source", "source_ref", "theme", "service", "owner_role", "raised_date", "due_date", "status",
+         "last_reviewed_date", "days_since_review", "overdue"]].sort_values(
+        ["days_since_review", "action_id"], ascending=[False, True]).reset_index(drop=True)
     act = in_period(fr["activities"], "activity_date", f)
     return {"headline": {"raised": len(a), "open": int(a["is_open"].sum()), "overdue": int(a["overdue"].sum()),
                          "completed": int(a["completed"].sum()), "on_time": int(a["on_time"].sum())},
@@ -367,7 +372,7 @@ def actions_pd(fr, f: Filters, config: Config) -> dict:
             "by_service": a.groupby("service")[sums].sum().assign(raised=a.groupby("service").size()),
             "ageing": pd.cut(open_["age_days"], [-np.inf, 30, 90, 180, np.inf], labels=actions.AGE_BANDS)
             .value_counts(),
-            "not_reviewed": int((since > actions.REVIEW_DAYS).sum()),
+            "not_reviewed": stale,
             "flow": a.groupby(["source", "theme", "state"]).size(),
             "stalls": a.groupby("theme")[["is_open", "overdue"]].sum(),
             "activities": act.groupby("level").agg(n=("activity_id", "size"), audit=("audit_id", "count"),
@@ -392,7 +397,9 @@ def actions_check(con, fr, f: Filters, config: Config) -> None:
                                                          r["on_time"])
     ag = actions.ageing(con, f).set_index("age_band")["open"]
     assert ag.to_dict() == {b: int(p["ageing"].get(b, 0)) for b in actions.AGE_BANDS}
-    assert len(actions.not_reviewed(con, f)) == p["not_reviewed"]
+    nr = actions.not_reviewed(con, f)
+    assert list(nr["action_id"]) == list(p["not_reviewed"]["action_id"])
+    assert list(nr["days_since_review"]) == list(p["not_reviewed"]["days_since_review"])
     fl = actions.flow(con, f).set_index(["source", "theme", "state"])["n"]
     assert fl.sort_index().to_dict() == p["flow"].sort_index().to_dict()
     stl = actions.stalls(con, f).set_index("theme")
@@ -425,8 +432,29 @@ def observations_pd(fr, f: Filters, config: Config) -> dict:
         {"observations": 0, "of_kind": 0})
     people["compliant"] = (people["observations"] >= people["needed"]) & (people["of_kind"] >= 1)
     by = people.groupby(["service", "role"])["compliant"].agg(["size", "sum"])
+    # The 30/60-day look-ahead the page shows: with the observations made by D, a compliant person lapses on
+    # the first day whose 12-month window starts on or after the needed-th newest of their observations or
+    # the newest of the required type; someone whose roster end falls before that day is not listed.
+    o = o.sort_values("observed_date", ascending=False)
+    nth = o.assign(k=o.groupby("staff_id").cumcount() + 1).merge(people[["staff_id", "needed"]], on="staff_id")
+    nth = nth[nth["k"] == nth["needed"]].set_index("staff_id")["observed_date"]
+    newest_kind = o[o["observation_type"] == o["kind"]].groupby("staff_id")["observed_date"].max()
+    lapse_from = pd.concat([nth, newest_kind], axis=1).min(axis=1, skipna=False)
+    ahead = [d + pd.Timedelta(days=k) for k in range(1, 61)]
+    starts = pd.DatetimeIndex([pd.Timestamp(add_months(day.date(), -12)) for day in ahead])
+    people = people.assign(lapse_from=people["staff_id"].map(lapse_from))
+    i = starts.searchsorted(people["lapse_from"], side="left")
+    lapses = people["compliant"].to_numpy() & (i < len(ahead))
+    day = pd.Series(pd.DatetimeIndex(ahead)[np.minimum(i, len(ahead) - 1)], index=people.index).where(lapses)
+    leaving = people["end_date"].notna() & (people["end_date"] < day)
+    listed = people[~people["compliant"] | (lapses & ~leaving)].assign(due_by=day)
+    listed["status"] = np.where(~listed["compliant"], "Overdue", np.where(
+        listed["due_by"] <= d + pd.Timedelta(days=30), "Due within 30 days", "Due within 60 days"))
+    listed = listed.assign(_r=listed["compliant"].astype(int), _d=listed["due_by"].fillna(d)).sort_values(
+        ["_r", "_d", "service", "staff_id"], kind="stable")
     obs = in_period(fr["observations"], "observed_date", f)
     return {"compliance": by, "overdue": int((~people["compliant"]).sum()),
+            "due": listed[["staff_id", "status", "due_by"]].reset_index(drop=True),
             "by_type": obs.groupby(["observation_type", obs["rank"].fillna(5)]).size(),
             "monthly": obs.groupby(month_col(obs["observed_date"])).size()}
 
@@ -438,6 +466,9 @@ def observations_check(con, fr, f: Filters, config: Config) -> None:
         assert (c.loc[k, "n"], c.loc[k, "compliant"]) == (r["size"], r["sum"]), k
     due = observations.due(con, f)
     assert int((due["status"] == "Overdue").sum()) == p["overdue"]
+    assert list(due["staff_id"]) == list(p["due"]["staff_id"]) and list(due["status"]) == list(p["due"]["status"])
+    assert [None if v is None else pd.Timestamp(v) for v in due["due_by"]] == \
+        [None if pd.isna(v) else v for v in p["due"]["due_by"]]
     bt = observations.by_type_and_grade(con, f, config).set_index(["observation_type", "rank"])["n"]
     assert {k: v for k, v in bt.items() if v} == {(t, int(r)): v for (t, r), v in p["by_type"].items()}
 
@@ -451,12 +482,17 @@ def reviews_pd(fr, f: Filters, config: Config) -> dict:
     finished = (a["completed_date"] <= d) | (a["completed_date"].isna() & a["status"].isin(["Complete", "Closed"]))
     state = np.where(~finished, np.where(a["due_date"] < d, "Overdue", "Open"),
                      np.where(a["status"] == "Closed", "Closed", "Complete"))
-    cited = a.assign(state=state).merge(r[["review_id"]], left_on="source_ref", right_on="review_id")
+    cited = a.assign(state=state).merge(r[["review_id", "review_type", "review_date"]], left_on="source_ref",
+                                        right_on="review_id")
+    # The list the page shows: each citing action with its review's type and its state on D, in review order.
+    listed = cited.sort_values(["review_date", "source_ref", "raised_date", "action_id"])[
+        ["review_id", "review_type", "action_id", "source", "theme", "service", "owner_role", "raised_date",
+         "due_date", "status", "completed_date", "last_reviewed_date", "state"]].reset_index(drop=True)
     per = cited.groupby(["review_id", "state"]).size().unstack(fill_value=0)
     lookup = themes.synonym_lookup(config)
     t = r[["review_id", "review_type", "themes"]].explode("themes").dropna(subset=["themes"])
     t = t.assign(theme=t["themes"].map({n: themes.canonical(n, lookup) for n in t["themes"].unique()}))
-    return {"reviews": len(r), "per_review": per, "cited": len(cited),
+    return {"reviews": len(r), "per_review": per, "cited": len(cited), "citing": listed,
             "themes": ranked(t.groupby("theme")["review_id"].nunique())}
 
 
@@ -467,7 +503,10 @@ def reviews_check(con, fr, f: Filters, config: Config) -> None:
     for rid, r in p["per_review"].iterrows():
         assert tl.loc[rid, "actions"] == r.sum()
         assert tl.loc[rid, "overdue"] == r.get("Overdue", 0) and tl.loc[rid, "closed"] == r.get("Closed", 0)
-    assert int(tl["actions"].sum()) == p["cited"] == len(reviews.citing_actions(con, f))
+    ca = reviews.citing_actions(con, f)
+    assert int(tl["actions"].sum()) == p["cited"] == len(ca)
+    assert list(ca["action_id"]) == list(p["citing"]["action_id"])
+    assert list(ca["state_on_d"]) == list(p["citing"]["state"])
     th = reviews.themes(con, f, config)
     assert list(th["theme"]) == list(p["themes"].index) and list(th["reviews"]) == list(p["themes"])
 

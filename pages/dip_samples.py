@@ -10,9 +10,8 @@ source, f, _ = ui.page_start(
     "Thematic dip samples", grain=False, audit_filters=False,
     empty="No data yet: the period is set from the audit months, so load audits and dip samples first.")
 with ui.cached_reads(source) as cached:
-    plan = cached(ds.schedule, f)
-    cycles = cached(ds.cycles, f)
-    found = cached(ds.findings, f)
+    figures = cached(ds.page_figures, f)
+plan, cycles, found = figures["schedule"], figures["cycles"], figures["findings"]
 
 fy = ds.financial_year_label(f.end)
 st.subheader(f"Schedule for {fy}")

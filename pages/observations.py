@@ -18,9 +18,8 @@ with ui.cached_reads(source) as cached:
         ui.empty("No observations are loaded: load the observations and the staff roster on the Data page.")
         st.stop()
     cells, due = cached(observations.compliance_and_due, f, config)
-    types = cached(observations.by_type_and_grade, f, config)
-    grades = cached(observations.grades_by_type, f)
-    per_month = cached(observations.monthly, f)
+    by_type = cached(observations.type_figures, f)
+types, grades, per_month = by_type["by_type_and_grade"], by_type["grades_by_type"], by_type["monthly"]
 D = f.end
 # Roles and types are categories, not grades: the category colours, none of them a grade colour.
 CATEGORY = CATEGORY_COLOURS[:4]

@@ -18,9 +18,8 @@ with ui.cached_reads(source) as cached:
     if f is None:
         ui.empty("No reviews are loaded: load the reviews on the Data page.")
         st.stop()
-    timeline = cached(reviews.timeline, f)
-    themes = cached(reviews.themes, f, config)
-    actions = cached(reviews.citing_actions, f)
+    figures = cached(reviews.page_figures, f, config)
+timeline, themes, actions = figures["timeline"], figures["themes"], figures["citing_actions"]
 if timeline.empty:
     ui.empty("No reviews in this period with these filters: widen the period or clear the service filter "
              "(an authority-wide review has service ALL and drops out under a service filter).")

@@ -128,6 +128,18 @@ def test_the_schedule_shows_done_and_due_as_on_d(db):
     assert ds.financial_year_label(Q1.end) == "2024-25"
 
 
+def test_page_figures_are_the_three_reads_in_one_query(db):
+    import pandas as pd
+    for f in (Q1, Filters("2025-01", "2025-03", services=("AI",)), Filters("2019-01", "2019-02")):
+        with db.read() as con:
+            got = ds.page_figures(con, f)
+            want = {"schedule": ds.schedule(con, f), "cycles": ds.cycles(con, f), "findings": ds.findings(con, f)}
+        assert set(got) == set(want)
+        for key, frame in want.items():
+            pd.testing.assert_frame_equal(got[key], frame)
+    assert len(want["findings"]) == 0 and len(got["schedule"]) == 0      # (the last: a period with nothing)
+
+
 def test_findings_by_theme_tag_from_the_cycles_of_the_period(db):
     with db.read() as con:
         got = ds.findings(con, Q1)

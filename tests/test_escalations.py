@@ -222,3 +222,43 @@ def test_page_figures_are_the_single_figures_from_one_fetch_each(con):
                        ("ntk_service", esc.ntk_by_quarter(con, H1, "service")),
                        ("ntk_totals", esc.ntk_quarter_totals(con, H1))):
         pd.testing.assert_frame_equal(figures[key], frame)
+
+
+# --- the roll-ups the counts come from (esc.ROLLUPS, refreshed in every write that changes the escalations) ----
+def test_rollups_by_hand(con):
+    import datetime as dt
+    jan, jun = dt.date(2025, 1, 1), dt.date(2025, 6, 1)
+    assert con.execute("SELECT month, service, raised_by, stage, n FROM escalation_months WHERE month IN (?, ?) "
+                       "ORDER BY ALL", [jan, jun]).fetchall() == [
+        (jan, "AI", "IRO", "Informal", 1), (jun, "CF", "CP Chair", "Formal 1", 1), (jun, "CF", "IRO", "Informal", 1)]
+    assert con.execute("SELECT month, service, raised_by, theme, n FROM escalation_theme_months WHERE month = ? "
+                       "ORDER BY ALL", [jan]).fetchall() == [(jan, "AI", "IRO", "Drift and delay", 1),
+                                                             (jan, "AI", "IRO", "Placement", 1)]
+
+
+def test_rollups_follow_a_load_an_update_an_undo_and_an_erasure(tmp_path):
+    from analytics import backups, erasure
+    from analytics.database import Database
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": AUDITS, "escalations.csv": ESCALATIONS})
+    header = ESCALATIONS.splitlines()[0]
+
+    def figures():
+        with Database(path).read() as c:
+            themes = esc.themes(c, H1).set_index("theme")["n"].to_dict()
+            return sum(r[-1] for r in esc._counts(c, H1)), themes.get("Drift and delay"), themes.get("Placement")
+    assert figures() == (6, 3, 2)
+    (tmp_path / "more.csv").write_text(f"{header}\nE8,2025-04-11,IRO,AI,,X8,Informal,Placement; Placement,,\n")
+    assert run_cli("load", "--db", path, "--dataset", "escalations", tmp_path / "more.csv")[0] == 0
+    assert figures() == (7, 3, 3)                                   # E8 names Placement twice: counted once
+    # An update keeps the row count: the roll-up still follows it (E2's theme becomes Drift and delay)
+    (tmp_path / "fix.csv").write_text(f"{header}\nE2,2025-02-03,CP Chair,CF,,X2,Formal 1,Drift and delay,"
+                                      "2025-03-05,Resolved\n")
+    assert run_cli("load", "--db", path, "--dataset", "escalations", tmp_path / "fix.csv")[0] == 0
+    assert figures() == (7, 4, 3)
+    loads = [load.load_id for load in backups.history(Database(path))][:2]
+    backups.undo(Database(path), loads[0], user="test")
+    assert figures() == (7, 3, 3)
+    backups.undo(Database(path), loads[1], user="test")
+    assert figures() == (6, 3, 2)
+    erasure.erase_child(Database(path), "X1", user="test")          # E1: Drift and delay; Placement
+    assert figures() == (5, 2, 1)

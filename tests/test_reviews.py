@@ -123,3 +123,16 @@ def test_page_on_an_empty_database(empty_council_db):
     at.switch_page("pages/reviews.py").run()
     assert not at.exception, at.exception
     assert at.info and not at.dataframe
+
+
+def test_page_figures_are_the_single_figures_from_two_reads(con):
+    import pandas as pd
+    from analytics import reviews
+    from analytics.config import Config
+    from analytics.filters import Filters
+    for f in (F(), F(services=("AI",)), Filters("2019-01", "2019-02")):
+        got = reviews.page_figures(con, f, Config())
+        pd.testing.assert_frame_equal(got["timeline"], reviews.timeline(con, f))
+        pd.testing.assert_frame_equal(got["themes"], reviews.themes(con, f, Config()))
+        pd.testing.assert_frame_equal(got["citing_actions"], reviews.citing_actions(con, f))
+    assert got["timeline"].empty                                     # (the last: a period with no review)

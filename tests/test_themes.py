@@ -275,8 +275,23 @@ def test_distinct_spellings_per_strand_in_the_period(con):
     from analytics import themes
     # Feedback Jan-Mar 2025: FB1, FB2 (two spellings of one theme), FB3; FB4 is before the period.
     # Escalations: E1 and E2. Learning actions, reviews etc. are not in the fixture's period or not loaded.
-    spelled = themes._distinct_names(con, themes._queries(F()))
+    spelled = themes._distinct_names(con, themes._queries(F()), F())
     assert set(spelled["feedback"]) == {"Being listened to", "Communication", "Voice of the child",
                                         "voice of child", "Placement"}
     assert set(spelled["escalation"]) == {"VOICE OF THE CHILD", "Drift and delay", "Drift"}
     assert set(spelled["complaint"]) == {"Delay"}
+
+
+def test_pillar_names_and_counts_from_the_rollup_equal_the_rows(con):
+    from analytics import themes
+    rolled = F()                                   # no audit filter: pillar_rollup
+    rows = F(cohorts=("CP", "CIN"))                 # every audit of the fixture, through the pillar rows
+    assert themes._pillars_rolled_up(rolled) and not themes._pillars_rolled_up(rows)
+
+    def pillar_counts(f):
+        return sorted((name, n) for key, name, n in themes._name_counts(con, f, themes._queries(f)) if key == "pillar")
+    assert pillar_counts(rolled) == pillar_counts(rows) == [(AS, 1), (VOICE, 3)]      # by hand: A1; A1 A2 A3
+    assert sorted(themes._distinct_names(con, themes._queries(rolled), rolled)["pillar"]) == \
+        sorted(themes._distinct_names(con, themes._queries(rows), rows)["pillar"]) == [AS, VOICE]
+    ai = F(services=("AI",))                        # A1 and A3
+    assert pillar_counts(ai) == pillar_counts(F(services=("AI",), cohorts=("CP",))) == [(AS, 1), (VOICE, 2)]

@@ -268,3 +268,61 @@ def test_page_figures_are_the_single_figures_from_one_fetch_each(con):
                        ("complaints_by_outcome", voice.complaints_by(con, H1, "outcome")),
                        ("quarterly", voice.quarterly(con, H1))):
         pd.testing.assert_frame_equal(figures[key], frame)
+
+
+# --- the roll-ups the counts come from (voice.ROLLUPS, refreshed in every write that changes their datasets) ----
+def test_rollups_by_hand(con):
+    import datetime as dt
+    jan = dt.date(2025, 1, 1)
+    assert con.execute("SELECT month, service, channel, sentiment, conversation_requested, became_complaint, n "
+                       "FROM feedback_months WHERE month = ? ORDER BY ALL", [jan]).fetchall() == [
+        (jan, "AI", "SFF under 13", "Positive", False, False, 1),     # FB1
+        (jan, "CF", "SFF 13 plus", "Negative", True, True, 1)]        # FB2
+    assert con.execute("SELECT month, service, sentiment, theme, n FROM feedback_theme_months WHERE month = ? "
+                       "ORDER BY ALL", [jan]).fetchall() == [
+        (jan, "AI", "Positive", "Being listened to", 1), (jan, "AI", "Positive", "Placement", 1),
+        (jan, "CF", "Negative", "Placement", 1)]
+    # C1 (Communication, upheld, on time) and C2 (Delay; Communication, partly upheld, closed on its due day)
+    assert con.execute("SELECT month, service, stage, outcome, judged, on_time, n FROM complaint_months "
+                       "WHERE month = ? ORDER BY ALL", [jan]).fetchall() == [
+        (jan, "AI", "Stage 1", "Partly upheld", True, True, 1), (jan, "AI", "Stage 1", "Upheld", True, True, 1)]
+    assert con.execute("SELECT month, service, theme, outcome, judged, on_time, n FROM complaint_theme_months "
+                       "WHERE month = ? ORDER BY ALL", [jan]).fetchall() == [
+        (jan, "AI", "Communication", "Partly upheld", True, True, 1), (jan, "AI", "Communication", "Upheld", True, True, 1),
+        (jan, "AI", "Delay", "Partly upheld", True, True, 1)]
+    # C5 has no outcome yet and is open (not judged)
+    assert con.execute("SELECT outcome, judged, on_time, n FROM complaint_months WHERE service = 'PT' AND stage = "
+                       "'Stage 1'").fetchall() == [("No outcome yet", False, False, 1)]
+
+
+def test_rollups_follow_a_load_an_update_and_an_undo(tmp_path):
+    from analytics import backups
+    from conftest import run_cli
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": AUDITS, "feedback.csv": FEEDBACK,
+                                                   "complaints.csv": COMPLAINTS})
+    header = FEEDBACK.splitlines()[0]
+
+    def figures():
+        with Database(path).read() as c:
+            fb, comp = voice.feedback_headline(c, H1), voice.complaint_headline(c, H1)
+            themes = voice.feedback_themes(c, H1).set_index("theme")["n"].to_dict()
+            return fb["received"], fb["positive"], fb["negative"], comp["received"], themes.get("Delay", 0)
+    assert figures() == (7, 3, 2, 7, 0)
+    (tmp_path / "more.csv").write_text(f"{header}\nFB8,2025-02-11,Email,Negative,Child,AI,Delay,Y,N,\n")
+    assert run_cli("load", "--db", path, "--dataset", "feedback", tmp_path / "more.csv")[0] == 0
+    assert figures() == (8, 3, 3, 7, 1)
+    # An update keeps the row count: the roll-up still follows it (FB1 Positive -> Negative)
+    (tmp_path / "fix.csv").write_text(f"{header}\nFB1,2025-01-10,SFF under 13,Negative,Child,AI,Placement,N,N,\n")
+    assert run_cli("load", "--db", path, "--dataset", "feedback", tmp_path / "fix.csv")[0] == 0
+    assert figures() == (8, 2, 4, 7, 1)
+    complaint_header = COMPLAINTS.splitlines()[0]
+    (tmp_path / "c.csv").write_text(f"{complaint_header}\nC8,2025-03-09,AI,Stage 1,Delay,Upheld,2025-03-20,\n")
+    assert run_cli("load", "--db", path, "--dataset", "complaints", tmp_path / "c.csv")[0] == 0
+    assert figures() == (8, 2, 4, 8, 1)
+    loads = [load.load_id for load in backups.history(Database(path))][:3]     # the three above, newest first
+    backups.undo(Database(path), loads[0], user="test")
+    assert figures() == (8, 2, 4, 7, 1)
+    backups.undo(Database(path), loads[1], user="test")
+    assert figures() == (8, 3, 3, 7, 1)
+    backups.undo(Database(path), loads[2], user="test")
+    assert figures() == (7, 3, 2, 7, 0)
