@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import importlib
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ from typing import Iterator
 
 import duckdb
 
-from . import escalations, grade_days, rollups, voice
+from . import grade_days, rollups
 from .config import Config
 from .datasets import DATASETS, Dataset
 from .datasets import qi
@@ -154,11 +155,19 @@ def _refresh_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
     grade_days.refresh(con)     # derived from the two above: rebuilt with them, never apart
 
 
-# group name -> (the datasets it is built from, the function rebuilding its tables)
+def _refresh_of(module: str):
+    """``analytics.<module>.refresh``, imported when a write first rebuilds its group: the pages' modules import
+    pandas, which a command that only reads (``qa-dashboard summary``) should not pay for."""
+    def refresh(con: duckdb.DuckDBPyConnection) -> None:
+        importlib.import_module(f"{__package__}.{module}").refresh(con)
+    return refresh
+
+
+# group name -> (the datasets it is built from, the function rebuilding its tables); rebuilt in this order.
 DERIVED_GROUPS = {
     "audits": (("audits", "audit_pillars"), _refresh_audit_tables),
-    "voice": (("feedback", "complaints"), voice.refresh),
-    "escalations": (("escalations",), escalations.refresh),
+    "voice": (("feedback", "complaints"), _refresh_of("voice")),
+    "escalations": (("escalations",), _refresh_of("escalations")),
 }
 
 

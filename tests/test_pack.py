@@ -95,13 +95,14 @@ def test_cli_pack_errors(month_db, tmp_path):
 
 
 def test_the_summary_command_stays_lean(month_db):
-    """The export commands live in the same CLI; `summary` must not pull in plotly, streamlit or the renderers."""
+    """The export commands live in the same CLI; `summary` must not pull in plotly, streamlit or the renderers,
+    nor pandas (the derived tables' refresh functions are imported only when a write rebuilds them)."""
     import subprocess
     import sys
     code = ("import sys, io, contextlib; from analytics.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    main(['summary', '--db', {str(month_db)!r}])\n"
-            "print(sorted(m for m in ('plotly', 'streamlit', 'kaleido', 'pptx', 'playwright') if m in sys.modules))")
+            "print(sorted(m for m in ('plotly', 'streamlit', 'kaleido', 'pptx', 'playwright', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**__import__("os").environ})
     assert out.stdout.strip() == "[]"
