@@ -202,33 +202,54 @@ def voice_check(con, fr, f: Filters, config: Config) -> None:
 
 # --- themes ---------------------------------------------------------------------------------------
 def theme_mentions(fr, f: Filters, config: Config) -> dict[str, pd.DataFrame]:
-    """Per strand: (ref, date, name) of the period's records, one row per name."""
+    """Per strand: (ref, date, service, name, the strand's detail columns) of the period's records, one row per
+    name: what the page lists as the evidence of the theme it opens (``themes.all_mentions``)."""
     out = {}
     p = in_period(fr["pillars"], "audit_date", f)
-    out["pillar"] = pd.DataFrame({"ref": p["audit_id"], "date": p["audit_date"], "name": p["pillar"]})
+    out["pillar"] = pd.DataFrame({"ref": p["audit_id"], "date": p["audit_date"], "service": p["service"],
+                                  "name": p["pillar"], "grade": p["final_grade"], "rank": p["final_rank"],
+                                  "provisional": p["provisional"]})
     ds = fr["dip_samples"]
-    cycles = ds.groupby("dip_sample_id").agg(date=("sample_date", "min"), services=("service", lambda s: set(s)))
+    cycles = ds.groupby("dip_sample_id").agg(date=("sample_date", "min"), dip_theme=("theme", "first"),
+                                             services=("service", lambda s: sorted(set(s))))
     cycles = cycles[(cycles["date"] >= pd.Timestamp(f.start)) & (cycles["date"] <= pd.Timestamp(f.end))]
     services = f.effective_services()
     if services is not None:
-        cycles = cycles[[bool(s & set(services)) for s in cycles["services"]]]
-    fi = fr["findings"].merge(cycles[["date"]], left_on="dip_sample_id", right_index=True)
-    out["finding"] = pd.DataFrame({"ref": fi["finding_id"], "date": fi["date"], "name": fi["theme_tag"]})
+        cycles = cycles[[bool(set(s) & set(services)) for s in cycles["services"]]]
+        # a cycle across several services lists only the viewer's
+        cycles = cycles.assign(services=[[x for x in s if x in services] for s in cycles["services"]])
+    fi = fr["findings"].merge(cycles, left_on="dip_sample_id", right_index=True)
+    out["finding"] = pd.DataFrame({"ref": fi["finding_id"], "date": fi["date"],
+                                   "service": ["; ".join(s) for s in fi["services"]], "name": fi["theme_tag"],
+                                   "dip_sample_id": fi["dip_sample_id"], "dip_theme": fi["dip_theme"],
+                                   "finding_type": fi["finding_type"], "summary": fi["summary"]})
     d = in_period(ds, "sample_date", f)
     out["dip"] = pd.DataFrame({"ref": d["dip_sample_id"] + " · " + d["child_ref"], "date": d["sample_date"],
-                               "name": d["theme"]})
-    for key, table, ref, date in (("feedback", "feedback", "feedback_id", "received_date"),
-                                  ("complaint", "complaints", "complaint_id", "received_date"),
-                                  ("escalation", "escalations", "escalation_id", "raised_date"),
-                                  ("review", "reviews", "review_id", "review_date")):
-        t = in_period(fr[table], date, f)[[ref, date, "themes"]].explode("themes")
-        out[key] = pd.DataFrame({"ref": t[ref], "date": t[date], "name": t["themes"]})
-    for key, table, ref, date, col in (("action", "actions", "action_id", "raised_date", "theme"),
-                                       ("activity", "activities", "activity_id", "activity_date", "theme"),
-                                       ("intervention", "interventions", "intervention_id", "start_date",
-                                        "target_theme")):
+                               "service": d["service"], "name": d["theme"], "dip_sample_id": d["dip_sample_id"],
+                               "rank": d["rank"], "criteria_met": d["criteria_met"],
+                               "criteria_total": d["criteria_total"]})
+    for key, table, ref, date, detail in (
+            ("feedback", "feedback", "feedback_id", "received_date", ["channel", "sentiment", "from_role"]),
+            ("complaint", "complaints", "complaint_id", "received_date",
+             ["stage", "outcome", "response_due_date", "closed_date"]),
+            ("escalation", "escalations", "escalation_id", "raised_date",
+             ["raised_by", "stage", "resolved_date", "outcome"]),
+            ("review", "reviews", "review_id", "review_date", ["review_type", "title"])):
+        t = in_period(fr[table], date, f)[[ref, date, "service", "themes", *detail]].explode("themes")
+        out[key] = pd.DataFrame({"ref": t[ref], "date": t[date], "service": t["service"], "name": t["themes"],
+                                 **{c: t[c] for c in detail}})
+    for key, table, ref, date, col, detail in (
+            ("action", "actions", "action_id", "raised_date", "theme",
+             {"source": "source", "source_ref": "source_ref", "status": "status", "due_date": "due_date",
+              "completed_date": "completed_date"}),
+            ("activity", "activities", "activity_id", "activity_date", "theme",
+             {"level": "level", "kind": "kind", "audit_id": "audit_id"}),
+            ("intervention", "interventions", "intervention_id", "start_date", "target_theme",
+             {"intervention": "name", "kind": "kind", "end_date": "end_date", "target_pillar": "target_pillar",
+              "target_kpi": "target_kpi"})):
         t = in_period(fr[table], date, f)
-        out[key] = pd.DataFrame({"ref": t[ref], "date": t[date], "name": t[col]})
+        out[key] = pd.DataFrame({"ref": t[ref], "date": t[date], "service": t["service"], "name": t[col],
+                                 **{k: t[c] for k, c in detail.items()}})
     return {k: v.dropna(subset=["name"]) for k, v in out.items()}
 
 
@@ -259,9 +280,25 @@ def themes_pd(fr, f: Filters, config: Config) -> dict:
             continue
         hit = m[m["name"].isin([n for n in m["name"].unique() if fold(n) in wanted])]
         one[key] = hit.drop_duplicates("ref")
-    return {"options": options.reset_index(drop=True), "theme": theme,
+    return {"options": options.reset_index(drop=True), "theme": theme, "evidence": one,
             "mentions": {k: len(v) for k, v in one.items()},
             "monthly": {k: month_col(v["date"]).value_counts() for k, v in one.items()}}
+
+
+def _cells(df: pd.DataFrame, columns) -> list[tuple]:
+    """The rows as comparable tuples, in ref order: blanks as None, dates and times as dates, numbers as floats."""
+    def cell(v):
+        if v is None or (not isinstance(v, (list, str)) and pd.isna(v)):
+            return None
+        if isinstance(v, (pd.Timestamp, dt.datetime)):
+            return v.date()
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            return float(v)
+        return v
+    return sorted((tuple(cell(v) for v in row) for row in df[list(columns)].itertuples(index=False)),
+                  key=lambda r: tuple("" if v is None else str(v) for v in r))
 
 
 def themes_check(con, fr, f: Filters, config: Config) -> None:
@@ -270,6 +307,8 @@ def themes_check(con, fr, f: Filters, config: Config) -> None:
     pd.testing.assert_frame_equal(p["options"], opts, check_dtype=False)
     m = themes.all_mentions(con, f, config, only=p["theme"])
     assert {k: len(v) for k, v in m.items()} == p["mentions"]
+    for key, mine in p["evidence"].items():     # the evidence rows the page lists, column by column
+        assert _cells(mine, mine.columns) == _cells(m[key], mine.columns), key
     monthly = themes.monthly(m, f)
     for s in themes.STRANDS:
         if p["mentions"].get(s.key):
