@@ -23,7 +23,7 @@ from typing import Iterator
 
 import duckdb
 
-from . import grade_days, rollups
+from . import followup, grade_days, rollups
 from .config import Config
 from .datasets import DATASETS, Dataset
 from .datasets import qi
@@ -144,7 +144,7 @@ LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade
 # latest load id (every inserted or updated row carries its load's id); the grade scale comes from the
 # configuration. Each group of derived tables follows only its own datasets, so a feedback file does not
 # rebuild the audit tables.
-DERIVED_VERSION = "v10"   # raise when the derived tables' definition changes: the next read rebuilds them
+DERIVED_VERSION = "v11"   # raise when the derived tables' definition changes: the next read rebuilds them
 
 
 def _refresh_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -157,6 +157,8 @@ def _refresh_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
 # group name -> (the datasets it is built from, the function rebuilding its tables)
 DERIVED_GROUPS = {
     "audits": (("audits", "audit_pillars"), _refresh_audit_tables),
+    # after "audits": built from audits_final
+    "followup": (("audits", "audit_followups"), followup.refresh),
 }
 
 
