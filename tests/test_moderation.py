@@ -329,6 +329,17 @@ def test_kappa_interval_hand_checked():
     assert md.kappa_interval([(1, 1, 5), (2, 2, 5), (4, 4, 3)]) == (1.0, 1.0)
 
 
+def test_kappa_intervals_of_many_sets_equal_each_alone(con):
+    """A page's groups are scored together; each group's interval is still exactly its own (its resamples
+    drawn as kappa_interval draws them), whatever is beside it: empty sets, one-cell sets, other groups."""
+    sets = [metrics.grade_pairs(con, FULL), [], [(1, 1, 1), (1, 2, 1)], [(3, 3, 5)],
+            [(1, 1, 5), (2, 2, 5), (4, 4, 3)], [(2, 3, 7), (3, 2, 4), (3, 3, 9), (4, 4, 2)]]
+    alone = [md.kappa_interval(s) for s in sets]
+    assert md.kappa_intervals(sets) == alone
+    assert md.kappa_intervals(sets[::-1]) == alone[::-1]
+    assert alone[1] == (None, None) and alone[2] == (0.0, 1.0) and alone[3] == (1.0, 1.0)
+
+
 def test_kappa_interval_is_fast():
     pairs = [(a, b, 175 if a == b else 50) for a in range(1, 5) for b in range(1, 5) if abs(a - b) <= 1]
     assert sum(n for *_, n in pairs) == 1000
