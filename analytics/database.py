@@ -23,7 +23,7 @@ from typing import Iterator
 
 import duckdb
 
-from . import followup, grade_days, rollups
+from . import followup, grade_days, moderation, rollups
 from .config import Config
 from .datasets import DATASETS, Dataset
 from .datasets import qi
@@ -159,6 +159,7 @@ DERIVED_GROUPS = {
     "audits": (("audits", "audit_pillars"), _refresh_audit_tables),
     # after "audits": built from audits_final
     "followup": (("audits", "audit_followups"), followup.refresh),
+    "moderation": (("audits", "audit_pillars"), moderation.refresh),   # after "audits": from audit_pillars_final
 }
 
 

@@ -444,3 +444,43 @@ def test_pillar_figures_are_pillar_drift_and_pillar_pairs_from_one_read(con):
     drift, pairs = md.pillar_figures(con, FULL, Config())
     assert drift.equals(md.pillar_drift(con, FULL, Config()))
     assert pairs == md.pillar_pairs(con, FULL)
+
+
+# --- the roll-up of moderated pillar grade pairs (pillar_pair_rollup) ----------------------------------
+def test_pillar_pair_rollup_by_hand_and_equal_to_the_rows(tmp_path):
+    """test_rollups' audits and pillar rows: A1 (January, MASH, team M1) Assessment Good moderated to Requires
+    Improvement; A1's Planning and A2's Assessment not moderated (left out); A4 and A5 (February, AI, team A1)
+    Assessment Good moderated Good: one row, n = 2. A team filter (not kept) reads the rows: naming every team
+    gives what the roll-up gives."""
+    from test_rollups import AA, AUDITS, FEB, JAN, PILLARS
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
+    assert rollup_rows(path) == [(JAN, "MASH", AA, "Good", "Requires Improvement", 1), (FEB, "AI", AA, "Good", "Good", 2)]
+    with Database(path).read() as c:
+        rolled = md.pillar_pairs(c, Filters("2025-01", "2025-02"))
+        assert rolled == {AA: [(2, 2, 2), (2, 3, 1)]}
+        assert md.pillar_pairs(c, Filters("2025-01", "2025-02", teams=("A1", "M1"))) == rolled
+        assert md.pillar_pairs(c, Filters("2025-01", "2025-02", teams=("M1",))) == {AA: [(2, 3, 1)]}
+        assert md.pillar_pairs(c, Filters("2025-02", "2025-02", services=("MASH",))) == {}
+
+
+def rollup_rows(path):
+    with Database(path).read() as c:
+        return c.execute("SELECT month, service, pillar, auditor_grade, moderated_grade, n FROM pillar_pair_rollup "
+                         "ORDER BY ALL").fetchall()
+
+
+def test_pillar_pair_rollup_follows_load_undo_and_erasure(tmp_path):
+    from analytics import backups, erasure
+    from conftest import run_cli
+    from test_rollups import AA, AUDITS, FEB, PILLARS
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
+    before = rollup_rows(path)
+    (tmp_path / "more.csv").write_text("audit_id,pillar,auditor_grade,moderated_grade\n"
+                                       "A3,Assessment and analysis,Inadequate,Requires Improvement\n")
+    assert run_cli("load", "--db", path, "--dataset", "audit_pillars", tmp_path / "more.csv")[0] == 0
+    assert rollup_rows(path) == before + [(FEB, "AI", AA, "Inadequate", "Requires Improvement", 1)]
+    last = max(load.load_id for load in backups.history(Database(path)))
+    backups.undo(Database(path), last, user="test")
+    assert rollup_rows(path) == before
+    erasure.erase_child(Database(path), "C01", user="test")             # A1
+    assert rollup_rows(path) == before[1:]
