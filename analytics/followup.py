@@ -100,7 +100,7 @@ FROM audits_final a
 LEFT JOIN audit_followups fu ON fu.audit_id = a.audit_id
 LEFT JOIN grade_scale g ON g.label = fu.review_grade
 WHERE a.final_rank >= 3
-ORDER BY a.audit_date, a.audit_id"""
+ORDER BY a.audit_date"""
 
 
 def refresh(con) -> None:
