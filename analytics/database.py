@@ -145,7 +145,7 @@ LEFT JOIN grade_scale g ON g.label = coalesce(p.moderated_grade, p.auditor_grade
 # latest load id (every inserted or updated row carries its load's id); the grade scale comes from the
 # configuration. Each group of derived tables follows only its own datasets, so a feedback file does not
 # rebuild the audit tables.
-DERIVED_VERSION = "v11"   # raise when the derived tables' definition changes: the next read rebuilds them
+DERIVED_VERSION = "v12"   # raise when the derived tables' definition changes: the next read rebuilds them
 
 
 def _refresh_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -166,6 +166,9 @@ def _refresh_of(module: str):
 # group name -> (the datasets it is built from, the function rebuilding its tables); rebuilt in this order.
 DERIVED_GROUPS = {
     "audits": (("audits", "audit_pillars"), _refresh_audit_tables),
+    # after "audits": built from audits_final, audit_pillars_final
+    "followup": (("audits", "audit_followups"), _refresh_of("followup")),
+    "moderation": (("audits", "audit_pillars"), _refresh_of("moderation")),
     "voice": (("feedback", "complaints"), _refresh_of("voice")),
     "escalations": (("escalations",), _refresh_of("escalations")),
 }

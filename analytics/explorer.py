@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .config import Config
 from .datasets import qi
 from .filters import Filters, where
+from .frames import fetch_df
 
 COLUMNS = ["audit_id", "audit_date", "service", "team", "cohort", "child_ref", "auditor_id", "auditor_role",
            "practitioner_id", "auditor_grade", "moderated_grade", "benchmarked_grade", "final_grade", "provisional"]
@@ -80,33 +82,40 @@ def audit_rows(con, f: Filters, config: Config, drill: Drill = Drill(), limit: i
     """Audits in the filters and the drill-down, newest first, with final pillar grades as columns.
 
     ``limit``: only the newest ``limit`` audits (what the screen shows; pillar columns are then those of
-    these audits). Pivoting a year of a big council's pillars costs over half a second."""
+    these audits)."""
     cond, params = _conditions(f, drill)
-    order = "audit_date DESC, audit_id"
-    if limit is not None:
-        cond += f" ORDER BY {order} LIMIT ?"
-        params.append(int(limit))
-    # The pillar grades pivoted in SQL, one column per configured pillar; a pillar no audit of the set has
-    # gets no column. count(*) per pillar tells which ones exist (a grade may be missing).
-    cols = [(qi(f"_p{i}"), qi(f"_n{i}")) for i in range(len(config.pillars))]
-    pivot = ", ".join(f"any_value(final_grade) FILTER (WHERE pillar = ?) AS {g}, "
-                      f"count(*) FILTER (WHERE pillar = ?) AS {n}" for g, n in cols)
-    pivot_params = [p for pillar in config.pillars for p in (pillar, pillar)]
-    select = ", ".join(f"p.{g}, coalesce(p.{n}, 0) AS {n}" for g, n in cols)
-    # A pillar row carries its audit's date and columns, so the audits' filters and their earliest day bound
-    # the pillar rows to read: a few blocks of the date-ordered rows, not every pillar row's id.
+    tail, extra = ("LIMIT ?", [int(limit)]) if limit is not None else ("", [])
+    # Through Arrow (frames.fetch_df): .df() converts the texts one by one.
+    df = fetch_df(con, f"SELECT {', '.join(COLUMNS)} FROM audits_final WHERE {cond} "
+                       f"ORDER BY audit_date DESC, audit_id {tail}", [*params, *extra])
+    if df.empty:
+        return df
+    # The pillar rows of these audits, one per (audit, pillar), pivoted here: grouping them in SQL into one
+    # column per pillar cost several times the reading. A pillar row carries its audit's date and columns, so
+    # the filters and the audits' earliest day bound the rows to read (a few blocks of the date-ordered rows).
     period, period_params = where(f, "audit_date", audit_columns=True)
-    df = con.execute(
-        f"""WITH a AS (SELECT {', '.join(COLUMNS)} FROM audits_final WHERE {cond}),
-                 p AS (SELECT audit_id{', ' + pivot if pivot else ''} FROM audit_pillars_final
-                       WHERE {period} AND audit_date >= (SELECT min(audit_date) FROM a)
-                         AND audit_id IN (SELECT audit_id FROM a) GROUP BY audit_id)
-            SELECT a.*{', ' + select if select else ''} FROM a LEFT JOIN p USING (audit_id)
-            ORDER BY a.audit_date DESC, a.audit_id""", params + pivot_params + period_params).df()
-    keep = [i for i in range(len(config.pillars)) if df[f"_n{i}"].sum() > 0]
-    df = df.drop(columns=[f"_n{i}" for i in range(len(config.pillars))]
-                 + [f"_p{i}" for i in range(len(config.pillars)) if i not in keep])
-    return df.rename(columns={f"_p{i}": config.pillars[i] for i in keep})
+    narrowed, narrowed_params = "", []
+    if drill != Drill():
+        # A drill-down leaves out audits of those days: only these audits' rows are read.
+        narrowed, narrowed_params = " AND audit_id IN (SELECT unnest(?))", [list(df["audit_id"])]
+    long = con.sql(f"SELECT audit_id, list_position(?, pillar) AS k, final_grade FROM audit_pillars_final "
+                   f"WHERE {period} AND audit_date >= ? AND list_contains(?, pillar){narrowed}",
+                   params=[config.pillars, *period_params, df["audit_date"].min().date(), config.pillars,
+                           *narrowed_params]).to_arrow_table()
+    row = pd.Index(df["audit_id"]).get_indexer(long.column("audit_id").to_numpy(zero_copy_only=False))
+    pillar = long.column("k").to_numpy()
+    grade = long.column("final_grade").to_pandas().array     # text as .df() gives it (missing: NaN)
+    mine = row >= 0
+    for i, name in enumerate(config.pillars, start=1):
+        rows = np.flatnonzero(mine & (pillar == i))
+        if not len(rows):      # a pillar no audit of the set has gets no column
+            continue
+        source = np.full(len(df), -1)
+        source[row[rows]] = rows
+        values = grade.take(source, allow_fill=True)
+        # As .df() gives a text column with no value at all: None all through.
+        df[name] = pd.Series([None] * len(df), index=df.index, dtype=object) if values.isna().all() else values
+    return df
 
 
 HEADINGS = {"audit_id": "Audit", "audit_date": "Audit date", "service": "Service", "team": "Team",

@@ -22,13 +22,14 @@ cannot be judged yet and are left out, as are steps that do not apply.
 from __future__ import annotations
 
 import dataclasses
-import uuid
+import datetime as dt
 
+import numpy as np
 import pandas as pd
 
-from .audits import QUARTER_SQL, SMALL_N
+from .audits import SMALL_N
 from .config import Config
-from .filters import Filters, add_months, mark_part_quarters, month_start, where
+from .filters import Filters, add_months, financial_quarter, month_start, part_quarter_labels, where
 from .impact import wilson_interval
 from .presentation import format_pct
 
@@ -65,43 +66,56 @@ def days(config: Config) -> dict[str, int]:
 
 
 def _state(applies: str, due: str, done: str, end) -> tuple[str, list]:
-    """SQL (and its parameters) of a step's state on D, the day ``end``, from its applies/due/done columns."""
-    return (f"""CASE WHEN NOT {applies} THEN 'not applicable'
-                     WHEN {done} <= CAST(? AS DATE) AND {done} <= {due} THEN 'done on time'
-                     WHEN {done} <= CAST(? AS DATE) THEN 'done late'
-                     WHEN {due} < CAST(? AS DATE) THEN 'overdue'
-                     ELSE 'not yet due' END""", [end, end, end])
+    """SQL (and its parameters) of a step's state on D, the day ``end``, from its applies/due/done columns: its
+    position in STATES (0 overdue ... 4 not applicable; numbers are counted faster than texts, ``_label``)."""
+    return (f"""CASE WHEN NOT {applies} THEN 4
+                     WHEN {done} <= CAST(? AS DATE) AND {done} <= {due} THEN 3
+                     WHEN {done} <= CAST(? AS DATE) THEN 1
+                     WHEN {due} < CAST(? AS DATE) THEN 0
+                     ELSE 2 END""", [end, end, end])
 
 
-def _base_sql(f: Filters) -> tuple[str, list]:
-    """The audits in ``f`` graded Requires Improvement or Inadequate with their follow-up row (if any)."""
+STATE_CODES = {state: i for i, state in enumerate(STATES)}
+assert (STATE_CODES["overdue"], STATE_CODES["done late"], STATE_CODES["not yet due"], STATE_CODES["done on time"],
+        STATE_CODES["not applicable"]) == (0, 1, 2, 3, 4)   # as _state numbers them
+_LABELS = np.array(STATES, dtype=object)
+
+
+def _label(code: str) -> str:
+    """SQL of a state's text from its number (``_state``)."""
+    return "[" + ", ".join(f"'{st}'" for st in STATES) + f"][{code} + 1]"
+
+
+# The audits graded Requires Improvement or Inadequate with their follow-up row (if any) and its review grade's
+# rank: a derived table rebuilt in every write that changes the audits or their follow-up rows (``refresh``,
+# database.DERIVED_GROUPS), so a page view filters a year's ~45,000 rows instead of joining every follow-up
+# row (445,000 at a million audits) to them. Sorted by date: a period reads only its own blocks. The days
+# allowed for each step are configuration, not data: they are applied when read (``_rules_sql``).
+FOLLOWUP_AUDITS = """
+SELECT a.audit_id, a.child_ref, a.service, a.team, a.cohort, a.auditor_role, a.audit_date, a.audit_month,
+       a.final_grade, a.final_rank, a.provisional, fu.audit_id IS NOT NULL AS has_followup,
+       fu.managers_notified_date, fu.reflective_meeting_date, fu.review_due_date, fu.review_date,
+       fu.review_grade, g.rank AS review_rank, fu.head_of_service_notified_date
+FROM audits_final a
+LEFT JOIN audit_followups fu ON fu.audit_id = a.audit_id
+LEFT JOIN grade_scale g ON g.label = fu.review_grade
+WHERE a.final_rank >= 3
+ORDER BY a.audit_date"""
+
+
+def refresh(con) -> None:
+    """Rebuild ``followup_audits`` (from audits_final, audit_followups and the grade scale)."""
+    con.execute(f"CREATE OR REPLACE TABLE followup_audits AS {FOLLOWUP_AUDITS}")
+
+
+def _rules_sql(f: Filters, config: Config) -> tuple[str, list]:
+    """SQL (a WITH body) for ``rules``: one row per audit in ``f`` in follow-up with its columns and, per step,
+    whether it applies, its due day and its done day (the step rules, written once)."""
     cond, params = where(f, "audit_date", audit_columns=True)
-    return f"""
-            SELECT a.audit_id, a.child_ref, a.service, a.team, a.cohort, a.audit_date, a.audit_month,
-                   a.final_grade, a.final_rank, a.provisional, fu.audit_id IS NOT NULL AS has_followup,
-                   fu.managers_notified_date, fu.reflective_meeting_date, fu.review_due_date, fu.review_date,
-                   fu.review_grade, g.rank AS review_rank, fu.head_of_service_notified_date
-            FROM (SELECT * FROM audits_final WHERE final_rank >= 3 AND {cond}) a
-            LEFT JOIN audit_followups fu ON fu.audit_id = a.audit_id
-            LEFT JOIN grade_scale g ON g.label = fu.review_grade""", params
-
-
-def _steps_sql(f: Filters, config: Config, base: str | None = None) -> tuple[str, list]:
-    """SQL for one row per (audit, step) with due, done and state on D; the audits are those in ``f``.
-
-    ``rules`` holds, per audit, whether each step applies, its due day and its done day (the step rules,
-    written once); ``steps`` is that unpivoted, one row per (audit, step), with the state on D.
-    ``base``: a temporary table holding ``_base_sql(f)``'s rows (``page_figures``), read instead of the join."""
-    base_sql, params = (f"SELECT * FROM {base}", []) if base else _base_sql(f)
     d = days(config)
-    state, state_params = _state("r.applies", "r.due", "r.done", f.end)
-    unpivot = "\n            UNION ALL\n".join(
-        f"SELECT audit_id, '{s}' AS step, {i} AS step_no, {s}_applies AS applies, {s}_due AS due, "
-        f"{s}_done AS done FROM rules" for i, s in enumerate(STEPS, 1))
     sql = f"""
-        base AS MATERIALIZED ({base_sql}),
-        rules AS MATERIALIZED (
-            SELECT audit_id,
+        rules AS (
+            SELECT *,
                    TRUE AS managers_notified_applies, audit_date + CAST(? AS INTEGER) AS managers_notified_due,
                    managers_notified_date AS managers_notified_done,
                    TRUE AS reflective_meeting_applies, audit_date + CAST(? AS INTEGER) AS reflective_meeting_due,
@@ -113,19 +127,35 @@ def _steps_sql(f: Filters, config: Config, base: str | None = None) -> tuple[str
                        AS hos_notified_applies,
                    review_date + CAST(? AS INTEGER) AS hos_notified_due,
                    head_of_service_notified_date AS hos_notified_done
-            FROM base),
-        raw AS (
-            {unpivot}),
+            FROM followup_audits WHERE {cond})"""
+    return sql, [d["managers_notified_days"], d["reflective_meeting_days"], d["review_days"], f.end,
+                 d["head_of_service_notified_days"], *params]
+
+
+def _wide_sql(f: Filters, config: Config) -> tuple[str, list]:
+    """SQL (a WITH body) for ``wide``: ``rules`` with each step's state on D as a number (``{step}_code``, see
+    ``_state``) and, where the step applies, its due and done days (``{step}_due_on``, ``{step}_done_on``)."""
+    sql, params = _rules_sql(f, config)
+    cols = []
+    for s in STEPS:
+        state, state_params = _state(f"{s}_applies", f"{s}_due", f"{s}_done", f.end)
+        cols.append(f"CASE WHEN {s}_applies THEN {s}_due END AS {s}_due_on, "
+                    f"CASE WHEN {s}_applies THEN {s}_done END AS {s}_done_on, {state} AS {s}_code")
+        params += state_params
+    return f"""{sql},
+        wide AS (SELECT *, {', '.join(cols)} FROM rules)""", params
+
+
+def _steps_sql(f: Filters, config: Config) -> tuple[str, list]:
+    """SQL (a WITH body) for ``steps``: one row per (audit, step) with due, done and state on D."""
+    sql, params = _wide_sql(f, config)
+    unpivot = "\n            UNION ALL\n".join(
+        f"SELECT audit_id, child_ref, service, team, cohort, audit_date, audit_month, final_grade, provisional, "
+        f"'{s}' AS step, {i} AS step_no, {s}_applies AS applies, {s}_due_on AS due, {s}_done_on AS done, "
+        f"{_label(f'{s}_code')} AS state FROM wide" for i, s in enumerate(STEPS, 1))
+    return f"""{sql},
         steps AS (
-            SELECT b.audit_id, b.child_ref, b.service, b.team, b.cohort, b.audit_date, b.audit_month,
-                   b.final_grade, b.provisional, r.step, r.step_no, r.applies,
-                   CASE WHEN r.applies THEN r.due END AS due,
-                   CASE WHEN r.applies THEN r.done END AS done,
-                   {state} AS state
-            FROM raw r JOIN base b USING (audit_id))"""
-    params = [*params, d["managers_notified_days"], d["reflective_meeting_days"], d["review_days"], f.end,
-              d["head_of_service_notified_days"], *state_params]
-    return sql, params
+            {unpivot})""", params
 
 
 def step_states(con, f: Filters, config: Config) -> pd.DataFrame:
@@ -134,39 +164,29 @@ def step_states(con, f: Filters, config: Config) -> pd.DataFrame:
     return con.execute(f"WITH {sql} SELECT * FROM steps ORDER BY audit_id, step_no", params).df()
 
 
-def followup_table(con, f: Filters, config: Config, limit: int | None = None, base: str | None = None
-                   ) -> pd.DataFrame:
+def followup_table(con, f: Filters, config: Config, limit: int | None = None) -> pd.DataFrame:
     """One row per audit graded Inadequate or Requires Improvement, overdue steps first.
 
     Columns: pseudonymous references, dates and grades; per step its due day, done day and state;
     ``overdue_steps``; ``still_inadequate`` (a review done by D graded the record Inadequate again).
     ``limit``: only the first ``limit`` rows (what the screen shows: a year of a big council has ~45,000).
     """
-    sql, params = _steps_sql(f, config, base)
+    sql, params = _wide_sql(f, config)
     tail, extra = ("LIMIT ?", [int(limit)]) if limit is not None else ("", [])
-    # One row per audit straight from ``rules`` (no regrouping of the steps: a year of a big council has
-    # ~180,000 of them), each state from the same _state as the steps'.
-    cols, col_params = [], []
-    for s in STEPS:
-        state, state_params = _state(f"r.{s}_applies", f"r.{s}_due", f"r.{s}_done", f.end)
-        cols.append(f"CASE WHEN r.{s}_applies THEN r.{s}_due END AS {s}_due, "
-                    f"CASE WHEN r.{s}_applies THEN r.{s}_done END AS {s}_done, {state} AS {s}_state")
-        col_params += state_params
-    overdue = " + ".join(f"CAST({s}_state = 'overdue' AS INTEGER)" for s in STEPS)
-    first = ", ".join(f"CASE WHEN {s}_state = 'overdue' THEN {s}_due END" for s in STEPS)
-    return con.execute(f"""WITH {sql},
-        wide AS (
-            SELECT b.audit_id, b.child_ref, b.service, b.team, b.cohort, b.audit_date, b.final_grade, b.provisional,
-                   b.has_followup, r.hos_notified_applies AS still_inadequate, {', '.join(cols)},
-                   b.review_grade
-            FROM base b JOIN rules r USING (audit_id))
+    overdue = " + ".join(f"CAST({s}_code = 0 AS INTEGER)" for s in STEPS)
+    first = ", ".join(f"CASE WHEN {s}_code = 0 THEN {s}_due_on END" for s in STEPS)
+    df = con.execute(f"""WITH {sql}
         SELECT audit_id, child_ref, service, team, cohort, audit_date, final_grade, provisional, has_followup,
-               CAST({overdue} AS INTEGER) AS overdue_steps, still_inadequate,
-               {', '.join(f"{s}_due, {s}_done, {s}_state" for s in STEPS)}, review_grade,
-               least({first}) AS _first_overdue
+               CAST({overdue} AS INTEGER) AS overdue_steps, hos_notified_applies AS still_inadequate,
+               {', '.join(f"{s}_due_on AS {s}_due, {s}_done_on AS {s}_done, {s}_code AS {s}_state" for s in STEPS)},
+               review_grade
         FROM wide
-        ORDER BY overdue_steps > 0 DESC, _first_overdue, still_inadequate DESC, audit_date, audit_id {tail}""",
-                       [*params, *col_params, *extra]).df().drop(columns="_first_overdue")
+        ORDER BY overdue_steps > 0 DESC, least({first}), still_inadequate DESC, audit_date, audit_id {tail}""",
+                     [*params, *extra]).df()
+    # The states' texts for the rows fetched only (a year of a big council is ~45,000 audits).
+    for s in STEPS:
+        df[f"{s}_state"] = _LABELS[df[f"{s}_state"].to_numpy()]
+    return df
 
 
 def table_view(table: pd.DataFrame) -> pd.DataFrame:
@@ -180,41 +200,113 @@ def table_view(table: pd.DataFrame) -> pd.DataFrame:
     return view
 
 
-def headline(con, f: Filters, config: Config, base: str | None = None) -> dict[str, int]:
-    """Counts for the page's headline: audits in follow-up and how many need attention on D."""
-    sql, params = _steps_sql(f, config, base)
-    # An audit needs attention when any step's state on D is overdue: each state from ``rules`` with the same
-    # _state as the steps' (one row per audit, not the four step rows regrouped).
-    overdue, overdue_params = [], []
-    for s in STEPS:
-        state, state_params = _state(f"r.{s}_applies", f"r.{s}_due", f"r.{s}_done", f.end)
-        overdue.append(f"({state}) = 'overdue'")
-        overdue_params += state_params
-    row = con.execute(f"""WITH {sql}
-        SELECT count(*), count(*) FILTER (final_rank = 4), count(*) FILTER (final_rank = 3),
-               count(*) FILTER (provisional), count(*) FILTER ({' OR '.join(overdue)}),
-               count(*) FILTER (NOT has_followup),
-               count(*) FILTER (final_rank = 4 AND review_rank = 4 AND review_date <= CAST(? AS DATE))
-        FROM base b JOIN rules r USING (audit_id)
-        """, [*params, *overdue_params, f.end]).fetchone()
-    keys = ("audits", "inadequate", "requires_improvement", "provisional", "with_overdue_step",
+HEADLINE = ("audits", "inadequate", "requires_improvement", "provisional", "with_overdue_step",
             "no_followup_recorded", "still_inadequate_after_review")
-    return dict(zip(keys, (int(v or 0) for v in row)))
 
 
-def state_counts(con, f: Filters, config: Config, base: str | None = None) -> pd.DataFrame:
+def _counts(con, f: Filters, config: Config, by: str = "service") -> dict[str, np.ndarray]:
+    """The audits in follow-up counted (``n``) per audit month, ``by``, final rank, provisional, follow-up row
+    recorded, still inadequate and each step's state on D (``{step}`` its number, see ``_state``): a few hundred
+    rows a year, which every figure but the table adds up (one pass over the period's rows, not one per figure)."""
+    if by not in ("service", "team", "cohort"):
+        raise ValueError(by)
+    sql, params = _wide_sql(f, config)
+    return con.execute(f"""WITH {sql}
+        SELECT audit_month, {by} AS by, final_rank, provisional, has_followup, hos_notified_applies AS still_inadequate,
+               {', '.join(f"{s}_code AS {s}" for s in STEPS)}, count(*) AS n
+        FROM wide GROUP BY ALL""", params).fetchnumpy()
+
+
+def _in_period(counts: dict[str, np.ndarray], f: Filters) -> dict[str, np.ndarray]:
+    keep = counts["audit_month"] >= f.month_from
+    return {k: v[keep] for k, v in counts.items()}
+
+
+def _headline_of(c: dict[str, np.ndarray]) -> dict[str, int]:
+    n = c["n"]
+    overdue = np.zeros(len(n), dtype=bool)
+    for s in STEPS:
+        overdue |= c[s] == STATE_CODES["overdue"]
+    return dict(zip(HEADLINE, (int(n.sum()), int(n[c["final_rank"] == 4].sum()), int(n[c["final_rank"] == 3].sum()),
+                               int(n[c["provisional"]].sum()), int(n[overdue].sum()),
+                               int(n[~c["has_followup"]].sum()), int(n[c["still_inadequate"]].sum()))))
+
+
+def _states_of(c: dict[str, np.ndarray]) -> pd.DataFrame:
+    rows = [(s, STEPS[s], st, int(k))
+            for s in STEPS for st, k in zip(STATES, np.bincount(c[s], weights=c["n"], minlength=len(STATES)))]
+    return pd.DataFrame(rows, columns=["step", "step_label", "state", "n"])
+
+
+def _rates_of(c: dict[str, np.ndarray], f: Filters, config: Config, grain: str | None, by: str) -> pd.DataFrame:
+    """On-time rates from ``_counts``' rows (for "rolling3" they must reach two months before the period)."""
+    months = c["audit_month"]
+    if grain == "rolling3":
+        # Each month of the period stands for its audits and those of the two months before it.
+        picks, periods, day = [], [], f.start
+        while day <= month_start(f.month_to):
+            month = day.strftime("%Y-%m")
+            picks.append(np.flatnonzero((months >= add_months(day, -2).strftime("%Y-%m")) & (months <= month)))
+            periods.append(np.full(len(picks[-1]), month, dtype=object))
+            day = add_months(day, 1)
+        rows = np.concatenate(picks) if picks else np.zeros(0, dtype=int)
+        period = np.concatenate(periods) if periods else np.zeros(0, dtype=object)
+    else:
+        rows = np.flatnonzero(months >= f.month_from)
+        period = {None: lambda m: "", "month": lambda m: m,
+                  "quarter": lambda m: financial_quarter(dt.date(int(m[:4]), int(m[5:7]), 1))}[grain]
+        labels = {m: period(m) for m in set(months[rows])}
+        period = np.array([labels[m] for m in months[rows]], dtype=object)
+    # Added up per (period, by) group and step with bincount: a few hundred groups, so pandas' per-call costs
+    # would outweigh the sums.
+    group_period, periods = pd.factorize(period)
+    by_values = c["by"].astype(object).filled(None) if np.ma.isMaskedArray(c["by"]) else c["by"]   # NULL: None
+    group_by, bys = pd.factorize(np.asarray(by_values, dtype=object)[rows], use_na_sentinel=False)
+    group = group_period * len(bys) + group_by
+    size = len(periods) * len(bys)
+    n = c["n"][rows]
+    sums = {(s, st): np.bincount(group, weights=np.where(c[s][rows] == STATE_CODES[st], n, 0), minlength=size)
+            for s in STEPS for st in JUDGED}
+    labels = dict(part_quarter_labels(f)) if grain == "quarter" else {}
+    rank = {c: i for i, c in enumerate(config.service_codes)} if by == "service" else {}
+    out = []
+    for g in range(size):
+        p, b = periods[g // len(bys)], bys[g % len(bys)]
+        for i, s in enumerate(STEPS, 1):
+            on_time, late, overdue = (int(sums[(s, st)][g]) for st in ("done on time", "done late", "overdue"))
+            if on_time + late + overdue:
+                out.append(((labels.get(p, p), rank.get(b, len(rank)), b is None, b or "", i),
+                            (labels.get(p, p), b, s, STEPS[s], on_time + late + overdue, on_time, late, overdue)))
+    # Periods in order, then services in their configured order (as everywhere else), then steps.
+    out.sort(key=lambda r: r[0])
+    df = pd.DataFrame([r for _, r in out], columns=["period", by, "step", "step_label", "judged", "on_time", "late",
+                                                    "overdue"])
+    if grain is None:
+        df = df.drop(columns="period")
+    df["on_time_pct"] = [o / j * 100 for o, j in zip(df["on_time"], df["judged"])]
+    cis = [wilson_interval(int(o), int(j)) for o, j in zip(df["on_time"], df["judged"])]
+    df["ci_low"] = [c[0] for c in cis]
+    df["ci_high"] = [c[1] for c in cis]
+    return df
+
+
+def _reaching_back(f: Filters, grain: str | None) -> Filters:
+    """The filters whose audits ``grain``'s periods take: for rolling 3 months, from two months before the period
+    (still judged on the period's last day, D)."""
+    return dataclasses.replace(f, month_from=add_months(f.start, -2).strftime("%Y-%m")) if grain == "rolling3" else f
+
+
+def headline(con, f: Filters, config: Config) -> dict[str, int]:
+    """Counts for the page's headline: audits in follow-up and how many need attention on D."""
+    return _headline_of(_counts(con, f, config))
+
+
+def state_counts(con, f: Filters, config: Config) -> pd.DataFrame:
     """Steps per state on D: columns step, step_label, state, n (every step × state, zeros included)."""
-    sql, params = _steps_sql(f, config, base)
-    got = con.execute(f"WITH {sql} SELECT step, state, count(*) AS n FROM steps GROUP BY ALL", params).df()
-    grid = pd.DataFrame([(s, st) for s in STEPS for st in STATES], columns=["step", "state"])
-    out = grid.merge(got, on=["step", "state"], how="left")
-    out["n"] = out["n"].fillna(0).astype(int)
-    out.insert(1, "step_label", out["step"].map(STEPS))
-    return out
+    return _states_of(_counts(con, f, config))
 
 
-def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by: str = "service",
-                  base: str | None = None) -> pd.DataFrame:
+def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by: str = "service") -> pd.DataFrame:
     """On-time % of each step (per ``by`` and, with a grain, per audit period) with its Wilson interval.
 
     Columns: [period,] by, step, step_label, judged (the denominator: done on time, done late or overdue
@@ -224,53 +316,18 @@ def on_time_rates(con, f: Filters, config: Config, grain: str | None = None, by:
     """
     if by not in ("service", "team", "cohort"):
         raise ValueError(by)
-    counts = ("count(*) FILTER (state IN ('done on time', 'done late', 'overdue')) AS judged, "
-              "count(*) FILTER (state = 'done on time') AS on_time, "
-              "count(*) FILTER (state = 'done late') AS late, count(*) FILTER (state = 'overdue') AS overdue")
-    if grain == "rolling3":
-        # Audits from two months before the period start feed its first rolling windows.
-        wide = dataclasses.replace(f, month_from=add_months(f.start, -2).strftime("%Y-%m"))
-        sql, params = _steps_sql(wide, config)
-        query = (f"WITH {sql}, months AS (SELECT unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), "
-                 f"INTERVAL 1 MONTH)) AS m) "
-                 f"SELECT strftime(m, '%Y-%m') AS period, {by}, step, any_value(step_no) AS step_no, {counts} "
-                 f"FROM months JOIN steps ON audit_date >= m - INTERVAL 2 MONTH AND audit_date < m + INTERVAL 1 MONTH "
-                 f"GROUP BY ALL")
-        params = [*params, f.start, month_start(f.month_to)]
-    else:
-        sql, params = _steps_sql(f, config, base)
-        period = {None: "", "month": "audit_month AS period, ",
-                  "quarter": QUARTER_SQL.format(d="audit_date") + " AS period, "}[grain]
-        query = f"WITH {sql} SELECT {period}{by}, step, any_value(step_no) AS step_no, {counts} FROM steps GROUP BY ALL"
-    df = mark_part_quarters(con.execute(f"SELECT * FROM ({query}) WHERE judged > 0", params).df(), f, grain)
-    keys = (["period"] if grain else []) + [by]
-    # Services in their configured order, as everywhere else.
-    rank = {c: i for i, c in enumerate(config.service_codes)} if by == "service" else {}
-    df["_by"] = [(rank.get(v, len(rank)), v) for v in df[by]]
-    df = df.sort_values(keys[:-1] + ["_by", "step_no"]).drop(columns=["step_no", "_by"]).reset_index(drop=True)
-    df.insert(len(keys) + 1, "step_label", df["step"].map(STEPS))
-    df["on_time_pct"] = [o / j * 100 for o, j in zip(df["on_time"], df["judged"])]
-    cis = [wilson_interval(int(o), int(j)) for o, j in zip(df["on_time"], df["judged"])]
-    df["ci_low"] = [c[0] for c in cis]
-    df["ci_high"] = [c[1] for c in cis]
-    return df
+    return _rates_of(_counts(con, _reaching_back(f, grain), config, by), f, config, grain, by)
 
 
 def page_figures(con, f: Filters, config: Config, grain: str = "month", limit: int | None = None) -> dict:
     """The Follow-up page's figures: ``headline``, ``followup_table`` (first ``limit`` rows), ``state_counts``,
-    ``on_time_rates`` over the period and per period of the grain. The audits in follow-up and their
-    follow-up rows are joined once into a temporary table of this connection and every figure reads it
-    (the join reads every follow-up row: once a page view, not five times)."""
-    base = f"_followup_base_{uuid.uuid4().hex}"
-    sql, params = _base_sql(f)
-    con.execute(f"CREATE TEMPORARY TABLE {base} AS {sql}", params)
-    try:
-        return {"headline": headline(con, f, config, base), "table": followup_table(con, f, config, limit, base),
-                "states": state_counts(con, f, config, base), "overall": on_time_rates(con, f, config, base=base),
-                # the rolling grain reaches two months before the period: its own join
-                "series": on_time_rates(con, f, config, grain, base=None if grain == "rolling3" else base)}
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {base}")
+    ``on_time_rates`` over the period and per period of the grain: two queries (the counts that every figure but
+    the table adds up, and the table's first rows)."""
+    counts = _counts(con, _reaching_back(f, grain), config)
+    period = _in_period(counts, f)
+    return {"headline": _headline_of(period), "table": followup_table(con, f, config, limit),
+            "states": _states_of(period), "overall": _rates_of(period, f, config, None, "service"),
+            "series": _rates_of(counts, f, config, grain, "service")}
 
 
 def rates_table(rates: pd.DataFrame) -> pd.DataFrame:

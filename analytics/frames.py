@@ -12,6 +12,8 @@ import pyarrow as pa
 
 
 def fetch_df(con, sql: str, params: list | None = None) -> pd.DataFrame:
+    # A result an earlier execute() left unread (a fetchone()) would make con.sql refuse to run: finish it.
+    con.complete()
     table = con.sql(sql, params=params or None).to_arrow_table()
     n = table.num_rows
     if n == 0:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .config import Config
 from .filters import Filters, add_months, month_start, where
+from .frames import fetch_df
 
 NOT_RECORDED = "Not recorded"
 LABELS = {"child_ref": "Child ref", "audit_id": "Audit", "audit_date": "Audit date", "service": "Service",
@@ -47,14 +48,15 @@ def pool(con, f: Filters, config: Config) -> pd.DataFrame:
                          audit_columns=True)
     # Sorted here rather than in pandas (a big council's pool is ~50,000 children): cohorts in their
     # configured order (CIN, CP, CIC, Court), others after alphabetically, then the lowest grades first.
-    df = con.execute(
-        f"""WITH latest AS (
+    # Through Arrow (frames.fetch_df): .df() converts ~50,000 children's texts one by one, most of the time.
+    df = fetch_df(
+        con, f"""WITH latest AS (
                 SELECT {COLUMNS}, auditor_role FROM audits_final WHERE {inner}
                 QUALIFY row_number() OVER (PARTITION BY child_ref ORDER BY audit_date DESC, audit_id DESC) = 1)
             SELECT {COLUMNS} FROM latest WHERE {cond}
             ORDER BY list_position(?, cohort) NULLS LAST, cohort NULLS LAST, final_rank DESC NULLS LAST,
                      audit_date DESC NULLS LAST, child_ref NULLS LAST""",
-        [*inner_params, *params, list(config.cohorts)]).df()
+        [*inner_params, *params, list(config.cohorts)])
     df["child_age_band"] = df["child_age_band"].fillna(NOT_RECORDED)
     return df
 
@@ -102,11 +104,11 @@ def exemplars(con, f: Filters, config: Config) -> pd.DataFrame:
     cond, params = where(f, "audit_date", audit_columns=True)
     # The Outstanding pillar rows of the exemplars, joined once: a pillar row carries its audit's date and
     # columns, so the same filters bound the pillar rows read (a year's blocks, not every row per audit).
-    return con.execute(
-        f"""WITH a AS (SELECT audit_id, child_ref, audit_date, service, team, cohort, final_grade, provisional
+    return fetch_df(
+        con, f"""WITH a AS (SELECT audit_id, child_ref, audit_date, service, team, cohort, final_grade, provisional
                        FROM audits_final WHERE exemplar AND {cond}),
                  p AS (SELECT audit_id, string_agg(pillar, '; ' ORDER BY list_position(?, pillar)) AS outstanding_pillars
                        FROM audit_pillars_final
                        WHERE final_rank = 1 AND {cond} AND audit_id IN (SELECT audit_id FROM a) GROUP BY audit_id)
             SELECT a.*, p.outstanding_pillars FROM a LEFT JOIN p USING (audit_id)
-            ORDER BY a.audit_date DESC, a.audit_id""", [*params, config.pillars, *params]).df()
+            ORDER BY a.audit_date DESC, a.audit_id""", [*params, config.pillars, *params])

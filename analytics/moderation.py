@@ -8,6 +8,7 @@ does not carry: the confusion matrix, the kappa interval (bootstrap), the Landis
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import numpy as np
@@ -84,23 +85,43 @@ def kappa_interval(pairs: Pairs, resamples: int = RESAMPLES, seed: int = SEED
     observed cell shares, so all resamples are drawn and scored at once. The interval is the 2.5th and
     97.5th percentiles (linear interpolation) of the resampled kappas.
     """
-    m = matrix(pairs)
-    n = int(m.sum())
-    if n == 0:
-        return None, None
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n, m.ravel() / n, size=resamples).reshape(resamples, GRADES, GRADES)
-    low, high = np.nanpercentile(kappas(draws), [2.5, 97.5])
-    return float(low), float(high)
+    return kappa_intervals([pairs], resamples, seed)[0]
+
+
+def kappa_intervals(many: list[Pairs], resamples: int = RESAMPLES, seed: int = SEED) -> list[tuple]:
+    """``kappa_interval`` of each set of pairs (a page's groups), the resampled kappas of all scored together.
+
+    Each set's resamples are drawn from its own generator with the fixed seed, exactly as ``kappa_interval``
+    draws them alone, so a group's interval is the same whatever else is computed beside it (the same data
+    always gives the same interval); only the scoring and the percentiles are done for all at once.
+    """
+    out: list[tuple] = [(None, None)] * len(many)
+    draws, which = [], []
+    for i, pairs in enumerate(many):
+        m = matrix(pairs)
+        n = int(m.sum())
+        if n == 0:
+            continue
+        draws.append(np.random.default_rng(seed).multinomial(n, m.ravel() / n, size=resamples))
+        which.append(i)
+    if draws:
+        scored = kappas(np.stack(draws).reshape(len(draws), resamples, GRADES, GRADES))
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)      # a set whose every resample has no kappa: None
+            low, high = np.nanpercentile(scored, [2.5, 97.5], axis=1)
+        for j, i in enumerate(which):
+            out[i] = (float(low[j]), float(high[j]))
+    return out
 
 
 # --- figures over a set of grade pairs -----------------------------------------------------------
-def with_extras(figures: dict[str, Any], pairs: Pairs) -> dict[str, Any]:
-    """Add the Wilson intervals, the kappa interval and band, and the "too few" flag to moderation figures."""
+def with_extras(figures: dict[str, Any], pairs: Pairs, interval: tuple | None = None) -> dict[str, Any]:
+    """Add the Wilson intervals, the kappa interval and band, and the "too few" flag to moderation figures.
+    ``interval``: the pairs' kappa interval when already worked out (``kappa_intervals``)."""
     n = figures["moderated"]
     agree = sum(c for a, m, c in pairs if a == m)
     within = sum(c for a, m, c in pairs if abs(a - m) <= 1)
-    low, high = kappa_interval(pairs)
+    low, high = kappa_interval(pairs) if interval is None else interval
     out = dict(figures)
     out["agreement_ci_low"], out["agreement_ci_high"] = wilson_interval(agree, n)
     out["within_one_ci_low"], out["within_one_ci_high"] = wilson_interval(within, n)
@@ -187,8 +208,9 @@ def by_group(con, f: Filters, by: str, config: Config | None = None) -> pd.DataF
                                     f"GROUP BY 1, 2, 3", params).fetchall():
         pairs.setdefault(key, []).append((a, m, n))
     rows = []
-    for key, service, audits, provisional in groups:
-        figures = with_extras(pair_figures(pairs.get(key, [])), pairs.get(key, []))
+    intervals = kappa_intervals([pairs.get(key, []) for key, *_ in groups])
+    for (key, service, audits, provisional), interval in zip(groups, intervals):
+        figures = with_extras(pair_figures(pairs.get(key, [])), pairs.get(key, []), interval)
         row = {by: key}
         if by == "team":
             row["service"] = service
@@ -246,8 +268,8 @@ def trend(con, f: Filters, grain: str = "month") -> pd.DataFrame:
         pairs.setdefault(label, []).append((a, m, n))
     provisional = dict(con.execute(f"SELECT p.label, {total('provisional')} FROM {join} GROUP BY 1",
                                    [*bounds[1], *params]).fetchall())
-    for label in labels:
-        figures = with_extras(pair_figures(pairs.get(label, [])), pairs.get(label, []))
+    for label, interval in zip(labels, kappa_intervals([pairs.get(label, []) for label in labels])):
+        figures = with_extras(pair_figures(pairs.get(label, [])), pairs.get(label, []), interval)
         if not figures["moderated"]:
             continue
         prov = provisional.get(label, 0)
@@ -278,16 +300,39 @@ def benchmarking(con, f: Filters) -> dict[str, Any]:
 
 
 # --- pillar grades -------------------------------------------------------------------------------
+# Moderated pillar rows counted per month, service, pillar and grade pair (labels, ranked when read): about
+# 5,000 rows a year against 700,000 pillar rows. A derived table rebuilt with audit_pillars_final
+# (database.DERIVED_GROUPS), so never stale. Team, cohort and auditor role are not kept: a figure filtered on
+# one of those reads the pillar rows themselves.
+PILLAR_PAIR_ROLLUP = """
+SELECT CAST(date_trunc('month', audit_date) AS DATE) AS month, service, pillar, auditor_grade, moderated_grade,
+       count(*) AS n
+FROM audit_pillars_final
+WHERE moderated_grade IS NOT NULL
+GROUP BY ALL
+ORDER BY month"""
+
+
+def refresh(con) -> None:
+    """Rebuild ``pillar_pair_rollup`` from audit_pillars_final (after the audit tables)."""
+    con.execute(f"CREATE OR REPLACE TABLE pillar_pair_rollup AS {PILLAR_PAIR_ROLLUP}")
+
+
 def pillar_pairs(con, f: Filters) -> dict[str, Pairs]:
     """Per pillar, (auditor rank, moderated rank, count) over the moderated pillar rows."""
-    cond, params = where(f, "audit_date", audit_columns=True)
+    if f.teams is None and f.cohorts is None and f.auditor_roles is None:
+        cond, params = where(f, "month", audit_columns=True)
+        source = f"SELECT pillar, auditor_grade, moderated_grade, n FROM pillar_pair_rollup WHERE {cond}"
+    else:
+        cond, params = where(f, "audit_date", audit_columns=True)
+        source = (f"SELECT pillar, auditor_grade, moderated_grade, 1 AS n FROM audit_pillars_final "
+                  f"WHERE {cond} AND moderated_grade IS NOT NULL")
     out: dict[str, Pairs] = {}
     # Counted per pillar and grade labels first, then ranked: the grade scale is joined to a few dozen
     # rows, not to every pillar row.
     for pillar, a, m, n in con.execute(
             f"SELECT p.pillar, ga.rank, gm.rank, CAST(sum(p.n) AS BIGINT) FROM ("
-            f"SELECT pillar, auditor_grade, moderated_grade, count(*) AS n FROM audit_pillars_final "
-            f"WHERE {cond} AND moderated_grade IS NOT NULL GROUP BY ALL) p "
+            f"SELECT pillar, auditor_grade, moderated_grade, sum(n) AS n FROM ({source}) GROUP BY ALL) p "
             f"JOIN grade_scale ga ON ga.label = p.auditor_grade JOIN grade_scale gm ON gm.label = p.moderated_grade "
             f"GROUP BY ALL ORDER BY ALL", params).fetchall():
         out.setdefault(pillar, []).append((a, m, n))
@@ -306,8 +351,8 @@ def pillar_figures(con, f: Filters, config: Config) -> tuple[pd.DataFrame, dict[
     pairs = pillar_pairs(con, f)
     order = [p for p in config.pillars if p in rows_by] + sorted(p for p in rows_by if p not in config.pillars)
     rows = []
-    for pillar in order:
-        figures = with_extras(pair_figures(pairs.get(pillar, [])), pairs.get(pillar, []))
+    for pillar, interval in zip(order, kappa_intervals([pairs.get(pillar, []) for pillar in order])):
+        figures = with_extras(pair_figures(pairs.get(pillar, [])), pairs.get(pillar, []), interval)
         rows.append({"pillar": pillar, "rows": rows_by[pillar],
                      "provisional": rows_by[pillar] - figures["moderated"],
                      **{c: figures[c] for c in FIGURE_COLUMNS}})

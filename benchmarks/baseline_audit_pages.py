@@ -351,6 +351,13 @@ def _pairs(df: pd.DataFrame, a: str, b: str, keys=()) -> dict:
     return out
 
 
+def _figures(groups: dict) -> dict:
+    """moderation.with_extras of each group's pairs, the kappa intervals of all groups worked out together
+    (moderation.kappa_intervals, as the library does: the same bootstrap on both sides)."""
+    intervals = moderation.kappa_intervals(list(groups.values()))
+    return {k: moderation.with_extras(moderation.pair_figures(v), v, i) for (k, v), i in zip(groups.items(), intervals)}
+
+
 def moderation_page(fr: dict, f: Filters, config: Config) -> dict:
     opts = filter_options(fr)
     a = select(fr["audits"], f)
@@ -362,12 +369,11 @@ def moderation_page(fr: dict, f: Filters, config: Config) -> dict:
         g = a.dropna(subset=[by])
         per = _pairs(g, "auditor_rank", "moderated_rank", [by])
         sizes = g.groupby(by).agg(audits=("provisional", "size"), provisional=("provisional", "sum"))
-        groups[by] = {k: (int(r.audits), int(r.provisional),
-                          moderation.with_extras(moderation.pair_figures(per.get(k, [])), per.get(k, [])))
-                      for k, r in sizes.iterrows()}
+        figures = _figures({k: per.get(k, []) for k in sizes.index})
+        groups[by] = {k: (int(r.audits), int(r.provisional), figures[k]) for k, r in sizes.iterrows()}
     month = a.assign(period=a["audit_month"])
     per_month = _pairs(month, "auditor_rank", "moderated_rank", ["period"])
-    trend = {k: moderation.with_extras(moderation.pair_figures(v), v) for k, v in sorted(per_month.items())}
+    trend = _figures(dict(sorted(per_month.items())))
     bench = {"benchmarked": int(a["benchmarked_grade"].notna().sum()),
              "changed": int((a["benchmarked_grade"].notna()
                              & (a["benchmarked_grade"] != a["moderated_grade"].fillna("\0"))).sum()),
@@ -377,8 +383,8 @@ def moderation_page(fr: dict, f: Filters, config: Config) -> dict:
     p = p.assign(ar=p["auditor_grade"].map(rank), mr=p["moderated_grade"].map(rank))
     pillar_pairs = _pairs(p, "ar", "mr", ["pillar"])
     rows_by = p.groupby("pillar").size()
-    pillar_drift = {k: (int(n), moderation.with_extras(moderation.pair_figures(pillar_pairs.get(k, [])),
-                                                        pillar_pairs.get(k, []))) for k, n in rows_by.items()}
+    figures = _figures({k: pillar_pairs.get(k, []) for k in rows_by.index})
+    pillar_drift = {k: (int(n), figures[k]) for k, n in rows_by.items()}
     return {"options": opts, "drift": drift, "pairs": pairs, "groups": groups, "trend": trend, "bench": bench,
             "pillar_drift": pillar_drift, "pillar_pairs": pillar_pairs}
 

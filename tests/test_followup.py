@@ -319,6 +319,57 @@ def test_configured_days_from_a_toml_file(con, tmp_path):
     assert [v[1] for v in s.values()] == [v[1] for v in EXPECTED.values()]   # meeting days unchanged
 
 
+# --- the derived table followup_audits -------------------------------------------------------------
+def followup_rows(path):
+    with Database(path).read() as c:
+        return c.execute("SELECT audit_id, final_rank, provisional, has_followup, review_rank FROM followup_audits "
+                         "ORDER BY audit_date, audit_id").fetchall()
+
+
+# Every audit of AUDITS graded Requires Improvement or Inadequate (final grade), by date; F08 (Good) is not in it.
+# has_followup: a follow-up row exists (F02, F10 and F12 have none); review_rank: the review grade's rank.
+FOLLOWUP_BY_HAND = [("F04", 4, False, True, 4), ("F05", 4, False, True, 4), ("F01", 3, False, True, None),
+                    ("F12", 4, False, False, None), ("F02", 3, True, False, None), ("F03", 4, False, True, None),
+                    ("F13", 4, False, True, None), ("F07", 4, False, True, 2), ("F09", 4, False, True, 4),
+                    ("F11", 3, False, True, None), ("F06", 3, False, True, None), ("F10", 3, True, False, None)]
+
+
+def test_followup_audits_by_hand(db):
+    assert followup_rows(db) == FOLLOWUP_BY_HAND
+
+
+def test_followup_audits_follow_a_load_an_undo_and_an_erasure(tmp_path):
+    """The derived table is rebuilt in every write that changes the audits or the follow-up rows: a follow-up
+    file alone, an audit file alone, an undo and an erasure; the figures follow at once."""
+    from analytics import backups, erasure
+    from conftest import run_cli
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": AUDITS, "audit_followups.csv": FOLLOWUPS})
+    with Database(path).read() as c:
+        assert fu.headline(c, Q1, Config())["no_followup_recorded"] == 2                 # F02 and F12
+    # F02's managers notified on 01-12 (due 01-15): a follow-up file alone.
+    (tmp_path / "fu.csv").write_text("audit_id,process,managers_notified_date\nF02,Requires Improvement,2025-01-12\n")
+    assert run_cli("load", "--db", path, "--dataset", "audit_followups", tmp_path / "fu.csv")[0] == 0
+    assert ("F02", 3, True, True, None) in followup_rows(path)
+    with Database(path).read() as c:
+        assert fu.headline(c, Q1, Config())["no_followup_recorded"] == 1
+        assert states(c)["F02"] == (ON, OVER, NA, NA)
+    # F08 moderated down to Inadequate: an audit file alone brings it into follow-up.
+    (tmp_path / "regrade.csv").write_text(AUDITS.splitlines()[0] + "\n"
+                                          "F08,2025-02-14,AI,AI 1,K08,CP,S2,Team Manager,Good,Inadequate,\n")
+    assert run_cli("load", "--db", path, "--dataset", "audits", tmp_path / "regrade.csv")[0] == 0
+    assert ("F08", 4, False, False, None) in followup_rows(path)
+    with Database(path).read() as c:
+        assert fu.headline(c, Q1, Config())["audits"] == 12
+    last = max(load.load_id for load in backups.history(Database(path)))
+    backups.undo(Database(path), last, user="test")
+    backups.undo(Database(path), last - 1, user="test")
+    assert followup_rows(path) == FOLLOWUP_BY_HAND
+    erasure.erase_child(Database(path), "K04", user="test")             # F04 and its follow-up row
+    assert followup_rows(path) == [r for r in FOLLOWUP_BY_HAND if r[0] != "F04"]
+    with Database(path).read() as c:
+        assert fu.headline(c, Q1, Config())["audits"] == 10
+
+
 def test_rates_table_shows_the_range_under_twenty():
     import pandas as pd
     rates = pd.DataFrame({"service": ["AI", "CF"], "step": ["review"] * 2, "step_label": ["Review (Inadequate)"] * 2,

@@ -16,3 +16,11 @@ def test_fetch_df_equals_df(last):
     got = fetch_df(con, SQL, [last])
     assert dict(got.dtypes) == dict(expected.dtypes)
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_fetch_df_after_a_result_left_unread():
+    """A page's calls share one cursor: an earlier fetchone() leaves its result unfinished, which DuckDB's
+    con.sql refuses to run after; fetch_df finishes it first."""
+    con = duckdb.connect()
+    assert con.execute("SELECT * FROM range(3)").fetchone() == (0,)
+    assert list(fetch_df(con, SQL, ["b"])["ref"]) == ["a", "b"]

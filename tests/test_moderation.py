@@ -329,6 +329,17 @@ def test_kappa_interval_hand_checked():
     assert md.kappa_interval([(1, 1, 5), (2, 2, 5), (4, 4, 3)]) == (1.0, 1.0)
 
 
+def test_kappa_intervals_of_many_sets_equal_each_alone(con):
+    """A page's groups are scored together; each group's interval is still exactly its own (its resamples
+    drawn as kappa_interval draws them), whatever is beside it: empty sets, one-cell sets, other groups."""
+    sets = [metrics.grade_pairs(con, FULL), [], [(1, 1, 1), (1, 2, 1)], [(3, 3, 5)],
+            [(1, 1, 5), (2, 2, 5), (4, 4, 3)], [(2, 3, 7), (3, 2, 4), (3, 3, 9), (4, 4, 2)]]
+    alone = [md.kappa_interval(s) for s in sets]
+    assert md.kappa_intervals(sets) == alone
+    assert md.kappa_intervals(sets[::-1]) == alone[::-1]
+    assert alone[1] == (None, None) and alone[2] == (0.0, 1.0) and alone[3] == (1.0, 1.0)
+
+
 def test_kappa_interval_is_fast():
     pairs = [(a, b, 175 if a == b else 50) for a in range(1, 5) for b in range(1, 5) if abs(a - b) <= 1]
     assert sum(n for *_, n in pairs) == 1000
@@ -433,3 +444,43 @@ def test_pillar_figures_are_pillar_drift_and_pillar_pairs_from_one_read(con):
     drift, pairs = md.pillar_figures(con, FULL, Config())
     assert drift.equals(md.pillar_drift(con, FULL, Config()))
     assert pairs == md.pillar_pairs(con, FULL)
+
+
+# --- the roll-up of moderated pillar grade pairs (pillar_pair_rollup) ----------------------------------
+def test_pillar_pair_rollup_by_hand_and_equal_to_the_rows(tmp_path):
+    """test_rollups' audits and pillar rows: A1 (January, MASH, team M1) Assessment Good moderated to Requires
+    Improvement; A1's Planning and A2's Assessment not moderated (left out); A4 and A5 (February, AI, team A1)
+    Assessment Good moderated Good: one row, n = 2. A team filter (not kept) reads the rows: naming every team
+    gives what the roll-up gives."""
+    from test_rollups import AA, AUDITS, FEB, JAN, PILLARS
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
+    assert rollup_rows(path) == [(JAN, "MASH", AA, "Good", "Requires Improvement", 1), (FEB, "AI", AA, "Good", "Good", 2)]
+    with Database(path).read() as c:
+        rolled = md.pillar_pairs(c, Filters("2025-01", "2025-02"))
+        assert rolled == {AA: [(2, 2, 2), (2, 3, 1)]}
+        assert md.pillar_pairs(c, Filters("2025-01", "2025-02", teams=("A1", "M1"))) == rolled
+        assert md.pillar_pairs(c, Filters("2025-01", "2025-02", teams=("M1",))) == {AA: [(2, 3, 1)]}
+        assert md.pillar_pairs(c, Filters("2025-02", "2025-02", services=("MASH",))) == {}
+
+
+def rollup_rows(path):
+    with Database(path).read() as c:
+        return c.execute("SELECT month, service, pillar, auditor_grade, moderated_grade, n FROM pillar_pair_rollup "
+                         "ORDER BY ALL").fetchall()
+
+
+def test_pillar_pair_rollup_follows_load_undo_and_erasure(tmp_path):
+    from analytics import backups, erasure
+    from conftest import run_cli
+    from test_rollups import AA, AUDITS, FEB, PILLARS
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": AUDITS, "audit_pillars.csv": PILLARS})
+    before = rollup_rows(path)
+    (tmp_path / "more.csv").write_text("audit_id,pillar,auditor_grade,moderated_grade\n"
+                                       "A3,Assessment and analysis,Inadequate,Requires Improvement\n")
+    assert run_cli("load", "--db", path, "--dataset", "audit_pillars", tmp_path / "more.csv")[0] == 0
+    assert rollup_rows(path) == before + [(FEB, "AI", AA, "Inadequate", "Requires Improvement", 1)]
+    last = max(load.load_id for load in backups.history(Database(path)))
+    backups.undo(Database(path), last, user="test")
+    assert rollup_rows(path) == before
+    erasure.erase_child(Database(path), "C01", user="test")             # A1
+    assert rollup_rows(path) == before[1:]
