@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .datasets import qi
 from .filters import Filters, where
 from .frames import fetch_df
 
