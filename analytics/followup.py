@@ -260,8 +260,11 @@ def _rates_of(c: dict[str, np.ndarray], f: Filters, config: Config, grain: str |
     # Added up per (period, by) group and step with bincount: a few hundred groups, so pandas' per-call costs
     # would outweigh the sums.
     group_period, periods = pd.factorize(period)
-    by_values = c["by"].astype(object).filled(None) if np.ma.isMaskedArray(c["by"]) else c["by"]   # NULL: None
+    by_values = c["by"]
+    if np.ma.isMaskedArray(by_values):   # NULL (no team recorded): None (``filled(None)`` would give '?')
+        by_values = np.where(np.ma.getmaskarray(by_values), None, by_values.data.astype(object))
     group_by, bys = pd.factorize(np.asarray(by_values, dtype=object)[rows], use_na_sentinel=False)
+    bys = [None if pd.isna(b) else b for b in bys]      # factorize keeps a missing value as NaN: None, as read
     group = group_period * len(bys) + group_by
     size = len(periods) * len(bys)
     n = c["n"][rows]

@@ -8,6 +8,7 @@ Grade letters: O Outstanding, G Good, R Requires Improvement, I Inadequate.
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from analytics import followup as fu
@@ -436,3 +437,16 @@ def test_page_with_nothing_to_follow_up(page_dir):
 def test_page_on_an_empty_database(empty_council_db):
     at = open_page()
     assert any("No audits" in i.value for i in at.info)
+
+
+def test_on_time_by_team_keeps_the_audits_without_a_team(tmp_path):
+    """An audit with no team recorded is its own group (team None), not lost nor an error."""
+    audits = AUDITS.replace("F02,2025-01-10,MASH,MASH 1,", "F02,2025-01-10,MASH,,")
+    path = load_csv_texts(tmp_path / "qa.duckdb", {"audits.csv": audits, "audit_followups.csv": FOLLOWUPS})
+    with Database(path).read() as c:
+        r = fu.on_time_rates(c, Q1, Config(), by="team")
+    got = {(None if pd.isna(t) else t, s): (int(j), int(o))
+           for t, s, j, o in zip(r["team"], r["step"], r["judged"], r["on_time"]) if pd.isna(t) or t == "MASH 1"}
+    assert got == {(None, "managers_notified"): (1, 0), (None, "reflective_meeting"): (1, 0),   # F02 overdue
+                   ("MASH 1", "managers_notified"): (2, 1),       # F01 on time, F11 late
+                   ("MASH 1", "reflective_meeting"): (2, 1)}      # F01 on time, F11 overdue
