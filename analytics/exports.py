@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import numbers
+import re
 
 import pandas as pd
 
@@ -36,45 +38,124 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
 
 
 # --- "for circulation": small numbers suppressed in any table --------------------------------------
-# Integer columns are counts unless their name says they are something else (days, a rank, an id...).
-NOT_COUNTS = ("day", "rank", "year", "priority", "id", "point", "age", "week", "month", "seed")
-PCT_MARKS = ("pct", "%", "ci_low", "ci_high", "interval", "rate")
+# A column of whole numbers is a count unless a word of its name says it is something else (days, a rank, an
+# id, a benchmark...). Whole words, not parts of words: "Stage 1", "decided" and "rapid_review" are counts
+# (matching "age" or "id" inside them once let their small numbers through). Over-suppressing is the safe error.
+NOT_COUNT_WORDS = frozenset({"day", "days", "rank", "year", "years", "priority", "id", "point", "points", "age",
+                             "week", "weeks", "seed", "median", "mean", "average", "limits", "england",
+                             "neighbours", "target", "ref", "cycle"})
+PCT_WORDS = frozenset({"pct", "percent", "percentage", "rate", "share", "ci", "interval", "pts"})
 DENOMINATORS = ("n", "count", "audits", "moderated", "total", "records")
+_NAME_WORDS = re.compile(r"[^\W_]+")
+_PCT_TEXT = re.compile(r"\s*-?\d+(\.\d+)?\s*%")
+_COUNT_TEXT = re.compile(r"\s*\d{1,3}(,\d{3})*\s*")
+
+
+def _words(name) -> set[str]:
+    return set(_NAME_WORDS.findall(str(name).lower()))
+
+
+def _is_pct_name(name) -> bool:
+    return "%" in str(name) or bool(_words(name) & PCT_WORDS)
+
+
+def _texts(col: pd.Series) -> list[str] | None:
+    """The column's non-blank cells if it is a text column of them, else None."""
+    if pd.api.types.is_numeric_dtype(col) or not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+        return None
+    values = [v for v in col.tolist() if v is not None and v == v]
+    return values if values and all(isinstance(v, str) for v in values) else None
+
+
+def _blank_or(pattern: re.Pattern, values: list[str]) -> bool:
+    from .presentation import DASH
+    return all(v.strip() in ("", DASH, "-") or pattern.fullmatch(v) for v in values) and any(
+        pattern.fullmatch(v) for v in values)
+
+
+def _whole_numbers(col: pd.Series) -> bool:
+    """Integers, or floats that are all whole (a pivot's counts become floats where a cell is missing), or a
+    column of objects holding such numbers."""
+    if pd.api.types.is_bool_dtype(col):
+        return False
+    if pd.api.types.is_integer_dtype(col):
+        return True
+    values = col.dropna().tolist()
+    if not values or not (pd.api.types.is_numeric_dtype(col) or col.dtype == object):
+        return False
+    return all(isinstance(v, numbers.Real) and not isinstance(v, bool) and float(v).is_integer() for v in values)
 
 
 def count_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in df.columns if pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-            and not any(word in str(c).lower() for word in NOT_COUNTS)]
+    """Columns of counts: whole numbers, or texts of whole numbers ("1,234"), not named as something else."""
+    out = []
+    for c in df.columns:
+        if _words(c) & NOT_COUNT_WORDS or _is_pct_name(c):
+            continue
+        texts = _texts(df[c])
+        if _whole_numbers(df[c]) or (texts is not None and _blank_or(_COUNT_TEXT, texts)):
+            out.append(c)
+    return out
 
 
 def pct_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in df.columns if any(mark in str(c).lower() for mark in PCT_MARKS)
-            and pd.api.types.is_numeric_dtype(df[c])]
+    """Columns of percentages: numbers named as such, or texts that read as percentages ("35%", "35% (..)")."""
+    out = []
+    for c in df.columns:
+        texts = _texts(df[c])
+        if (pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) and _is_pct_name(c)) or (
+                texts is not None and all(v.strip() in ("", "-") or _PCT_TEXT.match(v) or v.strip() == "–"
+                                          for v in texts) and any(_PCT_TEXT.match(v) for v in texts)):
+            out.append(c)
+    return out
+
+
+def _count_value(v):
+    """A count cell as a number (None when blank), texts like "1,234" included."""
+    if isinstance(v, str):
+        return int(v.replace(",", "")) if _COUNT_TEXT.fullmatch(v) else None
+    return None if v is None or v != v else v
 
 
 def for_circulation(df: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     """A table as it may circulate widely (metrics.md "Small numbers"): counts from 1 to threshold - 1 show
-    as "<threshold"; a percentage shows as "–" when its row's denominator (a column ``n``, ``count``, ...)
-    is below the threshold or a count in its row is hidden (it would give the hidden count back).
+    as "<threshold"; a percentage shows as "–" when its denominator (its own "<name> (n)" column, else the
+    row's ``n``, ``count``, ...) is below the threshold or a count in its row is hidden (it would give the
+    hidden count back).
 
-    Secondary suppression needs to know which cells add up to a total; tables built as cross-tabulations
-    (equality, the infographic's grade split) use ``analytics.suppression`` for that.
+    A table whose row holds a total beside its parts says so in ``df.attrs["sums"]``: [(total column, [part
+    columns]), ...]; where a hidden part could be worked out from the total and the other parts, the next
+    smallest is hidden too ("*"). Cross-tabulations with total rows (equality, the infographic's grade split)
+    use ``analytics.suppression`` directly.
     """
     from .presentation import DASH
-    from .suppression import primary_label
+    from .suppression import PRIMARY, SECONDARY, mask_row_sums, primary_label
     out = df.copy()
     counts = count_columns(df)
-    hidden = pd.Series(False, index=df.index)
+    numbers = {c: [_count_value(v) for v in df[c].tolist()] for c in counts}
+    marks = {c: [PRIMARY if v is not None and 1 <= v < threshold else "" for v in numbers[c]] for c in counts}
+    sums = [(t, parts) for t, parts in df.attrs.get("sums", []) if t in counts and set(parts) <= set(counts)]
+    if sums:
+        cols = list(dict.fromkeys(c for t, parts in sums for c in (*parts, t)))
+        index = {c: k for k, c in enumerate(cols)}
+        for i in range(len(df)):
+            row = [int(numbers[c][i] or 0) for c in cols]
+            for c, mark in zip(cols, mask_row_sums(row, [(index[t], [index[p] for p in parts]) for t, parts in sums],
+                                                   threshold)):
+                marks[c][i] = mark
+    hidden = [any(row) for row in zip(*marks.values())] if marks else [False] * len(df)
     for c in counts:
-        small = df[c].between(1, threshold - 1)
-        hidden |= small
-        out[c] = [primary_label(threshold) if s else v for v, s in zip(df[c], small)]
-    denominator = next((c for c in DENOMINATORS if c in counts), None)
-    too_small = hidden.copy()
-    if denominator is not None:
-        too_small |= df[denominator] < threshold
+        out[c] = pd.Series([primary_label(threshold) if m == PRIMARY else SECONDARY if m else v
+                            for v, m in zip(df[c].tolist(), marks[c])], index=df.index, dtype=object)
+    row_denominator = next((c for c in DENOMINATORS if c in counts), None)
     for c in pct_columns(df):
         if c in counts:
             continue
-        out[c] = [DASH if s else v for v, s in zip(df[c], too_small)]
+        own = f"{c} (n)"
+        denominator = own if own in counts else row_denominator
+        too_small = list(hidden)
+        if denominator is not None:
+            too_small = [h or (d is not None and d < threshold) for h, d in zip(hidden, numbers[denominator])]
+        out[c] = pd.Series([DASH if s else v for v, s in zip(df[c].tolist(), too_small)], index=df.index,
+                           dtype=object)
     return out

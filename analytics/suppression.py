@@ -89,10 +89,14 @@ def mask_values(values: list[list[int]], threshold: int, *, row_totals: bool = F
         lines += [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
     if column_totals:
         lines += [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
+    _hide_secondary(values, mask, lines, lambda i, j: i >= interior_rows or j >= interior_cols)
+    return mask
 
-    def is_margin(i: int, j: int) -> bool:
-        return i >= interior_rows or j >= interior_cols
 
+def _hide_secondary(values, mask, lines, is_margin) -> None:
+    """Secondary suppression in place: while a line (cells adding up, its total last) has exactly one hidden
+    cell, hide one more of it: zero cells stay shown; interior cells before totals; then the smallest, first
+    in order."""
     changed = True
     while changed:
         changed = False
@@ -100,14 +104,21 @@ def mask_values(values: list[list[int]], threshold: int, *, row_totals: bool = F
             hidden = [c for c in line if mask[c[0]][c[1]]]
             if len(hidden) != 1:
                 continue
-            # Zero cells stay shown; interior cells before totals; then the smallest, first in order.
             candidates = [c for c in line if not mask[c[0]][c[1]] and values[c[0]][c[1]] > 0]
             if not candidates:
                 continue
             i, j = min(candidates, key=lambda c: (is_margin(*c), values[c[0]][c[1]], line.index(c)))
             mask[i][j] = SECONDARY_KIND
             changed = True
-    return mask
+
+
+def mask_row_sums(row: list[int], sums: list[tuple[int, list[int]]], threshold: int) -> list[str]:
+    """``mask_values`` for one table row whose cells hold several sums: ``sums`` are (total's index, parts'
+    indexes), e.g. a quarter's feedback and its channels, and again its sentiments."""
+    mask = [["" if not 1 <= v < threshold else PRIMARY for v in row]]
+    totals = {t for t, _ in sums}
+    _hide_secondary([row], mask, [[(0, j) for j in (*parts, t)] for t, parts in sums], lambda i, j: j in totals)
+    return mask[0]
 
 
 def format_count(value: int) -> str:

@@ -335,6 +335,18 @@ def pillar_monthly(mentions: dict[str, pd.DataFrame], f: Filters, config: Config
                          for m in months_of(f) for r, label in enumerate(config.grade_labels, start=1)])
 
 
+def monthly_table(counts: pd.DataFrame, grades: pd.DataFrame) -> pd.DataFrame:
+    """``monthly``'s counts with the pillar row's grades as columns (the chart's data table). The pillar row's
+    ``n`` is the sum of its grades: said in ``attrs["sums"]`` for small-number suppression."""
+    table = counts.copy()
+    if grades.empty:
+        return table
+    table = table.merge(grades.pivot(index="month", columns="grade", values="n").reset_index().assign(
+        strand=BY_KEY["pillar"].label), on=["strand", "month"], how="left")
+    table.attrs["sums"] = [("n", [g for g in dict.fromkeys(grades["grade"])])]
+    return table
+
+
 def _share(k: int, n: int) -> str:
     """A percentage with its 95% Wilson interval when it rests on fewer than 20 records."""
     text = format_pct(k / n * 100) if n else "–"

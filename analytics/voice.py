@@ -468,4 +468,8 @@ def quarterly_view(q: pd.DataFrame) -> pd.DataFrame:
         out[label] = [pct_text(r[f"{key}_pct"], r[f"{key}_ci_low"], r[f"{key}_ci_high"], r[n_col])
                       for _, r in q.iterrows()]
         out[f"{label} (n)"] = q[n_col]
+    # What adds up, for small-number suppression (exports.for_circulation): a hidden channel, sentiment or stage
+    # must not come back from its quarter's total.
+    out.attrs["sums"] = [("Feedback", list(CHANNELS)), ("Feedback", ["Positive", "Mixed", "Negative"]),
+                         ("Complaints", list(STAGES))]
     return out

@@ -78,11 +78,7 @@ fig.update_layout(template=TEMPLATE, barmode="stack", title=f"Where {theme} come
                   height=150 * len(strands) + 170, margin=dict(t=110, r=190 if not grades.empty else 20),
                   legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", title_text="Pillar grade"))
 fig.update_annotations(font_size=13, x=0, xanchor="left")
-table = counts.copy()
-if not grades.empty:
-    table = table.merge(grades.pivot(index="month", columns="grade", values="n").reset_index().assign(
-        strand=themes.BY_KEY["pillar"].label), on=["strand", "month"], how="left")
-ui.show_chart(fig, table, "Records naming the theme per month, one panel per strand, each on its own scale; the "
+ui.show_chart(fig, themes.monthly_table(counts, grades), "Records naming the theme per month, one panel per strand, each on its own scale; the "
               "panels share the time axis. Pillar grades: the matching pillar's final grades (moderated, else the "
               "auditor's), stacked by grade. A record naming the theme twice counts once.", "theme_monthly")
 

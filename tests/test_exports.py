@@ -53,3 +53,47 @@ def test_for_circulation_suppresses_small_counts_and_their_percentages():
 def test_for_circulation_threshold_from_configuration():
     df = pd.DataFrame({"n": [7, 12]})
     assert list(for_circulation(df, 10)["n"]) == ["<10", 12]
+
+
+def test_for_circulation_reads_column_names_as_whole_words():
+    # "Stage 1" holds "age", "decided" and "rapid_review" hold "id", "last 3 months" holds "month": all counts.
+    df = pd.DataFrame({"Stage 1": [1, 9], "decided": [2, 9], "rapid_review": [3, 9], "last 3 months": [4, 9],
+                       "age_days": [2, 9], "row_rank": [1, 2], "source_ref": ["3", "4"], "Priority": [1, 2]})
+    out = for_circulation(df, 5)
+    for col in ("Stage 1", "decided", "rapid_review", "last 3 months"):
+        assert list(out[col]) == ["<5", 9], col
+    for col in ("age_days", "row_rank", "source_ref", "Priority"):     # days, ranks, references: not counts
+        assert list(out[col]) == list(df[col]), col
+
+
+def test_for_circulation_counts_whole_floats_and_count_texts():
+    # A pivot's counts are floats where a cell is missing; a KPI's numerator is a float; "n (latest)" is text.
+    df = pd.DataFrame({"Good": [6.0, None], "Inadequate": [1.0, 7.0], "numerator": [2.0, 170.0],
+                       "value": [33.3, 20.3], "n (latest)": ["3", "1,234"], "England": [3.0, 22.0]})
+    out = for_circulation(df, 5)
+    assert list(out["Inadequate"]) == ["<5", 7.0] and list(out["numerator"]) == ["<5", 170.0]
+    assert list(out["n (latest)"]) == ["<5", "1,234"]
+    assert list(out["value"]) == [33.3, 20.3]          # not whole: a rate
+    assert list(out["England"]) == [3.0, 22.0]         # a national benchmark, not the council's count
+    assert out["Good"].tolist()[0] == 6.0
+
+
+def test_for_circulation_blanks_percentage_texts_over_their_own_small_n():
+    df = pd.DataFrame({"Quarter": ["Q1", "Q2"], "Upheld": ["100% (21% to 100%)", "40%"], "Upheld (n)": [2, 30],
+                       "Feedback": [50, 60]})
+    out = for_circulation(df, 5)
+    assert list(out["Upheld (n)"]) == ["<5", 30]
+    assert list(out["Upheld"]) == ["–", "40%"]
+
+
+def test_for_circulation_hides_a_second_part_where_a_total_would_give_a_hidden_one_away():
+    df = pd.DataFrame({"Quarter": ["Q1", "Q2"], "Feedback": [40, 41], "Email": [2, 20], "MOMO": [30, 12],
+                       "Other": [8, 9], "Positive": [20, 21], "Negative": [20, 20]})
+    df.attrs["sums"] = [("Feedback", ["Email", "MOMO", "Other"]), ("Feedback", ["Positive", "Negative"])]
+    out = for_circulation(df, 5)
+    # Q1: Email (2) is hidden, so Other, the next smallest of its line, is too; Feedback stays (a total).
+    assert out.loc[0, ["Feedback", "Email", "MOMO", "Other"]].tolist() == [40, "<5", 30, "*"]
+    assert out.loc[0, ["Positive", "Negative"]].tolist() == [20, 20]      # nothing hidden in that line
+    assert out.loc[1].tolist() == df.loc[1].tolist()
+    df.attrs = {}
+    assert for_circulation(df, 5).loc[0, "Other"] == 8                     # no sums declared: primary only

@@ -175,3 +175,43 @@ def test_headings_for_people():
     from analytics.presentation import heading
     assert [heading(c) for c in ("days_since_review", "good_pct", "below_ci_high", "n", "Quarter")] == [
         "Days since review", "Good %", "Below 95% CI high", "n", "Quarter"]
+
+
+# Whole-number columns the pages offer for download that are not counts of children, records or people (ranks,
+# orders, days, benchmark figures): "for circulation" leaves them as they are.
+NOT_COUNTS_OFFERED = {"rank", "row_rank", "col_rank", "Priority", "Points", "days_since_review", "age_days",
+                      "median_days", "limits group", "England", "Statistical neighbours", "Cycle"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_download_for_circulation_hides_small_counts(data_dir, demo_file, page, monkeypatch):
+    """Each table a page offers, made "for circulation", keeps no count from 1 to 4 in any column, whatever
+    the column's name or type (whole-number floats and number texts included)."""
+    import numbers
+    from analytics import ui
+    from analytics.exports import for_circulation
+    offered = {}
+    real = ui.download_table
+
+    def spy(table, key, file_name=None):
+        offered[key] = table() if callable(table) else table
+        return real(table, key, file_name)
+
+    monkeypatch.setattr(ui, "download_table", spy)
+    at = on_the_demo(data_dir, demo_file, page)
+    assert not at.exception, at.exception
+    if page not in ("pages/data.py", "pages/publish.py"):
+        assert offered, "the page offers no download"
+    leaks = []
+    for key, df in offered.items():
+        whole = [c for c in df.columns if c not in NOT_COUNTS_OFFERED and len(df[c].dropna()) and all(
+            (isinstance(v, numbers.Real) and not isinstance(v, bool) and float(v).is_integer())
+            or (isinstance(v, str) and v.replace(",", "").isdigit()) for v in df[c].dropna())]
+        out = for_circulation(df, 5)
+        for c in whole:
+            shown = [v for v in out[c].tolist() if v is not None and v == v and not isinstance(v, bool)]
+            small = [v for v in shown if str(v).replace(",", "").strip() in ("1", "2", "3", "4", "1.0", "2.0", "3.0",
+                                                                              "4.0")]
+            if small:
+                leaks.append((key, c, small[:3]))
+    assert leaks == [], leaks

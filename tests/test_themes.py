@@ -158,6 +158,13 @@ def test_mentions_per_strand_and_month_by_hand(con):
     grades = themes.pillar_monthly(m, F(), Config())
     assert grades[grades["n"] > 0][["month", "grade", "n"]].values.tolist() == [
         ["2025-01", "Good", 1], ["2025-02", "Good", 1], ["2025-03", "Inadequate", 1]]
+    # The chart's data table: the pillar row's grades beside its n, which they add up to (declared for
+    # small-number suppression); other strands' rows have no grades.
+    table = themes.monthly_table(monthly, grades)
+    (total, parts), = table.attrs["sums"]
+    pillar = table[table["strand"] == themes.BY_KEY["pillar"].label]
+    assert (pillar[total] == pillar[parts].sum(axis=1)).all() and list(pillar["Inadequate"]) == [0, 0, 1]
+    assert table[table["strand"] != themes.BY_KEY["pillar"].label][parts].isna().all().all()
 
 
 def test_summary_and_headline(con):

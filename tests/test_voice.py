@@ -189,6 +189,9 @@ def test_quarterly_view_by_hand(con):
     low, high = wilson(3, 4)
     assert view.loc[Q4, "Answered on time"] == f"75.0% ({format_pct(low)} to {format_pct(high)})"
     assert view.loc[Q4, "Answered on time (n)"] == 4
+    # The sums it declares for small-number suppression hold in every quarter.
+    for total, parts in view.attrs["sums"]:
+        assert (view[total] == view[list(parts)].sum(axis=1)).all(), (total, parts)
 
 
 def test_pct_text():
