@@ -116,9 +116,16 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
             raw = f"_raw_{idx}"
             present, problems, warnings = register_raw(con, rec.table, rec.dataset, raw)
             report.warnings += warnings
-            if problems:
+            # A row that could not be split is reported, and the file's other rows are still checked, so the
+            # report lists every problem (unless a bad row's number is unknown: the others' would be wrong too).
+            bad = [Problem(rec.table.file, rec.table.sheet, number, None, None, f"row {reason}")
+                   for number, reason in rec.table.bad_rows]
+            report.problems += bad
+            report.problem_count += len(bad)
+            if problems or any(p.row is None for p in bad):
                 report.problems += problems
                 report.problem_count += len(problems)
+                con.unregister(raw)
                 continue
             stage = f"_stage_{idx}"
             distinct = register_distinct(con, texts, raw, present)
@@ -155,7 +162,7 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
                            f"{qi(col + '__err')} AS code, NULL AS detail FROM {st} "
                            f"WHERE {qi(col + '__err')} IS NOT NULL")
         selects += row_check_sql(ds, st)
-        selects += _cross_checks(con, db, ds, stages)
+        selects += _cross_checks(con, db, ds, stages, replace)
     if selects:
         con.execute("CREATE TEMP TABLE _problems AS " + " UNION ALL ".join(
             f"SELECT _file, __row, col, val, code, CAST(detail AS VARCHAR) "
@@ -167,6 +174,14 @@ def _load(con: duckdb.DuckDBPyConnection, db: Database, sources, forced, replace
             report.problems.append(Problem(table.file, table.sheet, row, col, val,
                                            message(ds, col, code, db.config, detail)))
         report.problem_count += total
+        # The rows set aside as unsplittable among the others, in file and row order.
+        order = {(t.file, t.sheet): i for i, (t, _) in enumerate(tables)}
+        report.problems.sort(key=lambda p: (order.get((p.file, p.sheet), -1), p.row or 0))
+        del report.problems[cap:]
+    if replace and not report.problem_count:
+        orphans = _replace_orphans(con, db, stages, replace)
+        report.problems += orphans[:max(0, cap - len(report.problems))]
+        report.problem_count += len(orphans)
     found = identifiers.problems(con, db.config, {name: _staged(BY_NAME[name]) for name in stages})
     for file_no, row, col, val, reason in found[:max(0, cap - len(report.problems))]:
         report.problems.append(Problem(tables[file_no][0].file, tables[file_no][0].sheet, row, col, val, reason))
@@ -233,34 +248,73 @@ def _union_keys(ds: Dataset, column: str, stages: dict) -> str:
     return f"SELECT k FROM ({stored}) WHERE k IS NOT NULL"
 
 
-def _kpi_units(con, db: Database, stages) -> None:
+def _kpi_units(con, db: Database, stages, replace=()) -> None:
+    """_kpi_units: each KPI defined after this load (staged, else stored unless replaced, else configured)."""
     con.execute("CREATE OR REPLACE TEMP TABLE _kpi_config (kpi_code VARCHAR, unit VARCHAR)")
     con.executemany("INSERT INTO _kpi_config VALUES (?, ?)", [(k["kpi_code"], k["unit"]) for k in db.config.kpis])
     staged = (f"SELECT kpi_code, unit, 0 AS pri FROM {_staged(BY_NAME['kpi_definitions'])} UNION ALL "
               if "kpi_definitions" in stages else "")
+    stored = "WHERE FALSE" if "kpi_definitions" in replace else ""   # a replaced file's stored rows go
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _kpi_units AS
         SELECT kpi_code, arg_min(unit, pri) AS unit FROM (
-            {staged} SELECT kpi_code, unit, 1 AS pri FROM kpi_definitions  -- names pri when nothing is staged
+            {staged} SELECT kpi_code, unit, 1 AS pri FROM kpi_definitions {stored} -- names pri when nothing is staged
             UNION ALL SELECT kpi_code, unit, 2 FROM _kpi_config)
         GROUP BY kpi_code""")
 
 
-def _cross_checks(con, db: Database, ds: Dataset, stages) -> list[str]:
+def _target_keys(rule: RefExists, stages, replace) -> str:
+    """The keys a reference may name once this load is stored: the target's stored keys (unless the load
+    replaces the target, removing them) and those staged."""
+    target = BY_NAME[rule.dataset]
+    parts = [] if target.name in replace else [f"SELECT {qi(rule.target)} AS k FROM {qi(target.name)}"]
+    if target.name in stages:
+        parts.append(f"SELECT {qi(rule.target)} AS k FROM {_staged(target)}")
+    return " UNION ALL ".join(parts) or "SELECT NULL AS k WHERE FALSE"
+
+
+def _replace_orphans(con, db: Database, stages, replace) -> list[Problem]:
+    """A replace must not remove a row that stored rows (not reloaded in this load) still refer to: one problem
+    per such key, naming how many rows refer to it (data-contract: references exist after every load)."""
+    out = []
+    checks = []   # (child dataset, column, SQL of the keys that remain, what they are)
+    for child in DATASETS:
+        for rule in child.rules:
+            if isinstance(rule, RefExists) and rule.dataset in replace and child.name not in replace:
+                checks.append((child, rule.column, _target_keys(rule, stages, replace),
+                               f"{rule.target} of {rule.dataset}"))
+    if "kpi_definitions" in replace and "kpi_values" not in replace:
+        _kpi_units(con, db, stages, replace)
+        checks.append((BY_NAME["kpi_values"], "kpi_code", "SELECT kpi_code AS k FROM _kpi_units",
+                       "kpi_code of kpi_definitions (or the configuration)"))
+    for child, column, keys, what in checks:
+        restaged = ""
+        if child.name in stages:   # rows this load reloads are checked as staged rows (_cross_checks)
+            on = " AND ".join(f"c.{qi(k)} = s.{qi(k)}" for k in child.key)
+            restaged = f"ANTI JOIN {_staged(child)} s ON {on}"
+        rows = con.execute(f"""SELECT CAST(c.{qi(column)} AS VARCHAR), count(*) FROM {qi(child.name)} c {restaged}
+            ANTI JOIN ({keys}) r ON c.{qi(column)} = r.k WHERE c.{qi(column)} IS NOT NULL GROUP BY 1 ORDER BY 1"""
+                           ).fetchall()
+        for key, n in rows:
+            out.append(Problem("--replace", None, None, column, key,
+                               f"the load would remove this {what}, which {n} stored {child.name} "
+                               f"row{'s' if n != 1 else ''} (not in this load) still refer{'s' if n == 1 else ''} "
+                               f"to: keep it in the file, or load {child.name} with --replace too"))
+    return out
+
+
+def _cross_checks(con, db: Database, ds: Dataset, stages, replace=()) -> list[str]:
     st = _staged(ds)
     out = []
     for rule in ds.rules:
         if isinstance(rule, RefExists):
-            target = BY_NAME[rule.dataset]
             # An anti join on every key, stored or staged (no DISTINCT, no NULL-aware NOT IN): the cheap form
             # of "not a stored key nor one in this load" for millions of rows.
-            keys = f"SELECT {qi(rule.target)} AS k FROM {qi(target.name)}"
-            if target.name in stages:
-                keys += f" UNION ALL SELECT {qi(rule.target)} FROM {_staged(target)}"
+            keys = _target_keys(rule, stages, replace)
             out.append(f"SELECT _file, __row, '{rule.column}', {raw_sql(rule.column, 's.')}, 'missing_reference', "
                        f"'{rule.target} of {rule.dataset}' FROM {st} s ANTI JOIN ({keys}) r ON s.{qi(rule.column)} = r.k "
                        f"WHERE s.{qi(rule.column)} IS NOT NULL")
     if "kpi_defined" in ds.checks or "kpi_value_matches_fraction" in ds.checks:
-        _kpi_units(con, db, stages)
+        _kpi_units(con, db, stages, replace)
     if "kpi_defined" in ds.checks:
         out.append(f"SELECT _file, __row, 'kpi_code', {raw_sql('kpi_code')}, 'kpi_defined', NULL FROM {st} "
                    f"WHERE kpi_code NOT IN (SELECT kpi_code FROM _kpi_units)")

@@ -290,6 +290,9 @@ def read_sheet(src: SourceFile, sheet: str) -> RawTable:
     wb = _open_workbook(src)
     try:
         ws = wb[sheet]
+        # Read-only mode trusts the size a sheet declares for itself, which other programs leave stale: rows
+        # past it would be dropped without a word. Read every row there is.
+        ws.reset_dimensions()
         header: list[str] | None = None
         header_row = 0
         columns: list[list[str | None]] = []

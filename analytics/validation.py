@@ -160,11 +160,14 @@ def _value_sql(ds: Dataset, i: int, col, v: str, joins: list[str]) -> str:
         return (f"list_filter(list_transform(string_split({v}, ';'), lambda x: NULLIF(trim(x, {_SPACES}), '')),"
                 f" lambda x: x IS NOT NULL)")
     if col.kind == "int":
-        # The outer TRY_CAST: inf or 1e30 is "not a whole number", not a crash.
-        return (f"CASE WHEN TRY_CAST({v} AS DOUBLE) = round(TRY_CAST({v} AS DOUBLE)) "
+        # Digits are read exactly (through DOUBLE a 17-digit number would change); other forms of a whole number
+        # (1.0, 1e3) through DOUBLE. The outer TRY_CAST: inf or 1e30 is "not a whole number", not a crash.
+        return (f"CASE WHEN regexp_full_match({v}, '[+-]?[0-9]+') THEN TRY_CAST({v} AS BIGINT) "
+                f"WHEN TRY_CAST({v} AS DOUBLE) = round(TRY_CAST({v} AS DOUBLE)) "
                 f"THEN TRY_CAST(TRY_CAST({v} AS DOUBLE) AS BIGINT) END")
     if col.kind == "number":
-        return f"TRY_CAST({v} AS DOUBLE)"
+        # NaN and infinities parse as DOUBLE but are not numbers a figure can use.
+        return f"CASE WHEN isfinite(TRY_CAST({v} AS DOUBLE)) THEN TRY_CAST({v} AS DOUBLE) END"
     if col.kind in ("grade", "service", "choice"):
         dom = {"grade": GRADE_DOMAIN, "service": SERVICE_DOMAIN}.get(col.kind)
         if dom is None:
@@ -190,6 +193,8 @@ def _check_sql(col, r: str, p: str) -> str:
     checks = []
     if col.required:
         checks.append(f"WHEN {r} IS NULL THEN 'required'")
+        if col.kind == "list":   # only separators (";", " ; ; "): no item, so blank
+            checks.append(f"WHEN len({p}) = 0 THEN 'required'")
     if col.kind == "date":
         checks.append(f"WHEN {r} IS NOT NULL AND {p} IS NULL AND regexp_full_match({r}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') "
                       f"AND TRY_CAST(split_part({r}, '/', 2) AS INTEGER) > 12 "
@@ -322,6 +327,8 @@ def message(ds: Dataset, column: str | None, code: str, config: Config, detail: 
         return "is a benchmarked grade without a moderated grade (benchmarking reviews moderated audits)"
     if code == "criteria_within_total":
         return f"criteria met must be between 0 and criteria total ({detail})"
+    if code == "criteria_total_negative":
+        return "criteria total must be 0 or more"
     if code == "kpi_defined":
         return "is not a defined KPI: add it to kpi_definitions (or the configuration) first"
     if code == "kpi_value_matches_fraction":
@@ -335,7 +342,8 @@ def register_raw(con: duckdb.DuckDBPyConnection, table: RawTable, ds: Dataset, n
                  ) -> tuple[list[str], list[Problem], list[Problem]]:
     """Register the file's known columns under their declared names.
 
-    Returns the declared columns present, the header problems and the warnings.
+    Returns the declared columns present, the header problems and the warnings. Rows that could not be split
+    (``table.bad_rows``) are the caller's to report: the other rows are still checked.
     """
     problems, warnings = [], []
     known = set(ds.column_names)
@@ -348,22 +356,20 @@ def register_raw(con: duckdb.DuckDBPyConnection, table: RawTable, ds: Dataset, n
                 warnings.append(Problem(table.file, table.sheet, 1, None, None,
                                         f"column {i + 1} has no header and was ignored"))
             continue
+        if key not in known:   # ignored however often it appears (data-contract: never an error)
+            warnings.append(Problem(table.file, table.sheet, 1, header, None,
+                                    f"is not a column of {ds.name} and was ignored"))
+            continue
         if key in seen:
             problems.append(Problem(table.file, table.sheet, 1, header, None,
                                     f"column appears twice in the header (also as {seen[key]!r})"))
             continue
         seen[key] = header
-        if key in known:
-            columns[key] = table.data.column(i)
-        else:
-            warnings.append(Problem(table.file, table.sheet, 1, header, None,
-                                    f"is not a column of {ds.name} and was ignored"))
+        columns[key] = table.data.column(i)
     for name_ in ds.required:
         if name_ not in columns:
             problems.append(Problem(table.file, table.sheet, 1, name_, None,
                                     f"required column is missing from the header of {ds.name}"))
-    for number, reason in table.bad_rows:
-        problems.append(Problem(table.file, table.sheet, number, None, None, f"row {reason}"))
     con.register(name, pa.table(columns))
     return [c for c in columns if c != "__row"], problems, warnings
 
@@ -381,9 +387,12 @@ def row_check_sql(ds: Dataset, staged: str) -> list[str]:
         out.append(f"SELECT _file, __row, 'benchmarked_grade', {raw_sql('benchmarked_grade')}, 'benchmark_needs_moderation', "
                    f"NULL FROM {staged} WHERE benchmarked_grade IS NOT NULL AND moderated_grade IS NULL")
     if "criteria_within_total" in ds.checks:
+        # Named against the column that breaks it: a negative total is the total's problem.
         out.append(f"SELECT _file, __row, 'criteria_met', {raw_sql('criteria_met')}, 'criteria_within_total', "
                    f"'criteria_total ' || coalesce(CAST(criteria_total AS VARCHAR), 'blank') FROM {staged} "
-                   f"WHERE criteria_met < 0 OR criteria_total < 0 OR criteria_met > criteria_total")
+                   f"WHERE criteria_met < 0 OR criteria_met > criteria_total")
+        out.append(f"SELECT _file, __row, 'criteria_total', {raw_sql('criteria_total')}, 'criteria_total_negative', "
+                   f"NULL FROM {staged} WHERE criteria_total < 0")
     # A key repeated in a file (or across the files of one load): every repeat after the first is named.
     # The window runs only over keys whose hash repeats (usually none), found first from the sorted hashes (a
     # sort of 7 million hashes costs half a GROUP BY over as many distinct ones); a hash collision only adds

@@ -136,6 +136,16 @@ CASES = [
                  "kpi_values.csv, row 2, value: '33.4' ", "within 0.05", id="kpi-percent-just-outside-tolerance"),
     pytest.param("kpi_values.csv", "kpi_values", [{"value": "n/a"}],
                  "kpi_values.csv, row 2, value: 'n/a' ", "is not a number", id="bad-number"),
+    pytest.param("kpi_values.csv", "kpi_values", [{"value": "NaN"}],
+                 "kpi_values.csv, row 2, value: 'NaN' ", "is not a number", id="number-nan"),
+    pytest.param("kpi_values.csv", "kpi_values", [{"value": "-Infinity"}],
+                 "kpi_values.csv, row 2, value: '-Infinity' ", "is not a number", id="number-infinite"),
+    pytest.param("complaints.csv", "complaints", [{"themes": " ; ; "}],
+                 "complaints.csv, row 2, themes: ", "is blank, but this column is required",
+                 id="required-list-of-separators"),
+    pytest.param("dip_samples.csv", "dip_samples", [{"child_ref": "C201", "criteria_met": "", "criteria_total": "-3"}],
+                 "dip_samples.csv, row 2, criteria_total: '-3' ", "criteria total must be 0 or more",
+                 id="criteria-total-negative"),
     pytest.param("audits.csv", "audits", [{"audit_id": "A2"}, {"audit_id": "A3"}, {"audit_id": " A2 "}],
                  "audits.csv, row 4, audit_id: 'A2' ", "repeats the key of row 2", id="key-repeated"),
     pytest.param("audit_pillars.csv", "audit_pillars",
@@ -178,6 +188,21 @@ def test_column_twice_in_the_header(refused):
     text = csv_text("audits", {"audit_id": "A2"}).replace("child_age_band\n", "child_age_band, Cohort\n", 1)
     lines = refused({"audits.csv": text.replace("5-9\n", "5-9,CIN\n")})
     only_problem(lines, "audits.csv, row 1,  Cohort: ", "column appears twice in the header (also as 'cohort')")
+
+
+def test_an_unknown_column_twice_in_the_header_is_ignored_with_warnings(db, tmp_path):
+    # Unknown extra columns are never an error (data-contract), however often they appear.
+    text = csv_text("audits", {"audit_id": "A2"}).replace("child_age_band\n", "child_age_band,Notes,Notes\n", 1)
+    out = load_ok(db, write(tmp_path, "audits.csv", text.replace("5-9\n", "5-9,a,b\n")))
+    assert out.count("Notes: is not a column of audits and was ignored") == 2
+    assert query(db, "SELECT count(*) FROM audits WHERE audit_id = 'A2'") == [(1,)]
+
+
+def test_a_row_that_cannot_be_split_does_not_hide_the_other_rows_problems(refused):
+    text = csv_text("audits", {"audit_id": "A2"}, {"audit_id": "A3"}, {"audit_id": "A4", "service": "Nowhere"})
+    lines = refused({"audits.csv": text.replace("A3,", "A3,extra,", 1)})
+    assert [ln.split(":")[0] for ln in lines] == ["audits.csv, row 3", "audits.csv, row 4, service"]
+    assert "row has 13 values where the header has 12" in lines[0]
 
 
 def test_pillar_not_configured_lists_the_configured_pillars(refused):

@@ -105,3 +105,53 @@ def test_id_written_as_a_number_upserts_onto_the_same_row(db_path, tmp_path, id_
                                  csv_text("learning_actions", {"action_id": id_cell})))
     assert "0 inserted, 0 updated, 1 unchanged" in out
     assert query(db_path, "SELECT action_id FROM learning_actions") == [("1001",)]
+
+
+@pytest.fixture
+def audits_with_pillars(db_path, tmp_path):
+    """Stored: audits A1 and A2, and a pillar grade of each."""
+    load_ok(db_path, write(tmp_path, "audits.csv", csv_text("audits", {"audit_id": "A1"}, {"audit_id": "A2"})),
+            write(tmp_path, "audit_pillars.csv", csv_text("audit_pillars", {"audit_id": "A1"}, {"audit_id": "A2"})))
+    return db_path
+
+
+def test_replace_may_not_remove_an_audit_that_a_row_in_the_same_load_refers_to(audits_with_pillars, tmp_path):
+    before = snapshot(audits_with_pillars)
+    d = tmp_path / "second"
+    d.mkdir()
+    code, out, err = load(audits_with_pillars, "--replace", "audits", "--replace", "audit_pillars",
+                          write(d, "audits.csv", csv_text("audits", {"audit_id": "A2"})),
+                          write(d, "audit_pillars.csv", csv_text("audit_pillars", {"audit_id": "A1"})))
+    assert code == 1
+    assert problem_lines(err) == ["audit_pillars.csv, row 2, audit_id: 'A1' is not a stored audit_id of audits "
+                                  "nor one in this load"]
+    assert snapshot(audits_with_pillars) == before
+
+
+def test_replace_may_not_remove_an_audit_that_stored_rows_still_refer_to(audits_with_pillars, tmp_path):
+    before = snapshot(audits_with_pillars)
+    code, out, err = load(audits_with_pillars, "--replace", "audits",
+                          write(tmp_path, "audits2.csv", csv_text("audits", {"audit_id": "A2"})))
+    assert code == 1
+    assert problem_lines(err) == [
+        "--replace, audit_id: 'A1' the load would remove this audit_id of audits, which 1 stored audit_pillars row "
+        "(not in this load) still refers to: keep it in the file, or load audit_pillars with --replace too"]
+    assert snapshot(audits_with_pillars) == before
+    # Removing the audit and its pillar grades together is a consistent replace.
+    load_ok(audits_with_pillars, "--replace", "audits", "--replace", "audit_pillars",
+            write(tmp_path, "audits2.csv", csv_text("audits", {"audit_id": "A2"})),
+            write(tmp_path, "audit_pillars2.csv", csv_text("audit_pillars", {"audit_id": "A2"})))
+    assert query(audits_with_pillars, "SELECT audit_id FROM audit_pillars") == [("A2",)]
+    assert query(audits_with_pillars, "SELECT audit_id FROM audits") == [("A2",)]
+
+
+def test_replace_of_kpi_definitions_may_not_leave_values_of_a_removed_kpi(db_path, tmp_path):
+    defs = "kpi_code,kpi_name,unit,polarity\nK1,One,count,higher is better\nK2,Two,count,higher is better\n"
+    load_ok(db_path, write(tmp_path, "kpi_definitions.csv", defs),
+            write(tmp_path, "kpi_values.csv", csv_text("kpi_values", {"kpi_code": "K1"})))
+    before = snapshot(db_path)
+    code, out, err = load(db_path, "--replace", "kpi_definitions",
+                          write(tmp_path, "kpi_definitions2.csv", defs.replace("K1,One,count,higher is better\n", "")))
+    assert code == 1
+    assert problem_lines(err)[0].startswith("--replace, kpi_code: 'K1' the load would remove this kpi_code")
+    assert snapshot(db_path) == before

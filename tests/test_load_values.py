@@ -125,3 +125,12 @@ def test_typographic_apostrophes_and_odd_spaces_in_names_match_their_plain_forms
     assert stored(db_path, "SELECT pillar FROM audit_pillars ORDER BY audit_id") == [
         ("Voice and lived experience of the child",), ("Voice and lived experience of the child",),
         ("Identity, equality and diversity",), ("Management oversight and supervision",), ("Planning and review",)]
+
+
+@pytest.mark.parametrize("cell, expected", [("9007199254740993", 9007199254740993), ("+7", 7), ("7.0", 7),
+                                            ("1e3", 1000)])
+def test_whole_numbers_are_stored_exactly(db_path, tmp_path, cell, expected):
+    # Digits are not read through a float, which would turn 9007199254740993 into ...992.
+    load_ok(db_path, write_csv(tmp_path, "dip_samples.csv", "dip_samples", {"criteria_total": cell,
+                                                                           "criteria_met": "0"}))
+    assert query(db_path, "SELECT criteria_total FROM dip_samples") == [(expected,)]

@@ -2,6 +2,7 @@
 and files that are not tables."""
 import datetime as dt
 import io
+import re
 import shutil
 import zipfile
 
@@ -207,3 +208,20 @@ def test_utf8_file_is_read_without_a_python_decode_and_fingerprinted():
     table = read_csv(SourceFile("t.csv", content))
     assert table.header == ["a", "b"] and table.data.column(0).to_pylist() == ["\u2013"]
     assert table.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_workbook_rows_past_a_stale_declared_size_are_read(db_path, tmp_path):
+    # Another program wrote the sheet's <dimension> for 1 data row; it holds 3. None may be dropped unseen.
+    header = audits_sheet()[0]
+    path = write_xlsx(tmp_path, "audits.xlsx", {"audits": [header] + [audits_sheet(audit_id=f"A{i}")[1]
+                                                                       for i in (1, 2, 3)]})
+    stale = tmp_path / "stale.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(stale, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:L2"/>', data)
+            dst.writestr(item, data)
+    assert b'ref="A1:L2"' in zipfile.ZipFile(stale).read("xl/worksheets/sheet1.xml")
+    load_ok(db_path, stale)
+    assert query(db_path, "SELECT audit_id FROM audits ORDER BY 1") == [("A1",), ("A2",), ("A3",)]
