@@ -5,7 +5,7 @@ the tests all read these declarations; nothing else lists columns.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Column kinds and what they are stored as.
 SQL_TYPES = {

@@ -142,7 +142,7 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
              f"interval where a month rests on fewer than 20 audits. {label}: "
              + "; ".join(f"{code} {v['count']} audits, {format_pct(v['good_or_better_pct'])} good or better"
                          for code, v in by_service.items())
-             + f". 12 months: " + "; ".join(f"{code} {v['count']} audits, {format_pct(v['good_or_better_pct'])}"
+             + ". 12 months: " + "; ".join(f"{code} {v['count']} audits, {format_pct(v['good_or_better_pct'])}"
                                             for code, v in year_service.items())
              + ". " + DEFINITIONS["good"])
     slides.append(Slide(f"% good or better by service to {label}", notes, chart=chart,

@@ -294,7 +294,6 @@ def read_sheet(src: SourceFile, sheet: str) -> RawTable:
         # past it would be dropped without a word. Read every row there is.
         ws.reset_dimensions()
         header: list[str] | None = None
-        header_row = 0
         columns: list[list[str | None]] = []
         numbers: list[int] = []
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
@@ -303,7 +302,7 @@ def read_sheet(src: SourceFile, sheet: str) -> RawTable:
                 if any(c is not None and c.strip() for c in cells):
                     while cells and (cells[-1] is None or not cells[-1].strip()):
                         cells.pop()
-                    header, header_row = [c or "" for c in cells], number
+                    header = [c or "" for c in cells]
                     columns = [[] for _ in header]
                 continue
             if not any(c is not None and c.strip() for c in cells):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import fold
 from .datasets import DATASETS, Dataset, get
 from .readers import NotATable, RawTable, SourceFile, read_csv, read_sheet, workbook_sheets
 from .validation import normalise_header

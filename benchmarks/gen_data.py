@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

@@ -328,7 +328,7 @@ def experiments(files: dict) -> list[dict]:
 
     note(g, "scan 4 columns (baseline)", best_of(q(
         "SELECT count(audit_id), count(pillar), count(auditor_grade), count(moderated_grade) FROM src")))
-    note(g, f"trim(x, {{7 space characters}}) on 4 columns", best_of(q(
+    note(g, "trim(x, {7 space characters}) on 4 columns", best_of(q(
         "SELECT " + ", ".join(f"count(NULLIF(trim({c}, {spaces}), ''))" for c in
                               ["audit_id", "pillar", "auditor_grade", "moderated_grade"]) + " FROM src")), True)
     literal = "' \t\r\n\u00a0\u200b\ufeff'"
