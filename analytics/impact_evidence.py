@@ -15,7 +15,7 @@ import pandas as pd
 from .config import Config, fold
 from .filters import Filters
 from .impact import Windows, scope_services, wilson_interval
-from .presentation import DASH, round_half_away
+from .presentation import DASH, format_signed, round_half_away  # noqa: F401 (format_signed: the pages' too)
 
 MIN_SPC_BASELINE = 12  # metrics.md: a fixed baseline needs at least 12 points
 
@@ -261,12 +261,6 @@ def format_number(value: float | None, unit: str = "") -> str:
     return DASH if value is None or pd.isna(value) else f"{round_half_away(value):.1f}{unit}"
 
 
-def format_signed(value: float | None, unit: str = "") -> str:
-    """+4.5 points, −2.0 (a true minus sign)."""
-    if value is None or pd.isna(value):
-        return DASH
-    v = round_half_away(value)
-    return f"{'+' if v > 0 else ('−' if v < 0 else '')}{abs(v):.1f}{unit}"
 
 
 # --- the table of every intervention ------------------------------------------------------------------
@@ -315,5 +309,7 @@ def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
     for col in t.columns:
         spec = EFFECT_FORMATS.get(col)
         if spec or not pd.api.types.is_numeric_dtype(t[col]) or t[col].isna().any():
-            t[col] = [DASH if v is None or pd.isna(v) else (spec.format(v) if spec else str(v)) for v in t[col]]
+            # One decimal rounded half away from zero (metrics.md), not format()'s half to even.
+            t[col] = [DASH if v is None or pd.isna(v) else (spec.format(round_half_away(float(v)) if ".1f" in spec
+                                                                    else v) if spec else str(v)) for v in t[col]]
     return t.rename(columns=EFFECT_COLUMNS)

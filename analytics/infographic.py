@@ -267,9 +267,10 @@ footer p {{ margin: 1px 0; }}
 def _signed(pts: float | None) -> str:
     if pts is None:
         return DASH
-    if pts == 0:
+    shown = round_half_away(abs(pts))
+    if shown == 0:
         return "no change"
-    return f"{'up' if pts > 0 else 'down'} {abs(pts):.1f} pts"
+    return f"{'up' if pts > 0 else 'down'} {shown:.1f} pts"
 
 
 def to_html(data: dict, *, demo: bool = False) -> str:

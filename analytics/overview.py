@@ -9,7 +9,7 @@ from .audits import completion_totals
 from .config import Config
 from .filters import Filters, add_months, month_start
 from .metrics import audit_headline, pct, pillar_summary
-from .presentation import format_pct
+from .presentation import format_pct, round_half_away
 
 
 def _month(m: str, delta: int) -> str:
@@ -94,7 +94,7 @@ def sentences(con, f: Filters, config: Config) -> list[str]:
             out.append(
                 f"{config.service_names.get(s, s)} moved most: {format_pct(a['good_or_better_pct'])} good or "
                 f"better in {_label(*recent)} (n={a['count']:,}) against {format_pct(b['good_or_better_pct'])} in "
-                f"{_label(*earlier)} (n={b['count']:,}), {direction} {abs(change):.1f} points."
+                f"{_label(*earlier)} (n={b['count']:,}), {direction} {round_half_away(abs(change)):.1f} points."
                 + (" Both rest on fewer than 20 audits: read with care." if max(a["count"], b["count"]) < 20 else ""))
         else:
             out.append(f"No service's % good or better changed between {_label(*earlier)} and {_label(*recent)}.")

@@ -19,7 +19,7 @@ from .charts import INK, MUTED, RAISER_COLOURS, SERIES_COLOUR, TEMPLATE, service
 from .config import Config
 from .metrics import summary
 from .monthly import check_services, month_filters, month_label, require_audits, scope_label, year_to
-from .presentation import DASH, format_pct
+from .presentation import DASH, format_pct, format_signed, round_half_away
 
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
 CHART_W, CHART_H = 980, 480        # CSS pixels (PNG at 2x): small enough that 20 px type reads from the back
@@ -76,9 +76,7 @@ def _num(v, places: int = 1) -> str:
 
 
 def _signed(v, unit: str = " pts", places: int = 1) -> str:
-    if v is None:
-        return DASH
-    return f"{v:+.{places}f}{unit}".replace("-", "−")
+    return format_signed(v, unit, places)
 
 
 # --- the slides' contents -------------------------------------------------------------------------
@@ -270,7 +268,7 @@ def _drift_chart(trend: pd.DataFrame):
                                                         "Net drift (moderated − auditor rank)"),
                         horizontal_spacing=0.1)
     fig.add_scatter(x=trend["period"], y=trend["agreement_pct"], mode="lines+markers+text", name="Agreement %",
-                    text=[f"{v:.0f}" for v in trend["agreement_pct"]], textposition="top center",
+                    text=[f"{round_half_away(v):.1f}" for v in trend["agreement_pct"]], textposition="top center",
                     line=dict(color=SERIES_COLOUR, width=3), row=1, col=1)
     fig.add_scatter(x=trend["period"], y=trend["net_drift"], mode="lines+markers", name="Net drift",
                     line=dict(color=INK, width=3), marker=dict(symbol="diamond", size=9), row=1, col=2)

@@ -11,6 +11,15 @@ def round_half_away(value: float, places: int = 1) -> float:
     return float(Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP))
 
 
+def format_signed(value: float | None, unit: str = "", places: int = 1) -> str:
+    """A difference for display, rounded half away from zero as percentages are: +4.5 points, −2.0 (a true
+    minus sign), 0.0; None -> '–'."""
+    if value is None or value != value:
+        return DASH
+    v = round_half_away(value, places)
+    return f"{'+' if v > 0 else ('−' if v < 0 else '')}{abs(v):.{places}f}{unit}"
+
+
 def format_pct(value: float | None, places: int = 1) -> str:
     """A percentage for display: 55.12690 -> '55.1%'; None -> '–'."""
     if value is None:

@@ -5,7 +5,7 @@ import streamlit as st
 from analytics import audits, overview, publish, ui
 from analytics.charts import GRADE_COLOURS, TEMPLATE, service_small_multiples
 from analytics.filters import GRAINS
-from analytics.presentation import format_pct
+from analytics.presentation import format_pct, format_signed, round_half_away
 from analytics.escaping import md
 
 source = ui.source()
@@ -46,14 +46,15 @@ for col, fig_ in zip(cols, head["figures"]):
     fmt = (lambda v: format_pct(v)) if fig_.unit == "pct" else (lambda v: "–" if v is None else f"{v:,.0f}")
     delta = fig_.change_previous
     col.metric(fig_.label, fmt(fig_.value),
-               delta=None if delta is None else (f"{delta:+.1f} pts" if fig_.unit == "pct" else f"{delta:+,.0f}")
+               delta=None if delta is None else (format_signed(delta, " pts").replace("−", "-") if fig_.unit == "pct"
+                                                 else f"{delta:+,.0f}")
                + f" on {head['previous']}", delta_color="off", delta_arrow="off" if not delta else "auto",
                help=f"n = {fig_.n:,}. 12 months before ({head['year'][0]} to {head['year'][1]}): "
                     f"{fmt(fig_.average_12)}" + (" (monthly mean)" if fig_.unit == "count" else " (pooled)"))
     if fig_.change_average is not None:
-        col.caption(f"{'+' if fig_.change_average >= 0 else '−'}"
-                    f"{abs(fig_.change_average):,.1f}{' pts' if fig_.unit == 'pct' else ''} against the 12-month "
-                    f"{'average' if fig_.unit == 'pct' else 'monthly mean'}")
+        change = round_half_away(abs(fig_.change_average))
+        col.caption(f"{'+' if fig_.change_average >= 0 else '−'}{change:,.1f}{' pts' if fig_.unit == 'pct' else ''} "
+                    f"against the 12-month {'average' if fig_.unit == 'pct' else 'monthly mean'}")
 
 period = head["period"]
 st.markdown(f"**{f.month_from} to {f.month_to}:** {period['count']:,} audits, "
@@ -69,7 +70,7 @@ with left:
     fig = go.Figure()
     for _, row in dist.iterrows():
         fig.add_bar(y=["Period"], x=[row["share_pct"]], orientation="h", name=row["grade"],
-                    marker_color=GRADE_COLOURS[int(row["rank"])], text=f"{row['share_pct']:.0f}%",
+                    marker_color=GRADE_COLOURS[int(row["rank"])], text=format_pct(row['share_pct']),
                     customdata=[[row["n"], row["grade"]]],
                     hovertemplate=row["grade"] + ": %{x:.1f}% (%{customdata[0]} audits)<extra></extra>")
     fig.update_layout(template=TEMPLATE, barmode="stack", height=300, title="Final grades in the period",

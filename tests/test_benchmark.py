@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +60,13 @@ def test_benchmark_runs_at_a_tiny_scale_and_saves_its_figures(tmp_path):
         assert row["duckdb"] == page["calls"] and row["ratio"] == row["pandas"]["median"] / page["calls"]["median"]
     assert "scale tiny" in proc.stdout and "pages/s" in proc.stdout
     assert not list(tmp_path.glob("*.duckdb"))                # the database is deleted unless --keep
+
+
+def test_load_floor_stores_every_generated_row(tmp_path):
+    import load_floor
+    files = gen_data.write_scale("tiny", 1, tmp_path / "data")["files"]
+    rows, wall, cpu = load_floor.plain_load(sorted(Path(f["path"]) for f in files.values()), tmp_path / "p.duckdb")
+    assert rows == sum(f["rows"] for f in files.values()) and wall > 0
 
 
 # --- the pandas baselines equal the library --------------------------------------------------------
