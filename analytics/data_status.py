@@ -4,13 +4,29 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Config
-from .datasets import DATASETS
+from .datasets import BY_NAME, DATASETS, RefExists
 from .datasets import qi
 
 
-def row_counts(con) -> pd.DataFrame:
-    sql = " UNION ALL ".join(f"SELECT ? AS dataset, count(*) AS rows FROM {qi(d.name)}" for d in DATASETS)
-    return con.execute(sql, [d.name for d in DATASETS]).df()
+def row_counts(con, services: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Rows per dataset; with ``services`` (a role that sees only its own), only the rows of those services:
+    a dataset's own service column, else its parent's (pillar grades and follow-ups by their audit, findings
+    by their dip sample). Datasets with no service at all (KPI definitions, reviews) are counted whole."""
+    parts, params = [], []
+    for d in DATASETS:
+        cond, args = "", []
+        if services is not None:
+            parent = next((r for r in d.rules if isinstance(r, RefExists)
+                           and "service" in BY_NAME[r.dataset].column_names), None)
+            if "service" in d.column_names:
+                cond, args = " WHERE list_contains(?, service)", [list(services)]
+            elif parent is not None:
+                cond = (f" WHERE {qi(parent.column)} IN (SELECT {qi(parent.target)} FROM {qi(parent.dataset)} "
+                        f"WHERE list_contains(?, service))")
+                args = [list(services)]
+        parts.append(f"SELECT ? AS dataset, count(*) AS rows FROM {qi(d.name)}{cond}")
+        params += [d.name, *args]
+    return con.execute(" UNION ALL ".join(parts), params).df()
 
 
 def load_history(con, limit: int = 200) -> pd.DataFrame:

@@ -83,6 +83,12 @@ def kpi_comparison(con, config: Config, row: dict, window: int, f: Filters | Non
         note = f"{code} has no values for {service}: the authority-wide (ALL) series is used."
         service = "ALL"
         values = _kpi_values(con, code, service)
+    if service == "ALL" and f is not None and f.scope is not None:
+        # A role that sees its own services sees council-wide figures only in the Overview's totals (README
+        # "Sign-in and roles"), as the KPI page offers it no ALL series.
+        empty = pd.DataFrame(columns=["period_end", "value", "timing"])
+        return KpiComparison(code, definition, service, f"{code}: the authority-wide (ALL) series is not shown "
+                             "to a role that sees only its own services.", empty)
     values["timing"] = [w.timing(d) for d in values["period_end"]]
     before = values[(values["period_end"] >= w.before_start) & (values["period_end"] < w.start)]["value"]
     after = values[(values["period_end"] > w.end) & (values["period_end"] <= w.after_end)]["value"]
@@ -199,9 +205,12 @@ def describe_themes(volumes: pd.DataFrame, theme: str) -> str:
             "and how it is recorded; the shares of all records are in the table.")
 
 
-def dip_themes(con) -> list[str]:
-    return [r[0] for r in con.execute("SELECT DISTINCT theme FROM dip_samples WHERE theme IS NOT NULL ORDER BY 1")
-            .fetchall()]
+def dip_themes(con, f: Filters | None = None) -> list[str]:
+    """The themes dip samples have had (of the services the viewer may see)."""
+    services = None if f is None else f.effective_services()
+    cond, params = ("", []) if services is None else (" AND list_contains(?, service)", [list(services)])
+    return [r[0] for r in con.execute(f"SELECT DISTINCT theme FROM dip_samples WHERE theme IS NOT NULL{cond} "
+                                      "ORDER BY 1", params).fetchall()]
 
 
 def match_theme(theme: str | None, options: list[str], config: Config | None = None) -> str | None:

@@ -116,6 +116,9 @@ def _themes(period: pd.DataFrame, config) -> pd.DataFrame:
 def citing_actions(con, f: Filters) -> pd.DataFrame:
     """The learning actions raised by D that cite a review in the period, with their state on D."""
     cond, params = where(f, "review_date")
+    # A review can lead to actions in another service: a role that sees only its own services is shown only
+    # theirs, as the Learning Action Tracker shows it.
+    scoped, scope = ("", []) if f.scope is None else (" AND list_contains(?, a.service)", [list(f.scope)])
     return con.execute(
         f"""SELECT a.source_ref AS review_id, r.review_type, a.action_id, a.source, a.theme, a.service,
                    a.owner_role, a.raised_date, a.due_date, a.status, a.completed_date, a.last_reviewed_date,
@@ -123,9 +126,9 @@ def citing_actions(con, f: Filters) -> pd.DataFrame:
             FROM learning_actions a
             JOIN (SELECT review_id, review_type, review_date FROM reviews WHERE {cond}) r
               ON r.review_id = a.source_ref
-            WHERE a.raised_date <= ?
+            WHERE a.raised_date <= ?{scoped}
             ORDER BY r.review_date, a.source_ref, a.raised_date, a.action_id""",
-        [f.end, f.end, *params, f.end]).df().pipe(_dates)
+        [f.end, f.end, *params, f.end, *scope]).df().pipe(_dates)
 
 
 def page_figures(con, f: Filters, config) -> dict[str, pd.DataFrame]:

@@ -67,12 +67,13 @@ if council.exists:
               value=st.session_state.get(ui.PREFER_DEMO, False),
               on_change=lambda: st.session_state.update({ui.PREFER_DEMO: st.session_state["demo_toggle"]}))
 with ui.cached_reads(source) as cached:
-    counts = cached(data_status.row_counts)
+    counts = cached(data_status.row_counts, None if viewer.full else tuple(viewer.services))
     last = cached(data_status.last_loads)
     gaps = cached(data_status.months_without_audits, config)
     history = cached(data_status.load_history)
 if not viewer.full:  # another service's gaps and who loaded what are for those who see every service
     gaps = gaps[gaps["service"].isin(viewer.services)]
+    last = last.drop(columns="last_file")
 left, right = st.columns(2)
 with left:
     st.subheader("Rows per dataset")

@@ -48,7 +48,9 @@ else:
         except ExportError as exc:
             col.warning(str(exc))
 
-if not viewer.may_load:   # publishing and what was published (the pack compares services) are the QA team's
+if not (viewer.full and viewer.may_load):
+    # Publishing and what was published (the pack compares every service) are for roles that see every service
+    # and may load (README "Sign-in and roles"): a loader of its own services only gets neither.
     st.stop()
 st.subheader("Publish a month")
 st.caption("Publishing freezes what QPRM was shown: the month's figures (all services and each service), the slide "

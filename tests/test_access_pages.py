@@ -157,6 +157,31 @@ def test_only_the_qa_team_may_load_data(council):
     assert len(at.file_uploader) == 1
 
 
+def test_a_head_of_service_sees_only_their_services_rows_counted_and_no_file_names(council):
+    # Stored: audits A1, A2 (AI) and C1-C3 (CF); staff S1 (AI) and S2 (CF). hos.ai sees AI and MASH.
+    at = run("pages/data.py", user=HOS_AI)
+    stored = next(d.value for d in at.dataframe if "Rows" in d.value.columns)
+    assert dict(zip(stored["Dataset"], stored["Rows"]))["audits"] == 2
+    assert dict(zip(stored["Dataset"], stored["Rows"]))["staff"] == 1
+    assert "Last file" not in stored.columns and "Last loaded" in stored.columns
+    at = run("pages/data.py", user=QA)
+    stored = next(d.value for d in at.dataframe if "Rows" in d.value.columns)
+    assert dict(zip(stored["Dataset"], stored["Rows"]))["audits"] == 5 and "Last file" in stored.columns
+
+
+def test_a_role_of_its_own_services_that_may_load_is_still_not_offered_publishing(council, tmp_path, monkeypatch):
+    # Publishing and the published files (the pack compares every service) are for roles that see every service.
+    config = tmp_path / "loader.toml"
+    config.write_text(ROLE_MAP.replace('services = ["AI", "MASH"]\n', 'services = ["AI", "MASH"]\nmay_load = true\n', 1))
+    monkeypatch.setenv("QA_DASHBOARD_CONFIG", str(config))
+    ui.config.clear()
+    at = run("pages/data.py", user=HOS_AI)
+    assert len(at.file_uploader) == 1                          # the role map's may_load took effect
+    at = run("pages/publish.py", user=HOS_AI)
+    assert "Publish a month" not in texts(at) and "Published months" not in texts(at)
+    assert "Slide pack (PowerPoint)" not in [b.label for b in at.get("download_button")]
+
+
 def test_the_upload_takes_only_csv_and_xlsx(council):
     at = run("pages/data.py", user=QA)
     assert at.file_uploader[0].allowed_type == [".csv", ".xlsx"]

@@ -295,6 +295,21 @@ def test_effects_table(con):
     assert e["ci_before"].iloc[0] == "10.8–60.3%"
 
 
+def test_a_role_seeing_its_own_services_gets_no_council_wide_kpi_series_nor_other_services_themes(con):
+    # INT2 is CF's, with no CF series: the ALL series stands in, but not for a role that sees only its own
+    # services (council-wide figures are the Overview's totals only). DS0 (Neglect) was sampled in AI only.
+    from analytics.config import load_config
+    from analytics.filters import Filters
+    from analytics.impact_evidence import dip_themes, kpi_comparison
+    config = load_config()
+    full = kpi_comparison(con, config, rows(con)["INT2"], 3, Filters("2024-01", "2025-12"))
+    assert full.service == "ALL" and len(full.series) == 8
+    scoped = kpi_comparison(con, config, rows(con)["INT2"], 3, Filters("2024-01", "2025-12", scope=("CF",)))
+    assert scoped.series.empty and "not shown" in scoped.note and scoped.mean_before is None
+    assert dip_themes(con) == ["Drift and delay", "Neglect", "drift and delay"]
+    assert dip_themes(con, Filters("2024-01", "2025-12", scope=("CF",))) == ["Drift and delay", "drift and delay"]
+
+
 # --- target KPI ----------------------------------------------------------------------------------------
 def test_kpi_means(con):
     from analytics.config import load_config

@@ -77,6 +77,17 @@ def test_a_service_filter_leaves_authority_wide_reviews_out(con):
     assert list(reviews.citing_actions(con, F(services=("CF",)))["action_id"]) == ["A6"]
 
 
+def test_a_role_seeing_its_own_services_sees_only_their_actions_citing_a_review(con):
+    # R1 (AI) led to A1 (AI) and A2 (council-wide). Filtering to AI lists both; a role that sees only AI is
+    # shown only AI's, as its Learning Action Tracker shows it.
+    from analytics import reviews
+    from analytics.config import Config
+    assert list(reviews.citing_actions(con, F(services=("AI",)))["action_id"]) == ["A1", "A2"]
+    assert list(reviews.citing_actions(con, F(scope=("AI",)))["action_id"]) == ["A1"]
+    t = reviews.page_figures(con, F(scope=("AI",)), Config())["timeline"]
+    assert dict(zip(t["review_id"], t["actions"])) == {"R1": 1}
+
+
 def test_citing_actions_with_their_state_on_d(con):
     from analytics import reviews
     a = reviews.citing_actions(con, F())
