@@ -440,12 +440,20 @@ class Database:
                 for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), small, small.with_name(small.name + ".wal")):
                     with contextlib.suppress(FileNotFoundError):
                         leftover.unlink()
+                shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)   # what a large load spilled
 
     def _remove_stale_generations(self) -> None:
-        """New generations left by a writer that was killed (only a lock holder creates them)."""
-        for stale in self.path.parent.glob(f".{self.path.name}.*.new*"):
-            with contextlib.suppress(FileNotFoundError):
-                stale.unlink()
+        """New generations left by a writer that was killed (only a lock holder creates them), with the folder
+        a large load spilled to (``<generation>.tmp``), and a killed erasure's or purge's snapshot copies."""
+        leftovers = [*self.path.parent.glob(f".{self.path.name}.*.new*"),
+                     *backup_dir(self.path).glob(".before-load-*.work*"),
+                     *backup_dir(self.path).glob(".before-load-*.small*")]
+        for stale in leftovers:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    stale.unlink()
 
     def _keep_snapshot(self, load_id: int) -> None:
         """The published generation, about to be replaced, becomes the snapshot before ``load_id``.
@@ -454,7 +462,9 @@ class Database:
         complete copy that costs nothing; a file system without links gets a copy.
         """
         keep = int(self.config["backups"]["keep"])
-        if keep <= 0:
+        if keep <= 0:   # none kept: those kept before the setting changed go too
+            for old in backup_dir(self.path).glob("before-load-*.duckdb"):
+                old.unlink()
             return
         target = snapshot_path(self.path, load_id)
         target.parent.mkdir(exist_ok=True)

@@ -63,6 +63,9 @@ def erase_rows(con: duckdb.DuckDBPyConnection, child_ref: str) -> int:
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication_audits'").fetchone()[0]:
         n += con.execute("DELETE FROM publication_audits WHERE audit_id IN (SELECT unnest($ids))",
                          a).fetchone()[0]
+    # A dip-sample row's key holds the child's reference: its load history goes even where the row itself
+    # already went (undone, or removed by a replace) before the erasure.
+    con.execute("DELETE FROM load_changes WHERE dataset = 'dip_samples' AND suffix(key, chr(31) || $ref)", p)
     # Learning that came from the child's audits stays; the pointer to them goes.
     con.execute("UPDATE reflective_activities SET audit_id = NULL WHERE audit_id IN (SELECT unnest($ids))", a)
     con.execute("UPDATE learning_actions SET source_ref = NULL WHERE source_ref IN (SELECT unnest($ids))",
@@ -147,6 +150,7 @@ def purge(db: Database, months: int | None = None, user: str | None = None,
         raise ValueError("the retention period must be a whole number of months, 1 or more")
     before = cutoff(months, today or dt.date.today())
     counts: dict[str, int] = {}
+    purged_audits: list[str] = []
     with db.write(compacted=True) as con:
         load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_history").fetchall()[0][0]
         for dataset, where, params in _old_rows(before):
@@ -156,21 +160,45 @@ def purge(db: Database, months: int | None = None, user: str | None = None,
             if not keys:
                 continue
             con.execute(f"DELETE FROM {qi(dataset)} WHERE {key_sql(ds)} IN (SELECT unnest($k))", {"k": keys})
-            con.execute("INSERT INTO load_changes SELECT $id, $ds, unnest($k), 'removed'",
-                        {"id": load_id, "ds": dataset, "k": keys})
+            if dataset == "audits":
+                purged_audits += keys
+            if "child_ref" in BY_NAME[dataset].key:
+                # A key holding a child's reference must not outlive the row in the load history: its changes
+                # go (an older load's undo then has nothing of it to put back: the snapshots are purged too).
+                con.execute("DELETE FROM load_changes WHERE dataset = $ds AND key IN (SELECT unnest($k))",
+                            {"ds": dataset, "k": keys})
+            else:
+                con.execute("INSERT INTO load_changes SELECT $id, $ds, unnest($k), 'removed'",
+                            {"id": load_id, "ds": dataset, "k": keys})
             counts[dataset] = counts.get(dataset, 0) + len(keys)
         refresh_derived(con, force=True)
+
+        def old_out(c):
+            for dataset, where, params in _old_rows(before):
+                c.execute(f"DELETE FROM {qi(dataset)} WHERE {where}", params)
+        # Every kept snapshot, even when the database itself holds nothing that old (a row a later load
+        # replaced lives on only in the snapshots).
+        for path in db.snapshots().values():
+            if _holds_old_rows(path, before):
+                _rewrite_snapshot(path, old_out)
         if not counts:
             return None, counts
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication_audits'").fetchone()[0]:
+            # A published month's snapshot of a purged audit's grade goes with the audit.
+            con.execute("DELETE FROM publication_audits WHERE audit_id IN (SELECT unnest($k))",
+                        {"k": purged_audits})
         now = dt.datetime.now()
         for dataset, n in counts.items():
             con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, NULL, NULL, ?, 0, 0, 0, ?, 0, FALSE)",
                         [load_id, now, user or getpass.getuser(),
                          f"retention purge: rows dated before {before.isoformat()}", dataset, n])
-
-        def old_out(c):
-            for dataset, where, params in _old_rows(before):
-                c.execute(f"DELETE FROM {qi(dataset)} WHERE {where}", params)
-        for path in db.snapshots().values():
-            _rewrite_snapshot(path, old_out)
     return load_id, counts
+
+
+def _holds_old_rows(path: Path, before: dt.date) -> bool:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return any(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {qi(dataset)} WHERE {where} LIMIT 1)",
+                               params).fetchone()[0] for dataset, where, params in _old_rows(before))
+    finally:
+        con.close()

@@ -161,3 +161,32 @@ def test_a_read_started_after_a_load_sees_it_even_while_older_reads_are_open(db_
         assert old.execute("SELECT count(*) FROM audits_final").fetchone() == (1,)   # finishes on its generation
     with db.read() as again:
         assert again.execute("SELECT count(*) FROM audits").fetchone() == (2,)
+
+
+def test_a_killed_loads_spill_folder_does_not_block_the_next_write(tmp_path):
+    from analytics.database import Database
+    db = Database(tmp_path / "qa.duckdb")
+    db.initialise()
+    spill = tmp_path / ".qa.duckdb.4242.deadbeef.new.tmp"      # DuckDB's temporary folder of a killed writer
+    spill.mkdir()
+    (spill / "duckdb_temp_block.tmp").write_bytes(b"x" * 10)
+    with db.write():
+        pass
+    assert not spill.exists()
+
+
+def test_keeping_no_snapshots_removes_those_kept_before(tmp_path):
+    from analytics.config import Config
+    from analytics.database import Database
+    db = Database(tmp_path / "qa.duckdb")
+    for _ in range(3):
+        with db.write(snapshot=True) as con:
+            con.execute("INSERT INTO load_history (load_id, loaded_at) SELECT coalesce(max(load_id), 0) + 1, "
+                        "now() FROM load_history")
+    assert len(db.snapshots()) == 2
+    raw = Config().raw
+    raw["backups"]["keep"] = 0
+    none_kept = Database(tmp_path / "qa.duckdb", Config(raw))
+    with none_kept.write(snapshot=True) as con:
+        con.execute("INSERT INTO load_history (load_id, loaded_at) SELECT max(load_id) + 1, now() FROM load_history")
+    assert none_kept.snapshots() == {}

@@ -149,3 +149,43 @@ def test_purge_from_the_command_line_uses_the_configured_period(db_path, tmp_pat
     code, out, _ = run_cli("purge", "--db", db_path, "--config", cfg, "--months", "12")
     assert code == 0 and out.splitlines() == ["audits: 1 row removed", "retention purge recorded as load 2"]
     assert query(db_path, "SELECT count(*) FROM audits") == [(0,)]
+
+
+def test_erase_leaves_no_trace_of_a_dip_sample_row_gone_before_the_erasure(db_path, tmp_path):
+    # The child's dip-sample row was loaded and undone: only the load history still held its key (which
+    # holds the child's reference).
+    load_ok(db_path, write(tmp_path, "d1.csv", csv_text("dip_samples", {"child_ref": OTHER})))
+    load_ok(db_path, write(tmp_path, "d2.csv", csv_text("dip_samples", {"child_ref": REF})))
+    assert run_cli("undo", "--db", db_path, 2)[0] == 0
+    assert run_cli("erase", "--db", db_path, "--child-ref", REF)[0] == 0
+    for f in [db_path, *Database(db_path).snapshots().values()]:
+        assert REF.encode() not in f.read_bytes(), f
+
+
+def test_a_killed_erasures_snapshot_copy_goes_at_the_next_write(db_path, tmp_path):
+    loaded(db_path, tmp_path)
+    backups = db_path.with_name(db_path.name + ".backups")
+    left = backups / f".{sorted(p.name for p in backups.iterdir())[0]}.4242.work"   # as _rewrite_snapshot names it
+    left.write_bytes(REF.encode())
+    assert run_cli("erase", "--db", db_path, "--child-ref", REF)[0] == 0
+    assert not left.exists()
+
+
+def test_purge_reaches_snapshots_even_when_the_database_holds_nothing_that_old(db_path, tmp_path):
+    # OLD (2019) was replaced away by a later load: it lives on only in the snapshot before that load.
+    load_ok(db_path, write(tmp_path, "a1.csv", csv_text("audits", {"audit_id": "OLD", "audit_date": "2019-01-10",
+                                                                   "child_ref": REF}, {"audit_id": "NEW"})))
+    load_ok(db_path, "--replace", "audits", write(tmp_path, "a2.csv", csv_text("audits", {"audit_id": "NEW"})))
+    db = Database(db_path)
+    assert purge(db, 60, user="qa", today=dt.date(2025, 6, 1)) == (None, {})
+    for snap in db.snapshots().values():
+        assert REF.encode() not in snap.read_bytes(), snap
+
+
+def test_purge_leaves_no_child_reference_in_the_load_history(db_path, tmp_path):
+    load_ok(db_path, write(tmp_path, "d.csv", csv_text("dip_samples", {"sample_date": "2019-02-10", "child_ref": REF},
+                                                       {"dip_sample_id": "D2", "child_ref": OTHER})))
+    load_id, counts = purge(Database(db_path), 60, user="qa", today=dt.date(2025, 6, 1))
+    assert counts == {"dip_samples": 1}
+    assert query(db_path, "SELECT count(*) FROM load_changes WHERE contains(key, ?)", [REF]) == [(0,)]
+    assert REF.encode() not in db_path.read_bytes()
