@@ -160,30 +160,44 @@ def describe_signals(k: KpiComparison) -> str:
 
 
 # --- target theme -------------------------------------------------------------------------------
-THEME_SOURCES = (("Feedback", "feedback", "received_date"), ("Complaints", "complaints", "received_date"),
-                 ("Escalations", "escalations", "raised_date"))
-MATCH_SQL = "list_contains(list_transform(themes, lambda x: lower(trim(x))), lower(trim(?)))"
+# (label, table, date column, the roll-up holding its theme spellings: see voice.py and escalations.py)
+THEME_SOURCES = (("Feedback", "feedback", "received_date", "feedback_theme_months"),
+                 ("Complaints", "complaints", "received_date", "complaint_theme_months"),
+                 ("Escalations", "escalations", "raised_date", "escalation_theme_months"))
 
 
-def _theme_counts(con, table: str, date_col: str, theme: str, start: dt.date, end: dt.date,
+def _spellings(con, rollup: str, theme: str, config: Config) -> list[str]:
+    """The theme's spellings in a table's records: every name the synonym list gives it, in any case and
+    spacing, as the theme explorer matches them ("Being listened to" is "Voice of the child")."""
+    from .themes import names_of
+    wanted = names_of(theme, config)
+    return [n for (n,) in con.execute(f"SELECT DISTINCT theme FROM {rollup} WHERE theme IS NOT NULL").fetchall()
+            if fold(n) in wanted]
+
+
+def _theme_counts(con, table: str, date_col: str, spellings: list[str], start: dt.date, end: dt.date,
                   include_start: bool, services: list[str] | None) -> tuple[int, int]:
     lower, upper = (">=", "<") if include_start else (">", "<=")
     # Organisation-wide rows (service blank or ALL) count only when all services are compared.
     return con.execute(
-        f"SELECT count(*) FILTER ({MATCH_SQL}), count(*) FROM {table} "
+        f"SELECT count(*) FILTER (list_has_any(themes, CAST(? AS VARCHAR[]))), count(*) FROM {table} "
         f"WHERE {date_col} {lower} ? AND {date_col} {upper} ? "
         f"AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), service))",
-        [theme, start, end, services, services]).fetchone()
+        [spellings, start, end, services, services]).fetchone()
 
 
-def theme_volumes(con, theme: str, row: dict, window: int, f: Filters | None = None) -> pd.DataFrame:
-    """Records naming the theme (and all records) in each window, per source, with the share naming it."""
+def theme_volumes(con, theme: str, row: dict, window: int, f: Filters | None = None,
+                  config: Config | None = None) -> pd.DataFrame:
+    """Records naming the theme, by any of its names (and all records) in each window, per source, with the
+    share naming it."""
     w = Windows.of(row, window)
     services = scope_services(row.get("service"), f)
+    config = config or Config()
     rows = []
-    for label, table, date_col in THEME_SOURCES:
-        named_b, total_b = _theme_counts(con, table, date_col, theme, w.before_start, w.start, True, services)
-        named_a, total_a = _theme_counts(con, table, date_col, theme, w.end, w.after_end, False, services)
+    for label, table, date_col, rollup in THEME_SOURCES:
+        spellings = _spellings(con, rollup, theme, config)
+        named_b, total_b = _theme_counts(con, table, date_col, spellings, w.before_start, w.start, True, services)
+        named_a, total_a = _theme_counts(con, table, date_col, spellings, w.end, w.after_end, False, services)
         rows.append({"source": label, "before": named_b, "before_total": total_b,
                      "before_share_pct": named_b / total_b * 100 if total_b else None,
                      "after": named_a, "after_total": total_a,
@@ -286,7 +300,7 @@ def all_effects(con, config: Config, window: int, f: Filters | None = None) -> p
             k = kpi_comparison(con, config, r, window, f)
             row.update(kpi_mean_before=k.mean_before, kpi_mean_after=k.mean_after, kpi_change=k.difference)
         if r["target_theme"]:
-            v = theme_volumes(con, r["target_theme"], r, window, f)
+            v = theme_volumes(con, r["target_theme"], r, window, f, config)
             row.update(theme_records_before=int(v["before"].sum()), theme_records_after=int(v["after"].sum()))
         extra.append(row)
     cols = ["kpi_mean_before", "kpi_mean_after", "kpi_change", "theme_records_before", "theme_records_after"]

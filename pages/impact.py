@@ -87,7 +87,8 @@ with ui.cached_reads(source) as cached:
     comp = cached(impact.measure, row, window, f)
     series = cached(impact.monthly_series, row, window, f, months)
     kpi_cmp = cached(ev.kpi_comparison, config, row, window, f) if row.get("target_kpi") else None
-    volumes = cached(ev.theme_volumes, row["target_theme"], row, window, f) if row.get("target_theme") else None
+    volumes = (cached(ev.theme_volumes, row["target_theme"], row, window, f, config) if row.get("target_theme")
+               else None)
     themes_on_offer = cached(ev.dip_themes, f)
     all_effects = cached(ev.all_effects, config, window, f)
 all_effects = all_effects[[access.in_scope(s, f) for s in all_effects["service"]]]

@@ -349,6 +349,11 @@ def test_theme_volumes(con):
     assert v.loc["Escalations", "after_share_pct"] == pytest.approx(75.0)
     # The match ignores case: the same figures for 'DRIFT AND DELAY'.
     assert theme_volumes(con, "DRIFT AND DELAY", rows(con)["INT1"], 3)["before"].tolist() == [2, 1, 1]
+    # A theme matches by any of its names, as the theme explorer matches: F06's "Being listened to" is the
+    # voice of the child, whichever of its names the intervention gives.
+    for name in ("Voice of the child", "child’s VOICE"):
+        voice = theme_volumes(con, name, rows(con)["INT1"], 3).set_index("source")
+        assert voice.loc["Feedback", ["before", "after"]].tolist() == [0, 1], name
     # AI only: F02 (no service) and the CF rows drop out.
     ai = theme_volumes(con, "Drift and delay", rows(con)["INT1"], 3, Filters(services=("AI",))).set_index("source")
     assert ai[["before", "before_total", "after", "after_total"]].values.tolist() == [[1, 1, 0, 1], [1, 1, 0, 0],
