@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import audits, heatmap, pillars, ui
-from analytics.charts import GRADE_COLOURS, TEMPLATE, wilson_error_bars
+from analytics.charts import CATEGORY_COLOURS, GRADE_COLOURS, SERIES_COLOUR, TEMPLATE, wilson_error_bars
 from analytics.filters import GRAINS
 from analytics.presentation import format_pct
 
@@ -112,8 +112,9 @@ ui.show_chart(fig, series[["period", "pillar", "n", "good", "good_pct", "good_ci
 st.subheader("Strongest and weakest pillar in each service")
 sw = pillars.strongest_weakest(cells, config)
 fig = go.Figure()
-for position, colour, symbol, side in (("Weakest", GRADE_COLOURS[4], "diamond", "middle left"),
-                                       ("Strongest", GRADE_COLOURS[1], "circle", "middle right")):
+# Not grade colours: a strongest pillar can be Requires Improvement, a weakest one Good.
+for position, colour, symbol, side in (("Weakest", CATEGORY_COLOURS[1], "diamond", "middle left"),
+                                       ("Strongest", SERIES_COLOUR, "circle", "middle right")):
     rows = sw[sw["position"] == position].groupby("service", sort=False).agg(
         good_pct=("good_pct", "first"), pillar=("pillar", lambda s: " / ".join(s)), n=("n", "first")).reset_index()
     fig.add_scatter(x=rows["good_pct"], y=rows["service"], mode="markers+text", name=position,
@@ -142,7 +143,7 @@ ui.show_chart(fig, sw_table[["service", "position", "pillar", "n", "good", "good
 st.subheader("Pillars graded below the audit's overall grade")
 fig = go.Figure(go.Bar(
     y=[heatmap.wrap(p, 28) for p in held["pillar"]], x=held["below_pct"], orientation="h",
-    marker_color=GRADE_COLOURS[1], customdata=held[["below", "n", "pillar"]],
+    marker_color=SERIES_COLOUR, customdata=held[["below", "n", "pillar"]],   # a share of grades, not a grade
     error_x=error_bars(held, "below_pct", "below_ci_low", "below_ci_high"),
     text=[f"{format_pct(float(v))} (n={int(n):,})" for v, n in zip(held["below_pct"], held["n"])], textposition="outside",
     hovertemplate="%{customdata[2]}: %{customdata[0]} of %{customdata[1]} grades below the audit's grade "

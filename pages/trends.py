@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import audits, ui
-from analytics.charts import GRADE_COLOURS, TEMPLATE, service_small_multiples
+from analytics.charts import GRADE_COLOURS, SERIES_COLOUR, TEMPLATE, service_small_multiples
 from analytics.filters import GRAINS
 
 source, f, grain = ui.page_start("Trends by service")
@@ -62,7 +62,7 @@ ui.show_chart(fig, done, "Distinct auditors with an audit in a month, over Team 
               "interval where n < 20.", "trend_completion")
 
 st.subheader("Cohort mix of the audited records")
-fig = go.Figure(go.Bar(x=cohorts["cohort"], y=cohorts["n"], marker_color="#0b3c73",
+fig = go.Figure(go.Bar(x=cohorts["cohort"], y=cohorts["n"], marker_color=SERIES_COLOUR,   # counts, not a grade
                        customdata=cohorts[["good_pct"]],
                        hovertemplate="%{x}: %{y} audits, %{customdata[0]:.1f}% good or better<extra></extra>"))
 fig.update_layout(template=TEMPLATE, title="Audited records by cohort", xaxis_title="Cohort",
