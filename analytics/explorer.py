@@ -125,11 +125,15 @@ FIRST = ["audit_id", "audit_date", "final_grade", "provisional", "service", "tea
 
 
 def readable(df: pd.DataFrame) -> pd.DataFrame:
-    """The table as people read it: final grade beside the audit, plain headings, dates without a time."""
+    """The table as people read it: final grade beside the audit, plain headings, dates without a time, blanks
+    where a grade is not given yet (not "None")."""
     order = [c for c in FIRST if c in df.columns] + [c for c in df.columns if c not in FIRST]
     out = df[order].copy()
     if "audit_date" in out:
         out["audit_date"] = pd.to_datetime(out["audit_date"]).dt.date
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].fillna("")
     return out.rename(columns=HEADINGS)
 
 

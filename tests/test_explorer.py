@@ -71,6 +71,13 @@ def test_audit_rows_limited_to_the_newest_with_the_pillars_of_those_rows(con):
     assert list(good["audit_id"]) == ["X4"]
 
 
+def test_the_table_for_people_shows_a_grade_not_given_yet_as_blank(con):
+    t = explorer.readable(explorer.audit_rows(con, Q1, Config())).set_index("Audit")
+    assert t.loc["X4", "Moderated grade"] == "" and t.loc["X4", "Benchmarked grade"] == ""
+    assert t.loc["X2", P] == "" and t.loc["X1", P] == "Good"        # X2 has no pillar grades
+    assert t.loc["X1", "Moderated grade"] == "Good"
+
+
 def test_on_screen_says_the_total_when_given_only_the_first_rows():
     shown, caption = explorer.on_screen(pd.DataFrame({"Audit": ["A9", "A8"]}), limit=2, total=9)
     assert list(shown["Audit"]) == ["A9", "A8"]
