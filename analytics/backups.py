@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import duckdb
 
 from .database import Database, key_sql, refresh_derived
-from .datasets import BY_NAME, qi
+from .datasets import BY_NAME, DATASETS, RefExists, qi
 
 UNDO_PREFIX = "undo of load "
 
@@ -65,6 +65,30 @@ def history_lines(db: Database) -> list[str]:
             where = f"{file} [{sheet}]" if sheet else file
             out.append(f"    {where} -> {dataset}: {ins} inserted, {upd} updated, {unch} unchanged, {rem} removed")
     return out
+
+
+def _refuse_orphans(con, load_id: int, changed: set[str]) -> None:
+    """Refuse (so the write is discarded) an undo that removed a row later loads' rows refer to: an audit whose
+    pillar grades or follow-up a later load stored (data-contract: references exist after every change)."""
+    loads: set[int] = set()
+    what: list[str] = []
+    for child in DATASETS:
+        for rule in child.rules:
+            if not (isinstance(rule, RefExists) and rule.dataset in changed):
+                continue
+            c, col = qi(child.name), qi(rule.column)
+            orphans = [k for (k,) in con.execute(
+                f"SELECT {key_sql(child, 'c.')} FROM {c} c ANTI JOIN {qi(rule.dataset)} p "
+                f"ON c.{col} = p.{qi(rule.target)} WHERE c.{col} IS NOT NULL").fetchall()]
+            if orphans:
+                what.append(f"{child.name} rows referring to {rule.dataset} it would remove")
+                loads |= {r[0] for r in con.execute(
+                    "SELECT DISTINCT load_id FROM load_changes WHERE dataset = ? AND key IN (SELECT unnest(?)) "
+                    "AND load_id > ?", [child.name, orphans, load_id]).fetchall()}
+    if what:
+        names = ", ".join(str(x) for x in sorted(loads)) or "later"
+        raise UndoRefused(f"load {load_id} cannot be undone: load{'s' if len(loads) > 1 else ''} {names} stored "
+                          f"{' and '.join(what)}; undo {'those' if len(loads) > 1 else 'that'} first, newest first")
 
 
 def undo(db: Database, load_id: int, user: str | None = None) -> int:
@@ -135,6 +159,7 @@ def undo(db: Database, load_id: int, user: str | None = None) -> int:
         if not by_dataset:  # a load that changed nothing: its undo is still recorded
             con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, NULL, NULL, NULL, 0, 0, 0, 0, 0, FALSE)",
                         [new_id, now, user or getpass.getuser(), f"{UNDO_PREFIX}{load_id}"])
+        _refuse_orphans(con, load_id, set(by_dataset))
         # Restored rows keep their old load ids, so the derived tables' fingerprint (counts, latest load id)
         # may not move: rebuild them outright.
         refresh_derived(con, force=True)

@@ -145,3 +145,19 @@ def test_a_first_load_notes_its_inserts_and_the_next_write_lists_their_keys(db_p
     assert run_cli("undo", "--db", db_path, 1)[0] == 0
     assert grades(db_path) == [("A3", "Good")]
     assert query(db_path, "SELECT count(*) FROM audit_pillars") == [(0,)]
+
+
+def test_undo_is_refused_when_later_loads_refer_to_rows_it_would_remove(db_path, tmp_path):
+    load_ok(db_path, write(tmp_path, "a0.csv", csv_text("audits", {"audit_id": "A0"})))
+    load_ok(db_path, write(tmp_path, "a5.csv", csv_text("audits", {"audit_id": "A5"})))          # load 2
+    load_ok(db_path, write(tmp_path, "p.csv", csv_text("audit_pillars", {"audit_id": "A5"})))    # load 3
+    load_ok(db_path, write(tmp_path, "f.csv", csv_text("audit_followups", {"audit_id": "A5"})))  # load 4
+    before = snapshot(db_path)
+    code, _, err = run_cli("undo", "--db", db_path, 2)
+    assert code == 1
+    assert ("load 2 cannot be undone: loads 3, 4 stored audit_pillars rows referring to audits it would remove "
+            "and audit_followups rows referring to audits it would remove") in err
+    assert snapshot(db_path) == before
+    for later in (4, 3, 2):                       # newest first, as the refusal says: then it goes
+        assert run_cli("undo", "--db", db_path, later)[0] == 0
+    assert query(db_path, "SELECT audit_id FROM audits") == [("A0",)]
