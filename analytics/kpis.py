@@ -36,6 +36,18 @@ ASSURANCE = {"consistent_fail": "F Consistently fails target", "inconsistent": "
 ASSURANCE_COLOURS = {"consistent_fail": SPC_COLOURS["concern"], "inconsistent": SPC_COLOURS["common_cause"],
                      "consistent_pass": SPC_COLOURS["improvement"], "": MUTED}
 # The meeting sees concerns first, then neutral signals, then improvements, then common cause, then no data.
+def _concern_rank(cause: str, assurance: str) -> int:
+    """Concerns first: a special cause of concern, then a KPI that consistently fails its target (a concern
+    whatever its variation), then a neutral signal or a target hit and miss, then the rest."""
+    if cause == "concern":
+        return 0
+    if assurance == "consistent_fail":
+        return 1
+    if cause in ("neutral_high", "neutral_low") or assurance == "inconsistent":
+        return 2
+    return 3
+
+
 VARIATION_ORDER = {"concern": 0, "neutral_high": 1, "neutral_low": 1, "improvement": 2, "common_cause": 3, "": 4}
 ASSURANCE_ORDER = {"consistent_fail": 0, "inconsistent": 1, "": 2, "consistent_pass": 3}
 SYMBOLS = {"common_cause": "circle", "improvement": "triangle-up", "concern": "diamond",
@@ -282,7 +294,7 @@ def summarise(frames: list) -> pd.DataFrame:
             "target": defn["target"], "special_cause": cause, "rule": "" if last is None else last["rule"],
             "variation": variation_label(cause, 0 if last is None else last["direction"]),
             "assurance": assurance, "assurance_label": ASSURANCE[assurance] if last is not None else "No data",
-            "order": (VARIATION_ORDER[cause], ASSURANCE_ORDER[assurance])})
+            "order": (_concern_rank(cause, assurance), VARIATION_ORDER[cause], ASSURANCE_ORDER[assurance])})
     out = pd.DataFrame(rows)
     if out.empty:
         return out

@@ -362,3 +362,18 @@ def test_kpi_page_charts_the_top_kpis_and_every_kpi_on_request(demo_page):
     at.checkbox(key="kpi_every_chart").check().run()
     assert not at.exception, at.exception
     assert len([h for h in at.subheader if h.value != "Summary"]) == n
+
+
+def test_summary_order_puts_a_kpi_failing_its_target_before_good_news():
+    # One point per KPI is enough for the order: its latest signal and assurance.
+    def frame(code, cause, assurance):
+        defn = {"kpi_code": code, "kpi_name": code, "unit": "percent", "polarity": "higher_is_better", "target": 50}
+        x = pd.DataFrame({"period_end": [pd.Timestamp("2025-03-31")], "value": [40.0], "denominator": [None],
+                          "special_cause": [cause], "assurance": [assurance], "rule": [""], "direction": [0]})
+        return defn, x, None
+    table = kpis.summarise([frame("IMPROVING", "improvement", "consistent_pass"),
+                            frame("STEADY", "common_cause", ""),
+                            frame("FAILING", "common_cause", "consistent_fail"),
+                            frame("HIT_AND_MISS", "common_cause", "inconsistent"),
+                            frame("WORSENING", "concern", "inconsistent")])
+    assert list(table["kpi_code"]) == ["WORSENING", "FAILING", "HIT_AND_MISS", "IMPROVING", "STEADY"]
