@@ -20,6 +20,13 @@ from .database import Database, key_sql, refresh_derived
 from .datasets import BY_NAME, DATASETS, RefExists, qi
 
 UNDO_PREFIX = "undo of load "
+# An undo's own rows in load_history: named "undo of load N" and, unlike a loaded file (even one a user named
+# so), with no fingerprint.
+UNDO_ROW = "regexp_full_match(file_name, 'undo of load [0-9]+') AND sha256 IS NULL"
+
+
+def _undone_load(file_name: str | None, is_undo: bool) -> int | None:
+    return int(file_name[len(UNDO_PREFIX):]) if is_undo and file_name else None
 
 
 class UndoRefused(Exception):
@@ -42,14 +49,15 @@ def history(db: Database) -> list[Load]:
     with db.read() as con:
         rows = con.execute("SELECT load_id, loaded_at, loaded_by, file_name, sheet, dataset, inserted, updated, "
                            "unchanged, removed FROM load_history ORDER BY load_id DESC, file_name, sheet").fetchall()
+        undo_rows = dict(con.execute(f"SELECT load_id, true FROM load_history WHERE {UNDO_ROW}").fetchall())
     loads: dict[int, Load] = {}
     for load_id, at, by, file, sheet, dataset, ins, upd, unch, rem in rows:
         load = loads.setdefault(load_id, Load(load_id, at, by, [], load_id in snaps, None))
         load.files.append((file, sheet, dataset, ins, upd, unch, rem))
     for load in loads.values():
-        file = load.files[0][0] or ""
-        if file.startswith(UNDO_PREFIX) and int(file[len(UNDO_PREFIX):]) in loads:
-            loads[int(file[len(UNDO_PREFIX):])].undone_by = load.load_id
+        undone = _undone_load(load.files[0][0], undo_rows.get(load.load_id, False))
+        if undone in loads:
+            loads[undone].undone_by = load.load_id
     return list(loads.values())
 
 
@@ -102,14 +110,14 @@ def undo(db: Database, load_id: int, user: str | None = None) -> int:
                                            [load_id]).fetchall()]
         if not files:
             raise UndoRefused(f"there is no load {load_id}: `qa-dashboard history` lists the loads")
-        done = con.execute("SELECT min(load_id) FROM load_history WHERE file_name = ?",
+        done = con.execute(f"SELECT min(load_id) FROM load_history WHERE file_name = ? AND {UNDO_ROW}",
                            [f"{UNDO_PREFIX}{load_id}"]).fetchall()[0][0]
         if done:
             raise UndoRefused(f"load {load_id} was already undone by load {done}")
         # A later load already undone, and its undo, cancel out: they do not block.
         undone = dict(con.execute(
-            "SELECT CAST(substr(file_name, ?) AS BIGINT), load_id FROM load_history WHERE file_name LIKE ?",
-            [len(UNDO_PREFIX) + 1, UNDO_PREFIX + "%"]).fetchall())
+            f"SELECT CAST(substr(file_name, ?) AS BIGINT), load_id FROM load_history WHERE {UNDO_ROW}",
+            [len(UNDO_PREFIX) + 1]).fetchall())
         cancelled = {m for m, u in undone.items() if m > load_id} | {u for m, u in undone.items() if m > load_id}
         later = [r[0] for r in con.execute(
             "SELECT DISTINCT m.load_id FROM load_changes m JOIN load_changes l USING (dataset, key) "

@@ -161,3 +161,13 @@ def test_undo_is_refused_when_later_loads_refer_to_rows_it_would_remove(db_path,
     for later in (4, 3, 2):                       # newest first, as the refusal says: then it goes
         assert run_cli("undo", "--db", db_path, later)[0] == 0
     assert query(db_path, "SELECT audit_id FROM audits") == [("A0",)]
+
+
+def test_a_file_named_like_an_undo_is_just_a_load(db_path, tmp_path):
+    load_ok(db_path, write(tmp_path, "a0.csv", csv_text("audits", {"audit_id": "A0"})))
+    load_ok(db_path, "--dataset", "audits", write(tmp_path, "undo of load 1.csv", csv_text("audits", {"audit_id": "A1"})))
+    code, out, err = run_cli("history", "--db", db_path)
+    assert code == 0 and "undone by" not in out, err
+    assert run_cli("undo", "--db", db_path, 2)[0] == 0
+    assert run_cli("undo", "--db", db_path, 1)[0] == 0        # load 1 was never undone
+    assert query(db_path, "SELECT count(*) FROM audits") == [(0,)]
