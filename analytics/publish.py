@@ -72,20 +72,43 @@ def snapshot(con, month: str) -> pd.DataFrame:
 def publish(db, month: str, *, user: str | None = None, now: dt.datetime | None = None,
             with_files: bool = True) -> Publication:
     """Freeze ``month``: figures, the audit snapshot and (``with_files``) the pack and the infographic."""
+    from .database import _generation
     from .demo import is_demo_database
-    with db.read() as con:
-        whole, per_service = figures(con, month, db.config)
-        audits = snapshot(con, month)
-    pack_bytes = png = pdf = None
-    if with_files:
-        from . import infographic, pack
-        demo = is_demo_database(db.path)
-        pack_bytes = pack.build(db, month, demo=demo)
-        images = infographic.build(db, month, demo=demo)
-        png, pdf = images["png"], images["pdf"]
     now = now or dt.datetime.now().replace(microsecond=0)
     user = user or getpass.getuser()
+    for attempt in range(PUBLISH_ATTEMPTS):
+        # The figures, the audit snapshot and the files are read from one generation; a load or an erasure
+        # published meanwhile would mix two (or put back an erased child's rows): then everything is read again.
+        with db.reading() as (con, generation):
+            whole, per_service = figures(con, month, db.config)
+            audits = snapshot(con, month)
+        pack_bytes = png = pdf = None
+        if with_files:
+            from . import infographic, pack
+            demo = is_demo_database(db.path)
+            pack_bytes = pack.build(db, month, demo=demo)
+            images = infographic.build(db, month, demo=demo)
+            png, pdf = images["png"], images["pdf"]
+        try:
+            return _store(db, month, now, user, whole, per_service, audits, pack_bytes, png, pdf,
+                          lambda: _generation(db.path) == generation)
+        except _Changed:
+            continue
+    raise RuntimeError(f"the data changed {PUBLISH_ATTEMPTS} times while {month} was being published: "
+                       "publish again when no load is running")
+
+
+PUBLISH_ATTEMPTS = 3
+
+
+class _Changed(Exception):
+    """The published generation moved between reading the figures and storing them."""
+
+
+def _store(db, month, now, user, whole, per_service, audits, pack_bytes, png, pdf, unchanged) -> Publication:
     with db.write() as con:
+        if not unchanged():   # checked under the write lock: nothing can publish after this
+            raise _Changed()
         con.execute(TABLES)
         pid = con.execute("SELECT coalesce(max(publication_id), 0) + 1 FROM publications").fetchone()[0]
         con.execute("INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -117,3 +117,23 @@ def test_one_services_published_figures_and_changes(month_db):
     assert (figures.loc["Audits", "published"], figures.loc["Audits", "today"]) == (3, 4)   # A1-A3, then A4
     assert list(ai["changes"]["audit_id"]) == ["A4"]                                       # M10 is MASH's
     assert all(v is None for v in dcs["figures"]["published"])   # DCS had no audits when published
+
+
+def test_a_load_landing_while_a_month_is_published_is_not_mixed_in(month_db, monkeypatch):
+    # Another user's load commits between publish's reading of the figures and its storing them: the figures
+    # are read again, so the frozen summary and the audit snapshot are of one and the same data.
+    db = Database(month_db)
+    real, calls = publish.snapshot, []
+    late = monthkit.audits_csv([("A4", "AI", "G", "-")], "2025-03-12")
+
+    def snapshot_then_a_load(con, month):
+        calls.append(month)
+        if len(calls) == 1:
+            reload(month_db, "audits_late.csv", late)
+        return real(con, month)
+    monkeypatch.setattr(publish, "snapshot", snapshot_then_a_load)
+    pub = publish.publish(db, "2025-03", user="QA lead", now=WHEN, with_files=False)
+    assert len(calls) == 2
+    assert pub.summary["audits"]["count"] == 14
+    with db.read() as con:
+        assert con.execute("SELECT count(*) FROM publication_audits").fetchone()[0] == 14
