@@ -118,7 +118,8 @@ def undo(db: Database, load_id: int, user: str | None = None) -> int:
         undone = dict(con.execute(
             f"SELECT CAST(substr(file_name, ?) AS BIGINT), load_id FROM load_history WHERE {UNDO_ROW}",
             [len(UNDO_PREFIX) + 1]).fetchall())
-        cancelled = {m for m, u in undone.items() if m > load_id} | {u for m, u in undone.items() if m > load_id}
+        # Only while the undo stands: an undo that was itself undone (a redo) put load m's changes back.
+        cancelled = {x for m, u in undone.items() if m > load_id and u not in undone for x in (m, u)}
         later = [r[0] for r in con.execute(
             "SELECT DISTINCT m.load_id FROM load_changes m JOIN load_changes l USING (dataset, key) "
             "WHERE l.load_id = ? AND m.load_id > ? ORDER BY 1", [load_id, load_id]).fetchall()

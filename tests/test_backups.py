@@ -171,3 +171,14 @@ def test_a_file_named_like_an_undo_is_just_a_load(db_path, tmp_path):
     assert run_cli("undo", "--db", db_path, 2)[0] == 0
     assert run_cli("undo", "--db", db_path, 1)[0] == 0        # load 1 was never undone
     assert query(db_path, "SELECT count(*) FROM audits") == [(0,)]
+
+
+def test_an_undone_undo_does_not_cancel_the_load_it_undid(db_path, tmp_path):
+    load_ok(db_path, write(tmp_path, "a0.csv", csv_text("audits", {"audit_id": "A0"})))
+    load_ok(db_path, write(tmp_path, "a1.csv", csv_text("audits", {"audit_id": "A1"})))                # load 2
+    load_ok(db_path, write(tmp_path, "a2.csv", csv_text("audits", {"audit_id": "A1", "auditor_grade": "Inadequate"})))
+    assert run_cli("undo", "--db", db_path, 3)[0] == 0      # load 4 undoes the re-grade
+    assert run_cli("undo", "--db", db_path, 4)[0] == 0      # load 5 undoes that undo: Inadequate again
+    code, _, err = run_cli("undo", "--db", db_path, 2)
+    assert code == 1 and "later load 3 changed rows" in err, err
+    assert query(db_path, "SELECT auditor_grade FROM audits WHERE audit_id = 'A1'") == [("Inadequate",)]
