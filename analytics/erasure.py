@@ -47,13 +47,29 @@ def _delete(con, dataset: str, where: str, params: dict) -> int:
     return len(keys)
 
 
-def erase_rows(con: duckdb.DuckDBPyConnection, child_ref: str) -> int:
-    """Remove the child's rows from the database ``con`` is connected to; returns how many rows went."""
+def child_ids(con: duckdb.DuckDBPyConnection, child_ref: str) -> tuple[set[str], set[str]]:
+    """The ids of the child's audits and escalations in the database ``con`` is connected to."""
+    p = {"ref": child_ref}
+    return ({r[0] for r in con.execute("SELECT audit_id FROM audits WHERE child_ref = $ref", p).fetchall()},
+            {r[0] for r in con.execute("SELECT escalation_id FROM escalations WHERE child_ref = $ref", p).fetchall()})
+
+
+def erase_rows(con: duckdb.DuckDBPyConnection, child_ref: str, known: tuple[set[str], set[str]] = (set(), set())
+               ) -> int:
+    """Remove the child's rows from the database ``con`` is connected to; returns how many rows went.
+
+    ``known``: ids of the child's audits and escalations found elsewhere (in a snapshot: an audit a later load
+    replaced away or an undo removed), whose pillar grades, follow-ups, published grades and pointers go too."""
     ensure_tables(con)
     p = {"ref": child_ref}
-    audits = [r[0] for r in con.execute("SELECT audit_id FROM audits WHERE child_ref = $ref", p).fetchall()]
-    escalations = [r[0] for r in con.execute("SELECT escalation_id FROM escalations WHERE child_ref = $ref",
-                                             p).fetchall()]
+    here_audits, here_escalations = child_ids(con, child_ref)
+    # An id known from elsewhere that this database gives to another child is that child's now: left alone.
+    others = {r[0] for r in con.execute(
+        "SELECT audit_id FROM audits WHERE audit_id IN (SELECT unnest($ids)) AND child_ref IS DISTINCT FROM $ref "
+        "UNION ALL SELECT escalation_id FROM escalations WHERE escalation_id IN (SELECT unnest($ids)) "
+        "AND child_ref IS DISTINCT FROM $ref", {"ids": sorted(known[0] | known[1]), "ref": child_ref}).fetchall()}
+    audits = sorted(here_audits | (known[0] - others))
+    escalations = sorted(here_escalations | (known[1] - others))
     a = {"ids": audits}
     n = _delete(con, "audit_pillars", "audit_id IN (SELECT unnest($ids))", a)
     n += _delete(con, "audit_followups", "audit_id IN (SELECT unnest($ids))", a)
@@ -66,6 +82,9 @@ def erase_rows(con: duckdb.DuckDBPyConnection, child_ref: str) -> int:
     # A dip-sample row's key holds the child's reference: its load history goes even where the row itself
     # already went (undone, or removed by a replace) before the erasure.
     con.execute("DELETE FROM load_changes WHERE dataset = 'dip_samples' AND suffix(key, chr(31) || $ref)", p)
+    con.execute("DELETE FROM load_changes WHERE (dataset IN ('audits', 'audit_followups') AND key IN (SELECT unnest($a)))"
+                " OR (dataset = 'audit_pillars' AND split_part(key, chr(31), 1) IN (SELECT unnest($a)))"
+                " OR (dataset = 'escalations' AND key IN (SELECT unnest($e)))", {"a": audits, "e": escalations})
     # Learning that came from the child's audits stays; the pointer to them goes.
     con.execute("UPDATE reflective_activities SET audit_id = NULL WHERE audit_id IN (SELECT unnest($ids))", a)
     con.execute("UPDATE learning_actions SET source_ref = NULL WHERE source_ref IN (SELECT unnest($ids))",
@@ -103,11 +122,21 @@ def erase_child(db: Database, child_ref: str, user: str | None = None) -> Erasur
     """Erase every row about ``child_ref`` from the database and every kept snapshot."""
     snapshots = 0
     with db.write(compacted=True) as con:
-        rows = erase_rows(con, child_ref)
+        # The child's audits and escalations as any kept snapshot knows them too: one removed from the database
+        # since (replaced away, undone) may still have rows that point at it here or there.
+        known = child_ids(con, child_ref)
+        for path in db.snapshots().values():
+            snap = duckdb.connect(str(path), read_only=True)
+            try:
+                a, e = child_ids(snap, child_ref)
+            finally:
+                snap.close()
+            known = (known[0] | a, known[1] | e)
+        rows = erase_rows(con, child_ref, known)
         refresh_derived(con, force=True)   # the final-grade tables hold the child's audits too
         # Under the write lock, so no load reads a snapshot half rewritten.
         for path in db.snapshots().values():
-            _rewrite_snapshot(path, lambda c: erase_rows(c, child_ref))
+            _rewrite_snapshot(path, lambda c: erase_rows(c, child_ref, known))
             snapshots += 1
         con.execute("INSERT INTO erasures VALUES (?, ?, ?, ?)",
                     [dt.datetime.now(), user or getpass.getuser(), rows, snapshots])

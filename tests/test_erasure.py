@@ -189,3 +189,20 @@ def test_purge_leaves_no_child_reference_in_the_load_history(db_path, tmp_path):
     assert counts == {"dip_samples": 1}
     assert query(db_path, "SELECT count(*) FROM load_changes WHERE contains(key, ?)", [REF]) == [(0,)]
     assert REF.encode() not in db_path.read_bytes()
+
+
+def test_erase_reaches_rows_of_an_audit_a_later_load_replaced_away(db_path, tmp_path):
+    # A9 (the child's) was dropped from the audits by a --replace load; its pillar grade was loaded before
+    # and stays pointing at it; a learning action cites it. The snapshot still knows A9 is the child's.
+    load_ok(db_path, write(tmp_path, "a1.csv", csv_text("audits", {"audit_id": "A1", "child_ref": OTHER},
+                                                        {"audit_id": "A9", "child_ref": REF})),
+            write(tmp_path, "la.csv", csv_text("learning_actions", {"action_id": "LA9"}).replace(
+                "action_id,", "source_ref,action_id,", 1).replace("\nLA9,", "\nA9,LA9,", 1)))
+    load_ok(db_path, write(tmp_path, "p.csv", csv_text("audit_pillars", {"audit_id": "A9"})))
+    load_ok(db_path, "--replace", "audits", "--replace", "audit_pillars",
+            write(tmp_path, "a2.csv", csv_text("audits", {"audit_id": "A1", "child_ref": OTHER})),
+            write(tmp_path, "p2.csv", csv_text("audit_pillars", {"audit_id": "A1"})))
+    assert run_cli("erase", "--db", db_path, "--child-ref", REF)[0] == 0
+    assert query(db_path, "SELECT source_ref FROM learning_actions") == [(None,)]
+    assert query(db_path, "SELECT count(*) FROM load_changes WHERE key = 'A9' OR key LIKE 'A9' || chr(31) || '%'") == [(0,)]
+    assert query(db_path, "SELECT audit_id FROM audits") == [("A1",)]
