@@ -166,13 +166,22 @@ THEME_SOURCES = (("Feedback", "feedback", "received_date", "feedback_theme_month
                  ("Escalations", "escalations", "raised_date", "escalation_theme_months"))
 
 
-def _spellings(con, rollup: str, theme: str, config: Config) -> list[str]:
-    """The theme's spellings in a table's records: every name the synonym list gives it, in any case and
-    spacing, as the theme explorer matches them ("Being listened to" is "Voice of the child")."""
+def theme_spellings(con) -> dict[str, list[str]]:
+    """Per source table, the theme spellings its records use (from its roll-up: one small read for all)."""
+    out: dict[str, list[str]] = {table: [] for _, table, _, _ in THEME_SOURCES}
+    sql = " UNION ALL ".join(f"SELECT DISTINCT '{table}', theme FROM {rollup} WHERE theme IS NOT NULL"
+                             for _, table, _, rollup in THEME_SOURCES)
+    for table, name in con.execute(sql).fetchall():
+        out[table].append(name)
+    return out
+
+
+def _spellings(names: list[str], theme: str, config: Config) -> list[str]:
+    """The theme's spellings among ``names``: every name the synonym list gives it, in any case and spacing,
+    as the theme explorer matches them ("Being listened to" is "Voice of the child")."""
     from .themes import names_of
     wanted = names_of(theme, config)
-    return [n for (n,) in con.execute(f"SELECT DISTINCT theme FROM {rollup} WHERE theme IS NOT NULL").fetchall()
-            if fold(n) in wanted]
+    return [n for n in names if fold(n) in wanted]
 
 
 def _theme_counts(con, table: str, date_col: str, spellings: list[str], start: dt.date, end: dt.date,
@@ -187,15 +196,16 @@ def _theme_counts(con, table: str, date_col: str, spellings: list[str], start: d
 
 
 def theme_volumes(con, theme: str, row: dict, window: int, f: Filters | None = None,
-                  config: Config | None = None) -> pd.DataFrame:
+                  config: Config | None = None, spelled: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Records naming the theme, by any of its names (and all records) in each window, per source, with the
-    share naming it."""
+    share naming it. ``spelled``: ``theme_spellings`` when the caller has it already."""
     w = Windows.of(row, window)
     services = scope_services(row.get("service"), f)
     config = config or Config()
+    spelled = theme_spellings(con) if spelled is None else spelled
     rows = []
-    for label, table, date_col, rollup in THEME_SOURCES:
-        spellings = _spellings(con, rollup, theme, config)
+    for label, table, date_col, _ in THEME_SOURCES:
+        spellings = _spellings(spelled[table], theme, config)
         named_b, total_b = _theme_counts(con, table, date_col, spellings, w.before_start, w.start, True, services)
         named_a, total_a = _theme_counts(con, table, date_col, spellings, w.end, w.after_end, False, services)
         rows.append({"source": label, "before": named_b, "before_total": total_b,
@@ -293,6 +303,7 @@ def all_effects(con, config: Config, window: int, f: Filters | None = None) -> p
     from .impact import effects, interventions
     df = effects(con, window, f)
     extra = []
+    spelled = None
     for r in interventions(con):
         row = {"kpi_mean_before": None, "kpi_mean_after": None, "kpi_change": None,
                "theme_records_before": None, "theme_records_after": None}
@@ -300,7 +311,8 @@ def all_effects(con, config: Config, window: int, f: Filters | None = None) -> p
             k = kpi_comparison(con, config, r, window, f)
             row.update(kpi_mean_before=k.mean_before, kpi_mean_after=k.mean_after, kpi_change=k.difference)
         if r["target_theme"]:
-            v = theme_volumes(con, r["target_theme"], r, window, f, config)
+            spelled = theme_spellings(con) if spelled is None else spelled
+            v = theme_volumes(con, r["target_theme"], r, window, f, config, spelled)
             row.update(theme_records_before=int(v["before"].sum()), theme_records_after=int(v["after"].sum()))
         extra.append(row)
     cols = ["kpi_mean_before", "kpi_mean_after", "kpi_change", "theme_records_before", "theme_records_after"]
