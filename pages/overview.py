@@ -39,8 +39,9 @@ if not head["period"]["count"]:
 st.subheader(f"{head['latest']}: the latest month")
 latest_n, latest_prov = head["figures"][0].value, head["figures"][3].value
 if latest_n and latest_prov:
-    st.caption(f"{latest_prov:,} of these {latest_n:,} audits are provisional (not yet moderated): the month's "
-               "grades may still change." + (" All of them are." if latest_prov == latest_n else ""))
+    share = "All" if latest_prov == latest_n else f"{latest_prov:,} of these"
+    st.caption(f"{share} {latest_n:,} audits are provisional (not yet moderated): the month's grades may still "
+               "change.")
 cols = st.columns(len(head["figures"]))
 for col, fig_ in zip(cols, head["figures"]):
     fmt = (lambda v: format_pct(v)) if fig_.unit == "pct" else (lambda v: "–" if v is None else f"{v:,.0f}")

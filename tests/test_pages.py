@@ -63,6 +63,14 @@ def test_every_page_renders_on_the_demo_labelled(data_dir, demo_file, page):
     assert "Demo data" in texts(at)
 
 
+def test_the_overview_says_once_when_the_latest_month_is_all_provisional(data_dir, demo_file):
+    # The demo's latest month is not moderated yet: one plain sentence, not "24 of these 24 ... All of them are."
+    import re
+    text = texts(on_the_demo(data_dir, demo_file, "pages/overview.py"))
+    assert re.search(r"All [\d,]+ audits are provisional \(not yet moderated\)", text), text
+    assert "All of them are" not in text
+
+
 def test_every_page_renders_on_an_empty_council_database(data_dir, demo_file):
     from analytics.database import Database
     shutil.copy(demo_file, data_dir / "demo.duckdb")
