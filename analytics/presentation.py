@@ -27,13 +27,20 @@ def format_pct(value: float | None, places: int = 1) -> str:
     return f"{round_half_away(value, places):.{places}f}%"
 
 
+# Names that read badly word by word.
+WHOLE_HEADINGS = {"pct": "%", "ci_low": "95% CI low", "ci_high": "95% CI high"}
+
+
 def heading(col: str) -> str:
     """A column's plain heading: 'days_since_review' -> 'Days since review', 'x_pct' -> 'X %',
     'x_ci_low' -> 'X 95% CI low'; 'n' stays 'n'."""
     if col == "n":
         return "n"
+    if col in WHOLE_HEADINGS:
+        return WHOLE_HEADINGS[col]
     text = col
-    for suffix, words in (("_pct", " %"), ("_ci_low", " 95% CI low"), ("_ci_high", " 95% CI high")):
+    for suffix, words in (("_pct", " %"), ("_ci_low", " 95% CI low"), ("_ci_high", " 95% CI high"),
+                          ("_pts", " (points)"), ("_id", " ID"), ("_ref", " reference")):
         if text.endswith(suffix):
             text = text[:-len(suffix)] + words
     text = text.replace("_", " ")

@@ -81,7 +81,7 @@ else:
                           legend_title_text="Cycle (in date order)",
                           margin=dict(t=110), legend=dict(y=1.0, yanchor="bottom"))
         ui.show_chart(fig, ds.cycle_table(cycles),
-                      "Each dip sample (dip_sample_id) is one cycle; a theme's cycles are numbered by their first "
+                      "Each dip sample (its ID) is one cycle; a theme's cycles are numbered by their first "
                       "sample date, counting every cycle up to the period's end, for the themes sampled in the "
                       "period. % good or better is over records with a grade; criteria met % is Σ criteria met ÷ "
                       "Σ criteria assessed; change is in percentage points from the theme's previous cycle. "

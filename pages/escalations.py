@@ -71,7 +71,7 @@ else:
                         hovertemplate="%{x}: %{y} (%{customdata[0]:.1f}% of the raiser's)<extra>" + r + "</extra>")
         fig.update_layout(template=TEMPLATE, barmode="group", title="Escalations by stage reached",
                           xaxis_title="Stage", yaxis_title="Escalations (count)")
-        ui.show_chart(fig, stages, "Stage as recorded (Informal, then Formal 1 to 3). pct: share of that raiser's "
+        ui.show_chart(fig, stages, "Stage as recorded (Informal, then Formal 1 to 3). %: share of that raiser's "
                       "escalations in the period.", "esc_stages")
     with right:
         st.subheader("Median days to resolve")
@@ -114,7 +114,7 @@ if not themes.empty:
                     hovertemplate="%{y}: %{x} raised by " + r + "<extra></extra>")
     fig.update_layout(template=TEMPLATE, barmode="stack", title="Escalation themes ranked, by raiser",
                       xaxis_title="Escalations naming the theme (count)", yaxis_title=None, yaxis_automargin=True)
-    ui.show_chart(fig, themes, "An escalation naming several themes counts once under each; pct: share of the "
+    ui.show_chart(fig, themes, "An escalation naming several themes counts once under each; %: share of the "
                   "period's escalations.", "esc_themes")
     fig = go.Figure()
     for theme, rows in trend.groupby("theme", sort=False):
@@ -158,7 +158,7 @@ else:
                                   "national panel<extra>" + category + "</extra>")
     fig.update_layout(template=TEMPLATE, barmode="stack", title="Need to Know notifications by category and quarter",
                       xaxis_title="Financial quarter", yaxis_title="Notifications (count)", **quarter_axis)
-    ui.show_chart(fig, ntk_category, "By notified date. rapid_review and national_panel: how many of them led to a "
+    ui.show_chart(fig, ntk_category, "By notified date. Rapid review and National panel: how many of them led to a "
                   "Rapid Review or a notification to the national Child Safeguarding Practice Review Panel (a "
                   "blank is counted as no).", "ntk_category")
     fig = go.Figure()

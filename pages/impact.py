@@ -266,7 +266,7 @@ if volumes is not None:
                 fig.update_layout(template=TEMPLATE, title=f"Dip-sample cycles on '{dip_theme}'",
                                   xaxis_title="Cycle (earliest sample date)", yaxis_title="% of records",
                                   yaxis_range=[0, 105])
-                ui.show_chart(fig, cycles, "Each dip_sample_id is one cycle, placed at its earliest sample date. "
+                ui.show_chart(fig, cycles, "Each dip sample (its ID) is one cycle, placed at its earliest sample date. "
                               "% good or better over records with a grade (error bars: 95% Wilson interval under "
                               f"{SMALL_N}); criteria met % = criteria met ÷ criteria checked. The table gives the "
                               "change from the previous cycle and whether each cycle came before, during or after "

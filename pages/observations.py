@@ -124,4 +124,4 @@ for colour, kind in zip(CATEGORY, sorted(per_month["observation_type"].unique())
 fig.update_layout(template=TEMPLATE, barmode="stack", title="Observations made per month, by type",
                   xaxis_title="Month", yaxis_title="Observations (count)")
 fig.update_xaxes(type="category")
-ui.show_chart(fig, per_month, "Observations by the month of observed_date.", "obs_monthly")
+ui.show_chart(fig, per_month, "Observations by the month they were made (observed date).", "obs_monthly")

@@ -62,7 +62,7 @@ fig.update_layout(template=TEMPLATE, title=f"Reviews and spotlights, {f.month_fr
 fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(types_present)), automargin=True)
 ui.show_chart(fig, timeline.drop(columns=["type_order"]),
               "Each mark is one review on its review date; a larger mark has more learning actions citing it "
-              f"(source_ref = the review's id). Open and overdue are judged on {D:%d %b %Y}: open = raised by then and "
+              f"(their source reference is the review's ID). Open and overdue are judged on {D:%d %b %Y}: open = raised by then and "
               "not finished; overdue = open and past its due date.", "reviews_timeline")
 
 st.subheader("The reviews and their themes")
@@ -95,7 +95,7 @@ st.subheader("Learning actions citing these reviews")
 if actions.empty:
     st.info("No learning action cites these reviews yet.")
 else:
-    st.caption(f"Actions raised by {D:%d %b %Y} whose source_ref is one of the reviews above, with their state on "
+    st.caption(f"Actions raised by {D:%d %b %Y} whose source reference is one of the reviews above, with their state on "
                "that day.")
     st.dataframe(for_people(actions, {"review_id": "Review", "action_id": "Action",
                                       "state_on_d": "State on the period's last day"}), hide_index=True)

@@ -96,8 +96,8 @@ else:
         fig.update_layout(template=TEMPLATE, barmode="stack", title="Feedback themes ranked, by sentiment",
                           xaxis_title="Feedback records naming the theme (count)", yaxis_title=None,
                           yaxis_automargin=True)
-        ui.show_chart(fig, fb_themes, "A record naming several themes counts once under each. pct: share of the "
-                      "period's feedback naming the theme; change_pts: its share in the period's last financial "
+        ui.show_chart(fig, fb_themes, "A record naming several themes counts once under each. %: share of the "
+                      "period's feedback naming the theme; Change (points): its share in the period's last financial "
                       "quarter minus the quarter before, in percentage points.", "voice_themes")
         fig = go.Figure()
         for theme, rows in theme_trend.groupby("theme", sort=False):

@@ -186,6 +186,8 @@ def test_headings_for_people():
     from analytics.presentation import heading
     assert [heading(c) for c in ("days_since_review", "good_pct", "below_ci_high", "n", "Quarter")] == [
         "Days since review", "Good %", "Below 95% CI high", "n", "Quarter"]
+    assert [heading(c) for c in ("pct", "change_pts", "dip_sample_id", "source_ref", "ci_low")] == [
+        "%", "Change (points)", "Dip sample ID", "Source reference", "95% CI low"]
 
 
 # Whole-number columns the pages offer for download that are not counts of children, records or people (ranks,
