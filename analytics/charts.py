@@ -95,7 +95,9 @@ def service_small_multiples(series, config, value: str, title: str, y_title: str
 
     def panel_title(s: str) -> str:
         name = s if not names or config.service_names[s] == s else f"{s} · {config.service_names[s]}"
-        return name[:34] + (f" (n={int(totals[s]):,})" if unit == "audits" else "")
+        if len(name) > 34:   # a long name ends at a word, marked as shortened (the code leads anyway)
+            name = name[:33].rsplit(" ", 1)[0] + "…"
+        return name + (f" (n={int(totals[s]):,})" if unit == "audits" else "")
 
     fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True,
                         subplot_titles=[panel_title(s) for s in services],

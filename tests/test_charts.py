@@ -52,3 +52,12 @@ def test_small_multiples_place_their_n_labels_inside_the_axis():
     assert lowest < N_ROW_Y                       # staggered
     assert fig.layout.yaxis.range[0] < lowest     # and drawn, not cut off
     assert list(labels[0].text) == [str(1000 + i) for i in range(12)]
+
+
+def test_a_long_service_name_is_shortened_at_a_word_and_marked():
+    config = load_config(None)
+    series = pd.DataFrame([{"service": s, "period": "2026-01", "n": 40, "good_pct": 55.0}
+                           for s in ("MASH", "IRSS")])
+    titles = [a.text for a in service_small_multiples(series, config, "good_pct", "t", "% good").layout.annotations]
+    assert "MASH (n=40)" in titles
+    assert "IRSS · Independent Reviewing and… (n=40)" in titles
