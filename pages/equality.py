@@ -40,9 +40,11 @@ for tab, (column, (audit, pillar)) in zip(st.tabs(list(equality.CHARACTERISTICS.
                                    font=dict(color=MUTED))
         overall = audit.chart[audit.chart["label"] == equality.ALL].iloc[0]
         if overall["good_pct"] == overall["good_pct"]:   # a reference line unless the total itself is hidden
-            fig.add_scatter(x=list(rows["label"]), y=[overall["good_pct"]] * len(rows), mode="lines",
-                            line=dict(color=MUTED, dash="dash", width=1.5), name=f"All audits: {overall['text']}",
-                            hoverinfo="skip")
+            # Drawn beneath the bars and their labels (a line over them struck the labels through); the legend
+            # entry comes from an empty trace of the same style.
+            fig.add_hline(y=overall["good_pct"], line=dict(color=MUTED, dash="dash", width=1.5), layer="below")
+            fig.add_scatter(x=[None], y=[None], mode="lines", line=dict(color=MUTED, dash="dash", width=1.5),
+                            name=f"All audits: {overall['text']}", hoverinfo="skip")
             fig.data[0].showlegend = False
         fig.update_layout(template=TEMPLATE, title=f"Audits graded good or better, by the child's {name.lower()}",
                           xaxis_title=name, yaxis_title="% good or better (of audits)", yaxis_range=[0, 110],
