@@ -380,14 +380,14 @@ def xmr_figure(x: pd.DataFrame, xs, title: str, y_title: str, *, target: float |
                                     symbol=SYMBOLS[cause], line=dict(color="white", width=1)),
                         hovertemplate="%{x}: %{y:.1f}" + suffix + extra + "<br>" + CAUSE_NAMES[cause]
                                       + " %{customdata[0]}<extra></extra>")
-    if target is not None and len(xs):
-        fig.add_scatter(x=[xs[0], xs[-1]], y=[target, target], mode="lines", name=f"Target {target:g}{suffix}",
-                        line=dict(color=INK, dash="dot", width=2.5),
-                        hovertemplate="Target %{y:.1f}" + suffix + "<extra></extra>")
     for comp, dash, colour in zip(benchmarks, ("dashdot", "longdashdot"), BENCHMARK_COLOURS):
         if comp in x and x[comp].notna().any():
             fig.add_scatter(x=xs, y=list(x[comp]), mode="lines", name=comp, line=dict(color=colour, dash=dash,
                             width=2, shape="hv"), hovertemplate=comp + " %{y:.1f}" + suffix + "<extra></extra>")
+    if target is not None and len(xs):   # after the benchmarks, so a benchmark at the target does not hide it
+        fig.add_scatter(x=[xs[0], xs[-1]], y=[target, target], mode="lines", name=f"Target {target:g}{suffix}",
+                        line=dict(color=INK, dash="dot", width=2.5),
+                        hovertemplate="Target %{y:.1f}" + suffix + "<extra></extra>")
     for pos, label in rebases:
         fig.add_vline(x=xs[pos], line=dict(color=INK, width=1, dash="dot"))
         fig.add_annotation(x=xs[pos], y=1, yref="paper", text=f"New limits: {label}", showarrow=False,

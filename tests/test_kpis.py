@@ -182,6 +182,9 @@ def test_figure_has_the_reference_lines(con):
     assert {"Target 18", "England", "Statistical neighbours", "Process limits", "Centre (mean)", "Common cause",
             "Near a limit (2 to 3 sigma)"} <= names
     assert any("INT1" in a.text for a in fig.layout.annotations)
+    # The target is drawn over the benchmarks: an England figure equal to it does not hide it.
+    order = [t.name for t in fig.data]
+    assert order.index("Target 18") > max(order.index("England"), order.index("Statistical neighbours"))
 
 
 # --- the pages -------------------------------------------------------------------------------------
