@@ -26,7 +26,7 @@ st.caption(f"Escalations raised from {f.month_from} to {f.month_to}; open is jud
            "(the period's last day). Child references are never shown.")
 cols = st.columns(4)
 cols[0].metric("Raised", f'{head["raised"]:,}')
-cols[1].metric("Open at period end", f'{head["open_at_end"]:,}',
+cols[1].metric("Raised in the period, still open", f'{head["open_at_end"]:,}',
                help="Raised in the period and not resolved by its last day (as in the QPRM summary).")
 cols[2].metric("Median days to resolve", days(head["median_days_to_resolve"]),
                help="Resolved date minus raised date, median over the escalations raised in the period that have "
@@ -98,7 +98,7 @@ else:
     fig.update_layout(template=TEMPLATE, barmode="stack", title=f"Escalations open on {f.end:%d %b %Y}, by age",
                       xaxis_title="Days open on the period's last day", yaxis_title="Open escalations (count)")
     ui.show_chart(fig, ageing, "Open: raised on or before the period's last day and not resolved by it, however "
-                  "long ago it was raised (the headline's Open at period end counts only those raised in the "
+                  "long ago it was raised (the headline's Raised in the period, still open counts only those raised in the "
                   "period). Age: days from raised to the period's last day.", "esc_open_age")
     with st.expander("Open escalations (oldest first)"):
         st.dataframe(for_people(open_now.drop(columns=["month", "quarter"], errors="ignore"),

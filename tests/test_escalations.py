@@ -185,7 +185,7 @@ def test_page_headline_equals_summary(page_dir, db, service):
                            *(["--service", service] if service else []))
     want = json.loads(out)["escalations"]
     assert metric(at, "Raised") == str(want["raised"])
-    assert metric(at, "Open at period end") == str(want["open_at_end"])
+    assert metric(at, "Raised in the period, still open") == str(want["open_at_end"])
     assert metric(at, "Median days to resolve") == f"{want['median_days_to_resolve']:g}" == "22"
     assert metric(at, "All open on the period's last day") == ("4" if service is None else "1")
     if service is None:
