@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import equality, heatmap, suppression, ui
 from analytics.audits import SMALL_N
-from analytics.charts import GRADE_COLOURS, MUTED, TEMPLATE
+from analytics.charts import GRADE_COLOURS, INK, MUTED, TEMPLATE
 
 source, f, _ = ui.page_start("Equality, diversity and inclusion", grain=False)
 config = ui.config()
@@ -30,7 +30,9 @@ for tab, (column, (audit, pillar)) in zip(st.tabs(list(equality.CHARACTERISTICS.
         small = rows["ci_low"].notna()
         fig = go.Figure(go.Bar(
             x=rows["label"], y=rows["good_pct"], marker_color=GRADE_COLOURS[1],
-            text=rows["text"].where(rows["good_pct"].notna(), ""), textposition="outside",
+            # Inside the bar's top where it fits: the all-audits line then never runs through a label.
+            text=rows["text"].where(rows["good_pct"].notna(), ""), textposition="auto", insidetextanchor="end",
+            insidetextfont=dict(color="white"), outsidetextfont=dict(color=INK),
             customdata=rows[["text"]], hovertemplate="%{x}: %{customdata[0]}<extra></extra>",
             error_y=dict(type="data", symmetric=False, array=(rows["ci_high"] - rows["good_pct"]).where(small),
                          arrayminus=(rows["good_pct"] - rows["ci_low"]).where(small), thickness=1, width=3)))
