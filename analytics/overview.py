@@ -108,7 +108,9 @@ def sentences(con, f: Filters, config: Config) -> list[str]:
                    f"the strongest is {strongest[0]} ({format_pct(strongest[1]['good_or_better_pct'])}).")
     latest = audit_headline(con, _span(f, last, last), config)
     if latest["provisional"]:
-        out.append(f"{latest['provisional']:,} of the {latest['count']:,} audits of {last} are provisional: "
+        share = ("All" if latest["provisional"] == latest["count"]
+                 else f"{latest['provisional']:,} of the")
+        out.append(f"{share} {latest['count']:,} audits of {last} are provisional: "
                    "their grades may still change at moderation.")
     return out
 

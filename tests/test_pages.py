@@ -69,6 +69,8 @@ def test_the_overview_says_once_when_the_latest_month_is_all_provisional(data_di
     text = texts(on_the_demo(data_dir, demo_file, "pages/overview.py"))
     assert re.search(r"All [\d,]+ audits are provisional \(not yet moderated\)", text), text
     assert "All of them are" not in text
+    said = text.replace("\\", "")   # Markdown escapes in the page text
+    assert re.search(r"All [\d,]+ audits of \d{4}-\d{2} are provisional: their grades may still change", said)
 
 
 def test_every_page_renders_on_an_empty_council_database(data_dir, demo_file):
