@@ -108,8 +108,8 @@ else:
     ui.show_chart(fig, flow, f"Width: actions. Left, where an action came from; middle, its theme; right, its state "
                   f"on {D} (overdue in magenta). Completed late: after its due date; no dates to judge: finished "
                   f"without a completion or due date.", "actions_flow")
-    st.dataframe(stalls.assign(overdue_pct=[format_pct(v) for v in stalls["overdue_pct"]]).rename(
-        columns={"overdue_pct": "% of raised overdue"}), hide_index=True, width="stretch")
+    st.dataframe(for_people(stalls.assign(overdue_pct=[format_pct(v) for v in stalls["overdue_pct"]]),
+                            {"overdue_pct": "% of raised overdue"}), hide_index=True, width="stretch")
     ui.download_table(stalls, "actions_stalls")
     st.caption(f"Themes ranked by actions overdue on {D}: where learning stalls.")
 

@@ -111,9 +111,9 @@ ui.show_chart(fig, types, "Observations made in the period (the observation's ow
 table = grades.assign(**{"95% interval (n < 20)": [interval(lo, hi, n) for lo, hi, n in
                                                    zip(grades["ci_low"], grades["ci_high"], grades["graded"])]})
 table["good_pct"] = [format_pct(None if v != v else float(v)) for v in table["good_pct"]]
-st.dataframe(table[["observation_type", "n", "graded", "good", "good_pct", "95% interval (n < 20)"]].rename(
-    columns={"observation_type": "observation type", "n": "observations", "good": "good or better",
-             "good_pct": "% good or better (of graded)"}), hide_index=True)
+st.dataframe(for_people(table[["observation_type", "n", "graded", "good", "good_pct", "95% interval (n < 20)"]],
+                        {"n": "Observations", "good": "Good or better", "good_pct": "% good or better (of graded)"}),
+             hide_index=True)
 ui.download_table(table, "obs_types_table")
 
 fig = go.Figure()

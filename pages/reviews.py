@@ -66,12 +66,14 @@ ui.show_chart(fig, timeline.drop(columns=["type_order"]),
               "not finished; overdue = open and past its due date.", "reviews_timeline")
 
 st.subheader("The reviews and their themes")
-st.dataframe(timeline[["review_date", "review_type", "title", "service", "themes", "actions", "open", "overdue"]].rename(
-    columns={"review_date": "date", "review_type": "type", "actions": "learning actions"}).iloc[::-1], hide_index=True)
+st.dataframe(for_people(timeline[["review_date", "review_type", "title", "service", "themes", "actions", "open",
+                                   "overdue"]],
+                        {"review_date": "Date", "review_type": "Type", "actions": "Learning actions"}).iloc[::-1],
+             hide_index=True)
 ui.download_table(timeline, "reviews_timeline_table")
 
 st.subheader("By type of review")
-st.dataframe(kinds.rename(columns={"review_type": "type of review", "without_actions": "reviews with no action"}),
+st.dataframe(for_people(kinds, {"review_type": "Type of review", "without_actions": "Reviews with no action"}),
              hide_index=True)
 ui.download_table(kinds, "reviews_kinds")
 

@@ -241,7 +241,7 @@ def test_page_shows_the_theme_everywhere(page_dir, con):
     assert head == "#### " + themes.headline(V, themes.strand_summary(m, F()), F())
     frames = [d.value for d in at.dataframe]
     summary = frames[0]
-    assert dict(zip(summary["strand"], summary["mentions"])) == {
+    assert dict(zip(summary["Strand"], summary["Mentions"])) == {
         themes.BY_KEY[k].label: n for k, (n, _) in VOICE_BY_HAND.items()}
     assert [t.label for t in at.tabs] == [f"{themes.BY_KEY[k].label} ({n})" for k, (n, _) in VOICE_BY_HAND.items()]
     # Another theme from the picker.
