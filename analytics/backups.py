@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import duckdb
 
 from .database import Database, key_sql, refresh_derived
-from .datasets import BY_NAME, DATASETS, RefExists, qi
+from .datasets import BY_NAME, qi, references
 
 UNDO_PREFIX = "undo of load "
 # An undo's own rows in load_history: named "undo of load N" and, unlike a loaded file (even one a user named
@@ -80,19 +80,18 @@ def _refuse_orphans(con, load_id: int, changed: set[str]) -> None:
     pillar grades or follow-up a later load stored (data-contract: references exist after every change)."""
     loads: set[int] = set()
     what: list[str] = []
-    for child in DATASETS:
-        for rule in child.rules:
-            if not (isinstance(rule, RefExists) and rule.dataset in changed):
-                continue
-            c, col = qi(child.name), qi(rule.column)
-            orphans = [k for (k,) in con.execute(
-                f"SELECT {key_sql(child, 'c.')} FROM {c} c ANTI JOIN {qi(rule.dataset)} p "
-                f"ON c.{col} = p.{qi(rule.target)} WHERE c.{col} IS NOT NULL").fetchall()]
-            if orphans:
-                what.append(f"{child.name} rows referring to {rule.dataset} it would remove")
-                loads |= {r[0] for r in con.execute(
-                    "SELECT DISTINCT load_id FROM load_changes WHERE dataset = ? AND key IN (SELECT unnest(?)) "
-                    "AND load_id > ?", [child.name, orphans, load_id]).fetchall()}
+    for child, rule in references():
+        if rule.dataset not in changed:
+            continue
+        c, col = qi(child.name), qi(rule.column)
+        orphans = [k for (k,) in con.execute(
+            f"SELECT {key_sql(child, 'c.')} FROM {c} c ANTI JOIN {qi(rule.dataset)} p "
+            f"ON c.{col} = p.{qi(rule.target)} WHERE c.{col} IS NOT NULL").fetchall()]
+        if orphans:
+            what.append(f"{child.name} rows referring to {rule.dataset} it would remove")
+            loads |= {r[0] for r in con.execute(
+                "SELECT DISTINCT load_id FROM load_changes WHERE dataset = ? AND key IN (SELECT unnest(?)) "
+                "AND load_id > ?", [child.name, orphans, load_id]).fetchall()}
     if what:
         names = ", ".join(str(x) for x in sorted(loads)) or "later"
         raise UndoRefused(f"load {load_id} cannot be undone: load{'s' if len(loads) > 1 else ''} {names} stored "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Config
-from .datasets import BY_NAME, DATASETS, RefExists
+from .datasets import BY_NAME, DATASETS, references
 from .datasets import qi
 
 
@@ -16,8 +16,8 @@ def row_counts(con, services: tuple[str, ...] | None = None) -> pd.DataFrame:
     for d in DATASETS:
         cond, args = "", []
         if services is not None:
-            parent = next((r for r in d.rules if isinstance(r, RefExists)
-                           and "service" in BY_NAME[r.dataset].column_names), None)
+            parent = next((r for c, r in references() if c is d and "service" in BY_NAME[r.dataset].column_names),
+                          None)
             if "service" in d.column_names:
                 cond, args = " WHERE list_contains(?, service)", [list(services)]
             elif parent is not None:

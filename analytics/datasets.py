@@ -332,6 +332,12 @@ CHECK_HELP = {
 }
 
 
+def references() -> list[tuple[Dataset, RefExists]]:
+    """Every reference between datasets: (the referring dataset, its rule), e.g. audit_pillars.audit_id to
+    audits. What the loader, a replace and an undo must leave pointing at a stored row."""
+    return [(d, rule) for d in DATASETS for rule in d.rules if isinstance(rule, RefExists)]
+
+
 def get(name: str) -> Dataset:
     try:
         return BY_NAME[name]

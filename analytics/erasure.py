@@ -47,6 +47,12 @@ def _delete(con, dataset: str, where: str, params: dict) -> int:
     return len(keys)
 
 
+def _has_publications(con) -> bool:
+    """Whether a month was ever published here (publish.py creates its tables on first use)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication_audits'"
+                            ).fetchone()[0])
+
+
 def child_ids(con: duckdb.DuckDBPyConnection, child_ref: str) -> tuple[set[str], set[str]]:
     """The ids of the child's audits and escalations in the database ``con`` is connected to."""
     p = {"ref": child_ref}
@@ -76,7 +82,7 @@ def erase_rows(con: duckdb.DuckDBPyConnection, child_ref: str, known: tuple[set[
     for dataset in CHILD_DATASETS:
         n += _delete(con, dataset, "child_ref = $ref", p)
     # A published month keeps a snapshot of its audits' grades by audit id: the child's go too.
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication_audits'").fetchone()[0]:
+    if _has_publications(con):
         n += con.execute("DELETE FROM publication_audits WHERE audit_id IN (SELECT unnest($ids))",
                          a).fetchone()[0]
     # A dip-sample row's key holds the child's reference: its load history goes even where the row itself
@@ -212,7 +218,7 @@ def purge(db: Database, months: int | None = None, user: str | None = None,
                 _rewrite_snapshot(path, old_out)
         if not counts:
             return None, counts
-        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication_audits'").fetchone()[0]:
+        if _has_publications(con):
             # A published month's snapshot of a purged audit's grade goes with the audit.
             con.execute("DELETE FROM publication_audits WHERE audit_id IN (SELECT unnest($k))",
                         {"k": purged_audits})

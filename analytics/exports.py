@@ -67,10 +67,11 @@ def _texts(col: pd.Series) -> list[str] | None:
     return values if values and all(isinstance(v, str) for v in values) else None
 
 
-def _blank_or(pattern: re.Pattern, values: list[str]) -> bool:
+def _blank_or(pattern: re.Pattern, values: list[str], whole: bool = True) -> bool:
+    """Every text blank or a dash or matching ``pattern`` (the whole text, else its start), and one matching."""
     from .presentation import DASH
-    return all(v.strip() in ("", DASH, "-") or pattern.fullmatch(v) for v in values) and any(
-        pattern.fullmatch(v) for v in values)
+    fits = pattern.fullmatch if whole else pattern.match
+    return all(v.strip() in ("", DASH, "-") or fits(v) for v in values) and any(fits(v) for v in values)
 
 
 def _whole_numbers(col: pd.Series) -> bool:
@@ -104,8 +105,7 @@ def pct_columns(df: pd.DataFrame) -> list[str]:
     for c in df.columns:
         texts = _texts(df[c])
         if (pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) and _is_pct_name(c)) or (
-                texts is not None and all(v.strip() in ("", "-") or _PCT_TEXT.match(v) or v.strip() == "–"
-                                          for v in texts) and any(_PCT_TEXT.match(v) for v in texts)):
+                texts is not None and _blank_or(_PCT_TEXT, texts, whole=False)):
             out.append(c)
     return out
 

@@ -11,7 +11,7 @@ import duckdb
 
 from . import identifiers, limits
 from .database import Database, upsert
-from .datasets import DATASETS, BY_NAME, Dataset, RefExists
+from .datasets import DATASETS, BY_NAME, Dataset, RefExists, references
 from .readers import NotATable, SourceFile
 from .recognition import Unrecognised, recognise
 from .validation import (Problem, distinct_texts, install_lookup, message, parse_sql, qi, raw_sql, register_distinct,
@@ -277,11 +277,9 @@ def _replace_orphans(con, db: Database, stages, replace) -> list[Problem]:
     per such key, naming how many rows refer to it (data-contract: references exist after every load)."""
     out = []
     checks = []   # (child dataset, column, SQL of the keys that remain, what they are)
-    for child in DATASETS:
-        for rule in child.rules:
-            if isinstance(rule, RefExists) and rule.dataset in replace and child.name not in replace:
-                checks.append((child, rule.column, _target_keys(rule, stages, replace),
-                               f"{rule.target} of {rule.dataset}"))
+    for child, rule in references():
+        if rule.dataset in replace and child.name not in replace:
+            checks.append((child, rule.column, _target_keys(rule, stages, replace), f"{rule.target} of {rule.dataset}"))
     if "kpi_definitions" in replace and "kpi_values" not in replace:
         _kpi_units(con, db, stages, replace)
         checks.append((BY_NAME["kpi_values"], "kpi_code", "SELECT kpi_code AS k FROM _kpi_units",
