@@ -247,7 +247,12 @@ def format_points(diff: float | None) -> str:
 
 
 def evidence(c: Comparison) -> str:
-    """How sure the data is, in a few words (the effects table's column)."""
+    """How sure the data is, in a few words (the effects table's column). An empty side is named as such: a
+    planned intervention has no audits after it, which is not thin evidence but none yet."""
+    if c.n_after == 0:
+        return "Nothing to compare yet: no audits after it" if c.n_before else "No audits in either window"
+    if c.n_before == 0:
+        return "Nothing to compare with: no audits before it"
     if c.too_little_evidence:
         return "Too little evidence (fewer than 10 on a side)"
     if c.p_value is not None and c.p_value < ALPHA:

@@ -248,7 +248,7 @@ def test_wording_never_claims_a_cause(con):
 
 
 def test_new_typed_intervention_and_empty_sides(con):
-    from analytics.impact import describe, measure
+    from analytics.impact import describe, evidence, measure
     new = {"start_date": D(2024, 12, 1), "end_date": None, "service": "ALL", "target_pillar": None}
     c = measure(con, new, 1)
     # before [2024-11-01, 2024-12-01): O01 G = 1 of 1; after (2024-12-01, 2025-01-01]: B01 G, B02 O = 2 of 2
@@ -262,6 +262,12 @@ def test_new_typed_intervention_and_empty_sides(con):
     # CF, before [2025-06-15, 2025-07-15): A10 (on the first day) and O02; nothing after
     assert (future.n_before, future.n_after) == (2, 0)
     assert "after the intervention yet" in describe(future)
+    # The effects table's column names an empty side, rather than calling it thin evidence.
+    assert evidence(future) == "Nothing to compare yet: no audits after it"
+    assert evidence(later) == "No audits in either window"
+    before_any = measure(con, {"start_date": D(2024, 11, 1), "end_date": None, "service": "CF", "target_pillar": None}, 1)
+    assert before_any.n_before == 0 and before_any.n_after > 0
+    assert evidence(before_any) == "Nothing to compare with: no audits before it"
 
 
 def test_monthly_series(con):
