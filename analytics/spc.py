@@ -99,16 +99,22 @@ def special_cause_type(y, rtm, close, outside) -> tuple[np.ndarray, np.ndarray]:
     close = np.asarray(close, dtype=float)
     outside = np.asarray(outside, dtype=bool)
     n = len(y)
-    trend = part_of_seven_trend(seven_point_trend(y))
+    ends = seven_point_trend(y)
+    rising = part_of_seven_trend((ends == 1).astype(float)) != 0
+    falling = part_of_seven_trend((ends == -1).astype(float)) != 0
+    trend = (rising | falling).astype(float)
     tit = part_of_two_in_three(two_in_three(close, rtm), close)
     shift = part_of_seven_trend(seven_point_one_side_mean(rtm))
-    # Trend direction: the step to the next point when that point is in a trend too, else the step in.
+    # Trend direction: the run the point belongs to (metrics.md: increasing = up), so the last point of a rising
+    # run is up even when a new run starts with a dip after it. A point in both a rising and a falling run (a
+    # peak or trough between two runs, which the spec leaves open) takes R's choice: the step to the next point
+    # when that point is in a trend too, else the step in.
     sdy = np.sign(np.diff(y))
     if n:
         right = np.concatenate([sdy, sdy[-1:]]) if n > 1 else np.zeros(1)
         left = np.concatenate([[0.0], sdy])
         both = (np.concatenate([trend[1:], [0.0]]) != 0) & (trend != 0)
-        sdy = np.where(both, right, left)
+        sdy = np.where(rising & ~falling, 1.0, np.where(falling & ~rising, -1.0, np.where(both, right, left)))
     else:
         sdy = np.zeros(0)
     side = np.where(rtm > 0, 1, -1)

@@ -312,6 +312,26 @@ def test_trend_direction_at_a_peak_follows_the_next_step():
     assert end["direction"].iloc[-1] == 1 and end["special_cause"].iloc[-1] == "improvement"
 
 
+def test_trend_direction_at_the_end_of_a_rising_run_followed_by_a_dip_is_up():
+    # metrics.md: a flagged point's direction is the run's (increasing = up). 1..7 rise (a run of 7), 7 -> 6.5
+    # dips, then 6.5..13 rise (a second run of 7). Centre 97.5 / 14 = 6.964; moving ranges 1 ×6, 0.5, 1.5, 1 ×5
+    # sum to 13 over 13, mean 1.0, none screened; limits 6.964 ± 2.66 = [4.304, 9.624], near-limits ± 1.773.
+    # The point 7 (index 6) is inside the limits and belongs only to the first, rising run: up, an improvement
+    # when higher is better. (R takes the step to the next point, 7 -> 6.5, and calls it decreasing.)
+    from analytics.spc import xmr_columns_many
+    y = [1, 2, 3, 4, 5, 6, 7, 6.5, 8, 9, 10, 11, 12, 13]
+    r = xmr(y)
+    assert r["centre"].iloc[0] == pytest.approx(97.5 / 14) and r["upper"].iloc[0] == pytest.approx(97.5 / 14 + 2.66)
+    assert r["rule"].iloc[6] == "trend" and r["value"].iloc[6] == 7
+    assert r["direction"].iloc[6] == 1 and r["special_cause"].iloc[6] == "improvement"
+    assert xmr(y, "lower is better")["special_cause"].iloc[6] == "concern"
+    many = xmr_columns_many([y], ["higher is better"], [None])[0]
+    assert (many["direction"][6], many["special_cause"][6]) == (1, "improvement")
+    # the mirror image: the end of a falling run followed by a rise is down
+    down = xmr([-v for v in y])
+    assert down["direction"].iloc[6] == -1 and down["special_cause"].iloc[6] == "concern"
+
+
 def test_flat_baseline_has_no_limits_but_still_shifts():
     # R: every moving range is 0, none is < 3.267 × 0, so all are screened out and the limits are NaN; the
     # outside and 2-in-3 rules cannot fire, the shift rule still does.
