@@ -39,11 +39,12 @@ BEFORE_AFTER = {"before": "#8c8c8c", "after": "#1b7f86"}   # grey then teal
 SENTIMENT_COLOURS = {"Positive": "#1b7f86", "Mixed": "#c7c7c7", "Negative": "#c51b7d"}   # teal, grey, magenta
 STAGE_SHADES = ("#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d")   # purples, lighter = earlier stage
 INK = "#1f2933"
+DESK_FONT, PRESENTATION_FONT = 14, 20   # base type sizes at a desk and on the projector
 MUTED = "#6b7280"
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 
 pio.templates["qa"] = go.layout.Template(layout=go.Layout(
-    font=dict(family=FONT, size=14, color=INK),
+    font=dict(family=FONT, size=DESK_FONT, color=INK),
     title=dict(font=dict(size=18), x=0, xanchor="left"),
     paper_bgcolor="white", plot_bgcolor="white",
     xaxis=dict(showgrid=False, linecolor="#9ca3af", ticks="outside", title=dict(standoff=8)),
@@ -62,14 +63,26 @@ def grade_colour(config, label: str) -> str:
 def presentation_layout(fig: go.Figure) -> go.Figure:
     """Larger type for the projector, with room for it: legend under the plot, wider margins."""
     height = fig.layout.height * 1.25 if fig.layout.height else 560   # a short chart (one bar) stays short
-    fig.update_layout(font=dict(size=20), title=dict(font=dict(size=28)), height=height,
+    fig.update_layout(font=dict(size=PRESENTATION_FONT), title=dict(font=dict(size=28)), height=height,
                       legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, font=dict(size=18)),
                       margin=dict(l=90, r=30, t=90, b=150))
     fig.update_xaxes(title_standoff=24, automargin=True)
     fig.update_yaxes(title_standoff=24, automargin=True)
     for ann in fig.layout.annotations or ():
         ann.font.size = 20
+    # Text a chart sets smaller than the desk font (n labels at a bar's foot or under a panel) grows by as much
+    # as the font does (14 -> 20), so it stays readable from the back of the room.
+    for trace in fig.data:
+        font = getattr(trace, "textfont", None)
+        if font is not None and isinstance(font.size, (int, float)) and font.size < PRESENTATION_FONT:
+            font.size = round(font.size * PRESENTATION_FONT / DESK_FONT)
     return fig
+
+
+def foot_label_positions(values) -> list[str]:
+    """Where each bar's label goes: inside its foot, or just above the axis for a bar of no height (0%), which
+    has no inside to hold it (plotly then drops the label, leaving only the error bar)."""
+    return ["outside" if v == 0 else "inside" for v in values]
 
 
 def wilson_error_bars(df, value: str, low: str, high: str, n: str = "n", small_n: int = 20) -> dict:

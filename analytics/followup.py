@@ -31,7 +31,7 @@ from .audits import SMALL_N
 from .config import Config
 from .filters import Filters, add_months, financial_quarter, month_start, part_quarter_labels, where
 from .impact import wilson_interval
-from .presentation import format_pct
+from .presentation import DASH, format_pct
 
 STEPS = {
     "managers_notified": "Managers notified",
@@ -198,6 +198,25 @@ def table_view(table: pd.DataFrame) -> pd.DataFrame:
     flag = TABLE_LABELS["still_inadequate"]
     view[flag] = view[flag].map({True: "Yes", False: ""})
     return view
+
+
+STILL_INADEQUATE_BG = "background-color: #fbe3d9"
+
+
+def styled_view(view: pd.DataFrame, overdue_colour: str):
+    """The table for the screen: rows still Inadequate after review shaded, overdue states in bold colour, and a
+    step not done yet "–" (Streamlit draws a missing date as "None" whatever the Styler's na_rep, so the date
+    columns with a gap are written out, as YYYY-MM-DD like the others)."""
+    flag = TABLE_LABELS["still_inadequate"]
+    view = view.copy()
+    for c in view.columns:
+        if view[c].dtype == object and view[c].isna().any() and view[c].map(
+                lambda v: pd.isna(v) or isinstance(v, dt.date)).all():
+            view[c] = [DASH if pd.isna(v) else v.isoformat() for v in view[c]]
+    return view.style.apply(
+        lambda row: [STILL_INADEQUATE_BG if row[flag] == "Yes" else ""] * len(row), axis=1).map(
+        lambda v: f"color: {overdue_colour}; font-weight: bold" if v == "overdue" else "",
+        subset=[c for c in view.columns if c.endswith("state")])
 
 
 HEADLINE = ("audits", "inadequate", "requires_improvement", "provisional", "with_overdue_step",

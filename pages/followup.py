@@ -4,10 +4,8 @@ import streamlit as st
 
 from analytics import followup, ui
 from analytics.audits import SMALL_N
-from analytics.charts import STATE_COLOURS, TEMPLATE, service_small_multiples
+from analytics.charts import STATE_COLOURS, TEMPLATE, foot_label_positions, service_small_multiples
 from analytics.filters import GRAINS
-
-STILL_INADEQUATE_BG = "background-color: #fbe3d9"
 
 STYLED_ROWS = 1000
 
@@ -62,17 +60,13 @@ st.subheader("Follow-up by audit")
 st.caption("Overdue steps first (longest overdue at the top); rows shaded and marked **Yes** in *Still inadequate "
            "after review* are records the review graded Inadequate again. References are pseudonymous.")
 view = followup.table_view(table)
-flag = followup.TABLE_LABELS["still_inadequate"]
 # Styling is per cell (pandas Styler refuses more than 262,144 cells) and a browser table of tens of thousands
 # of rows helps nobody: the first rows (overdue first) are shown, the CSV holds every row.
 if head["audits"] > STYLED_ROWS:
     st.caption(f"Showing the first {STYLED_ROWS:,} of {head['audits']:,} audits (overdue first); the CSV below has "
                "them all.")
-styled = view.head(STYLED_ROWS).style.apply(
-    lambda row: [STILL_INADEQUATE_BG if row[flag] == "Yes" else ""] * len(row), axis=1).map(
-    lambda v: f"color: {STATE_COLOURS['overdue']}; font-weight: bold" if v == "overdue" else "",
-    subset=[c for c in view.columns if c.endswith("state")])
-st.dataframe(styled, hide_index=True, key="followup_table")
+st.dataframe(followup.styled_view(view.head(STYLED_ROWS), STATE_COLOURS["overdue"]), hide_index=True,
+             key="followup_table")
 
 
 def every_audit():
@@ -92,7 +86,8 @@ for step, label in followup.STEPS.items():
     rows = overall[overall["step"] == step]
     small = rows["judged"] < SMALL_N
     fig.add_bar(x=rows["service"], y=rows["on_time_pct"], name=label, customdata=rows[["on_time", "judged"]],
-                text=rows["judged"], textposition="inside", insidetextanchor="start", textangle=0,
+                text=rows["judged"], textposition=foot_label_positions(rows["on_time_pct"]),
+                insidetextanchor="start", textangle=0,
                 hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]} steps)<extra>" + label
                               + "</extra>",
                 error_y=dict(type="data", symmetric=False, array=(rows["ci_high"] - rows["on_time_pct"]).where(small),

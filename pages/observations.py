@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import observations, ui
-from analytics.charts import CATEGORY_COLOURS, GRADE_COLOURS, MUTED, TEMPLATE
+from analytics.charts import CATEGORY_COLOURS, GRADE_COLOURS, INK, MUTED, TEMPLATE, foot_label_positions
 from analytics.presentation import for_people, format_pct
 from analytics.themes import with_period
 
@@ -55,8 +55,9 @@ else:
         small = rows["n"] < SMALL
         fig.add_bar(x=rows["service"], y=rows["compliant_pct"], name=role, marker_color=colour,
                     customdata=rows[["compliant", "n", "role"]], text=[f"n={n}" for n in rows["n"]],
-                    textposition="inside", insidetextanchor="start",
-                    textfont=dict(size=11, color="white"),
+                    textposition=foot_label_positions(rows["compliant_pct"]), insidetextanchor="start",
+                    textfont=dict(size=11),
+                    insidetextfont=dict(color="white"), outsidetextfont=dict(color=INK),
                     error_y=dict(type="data", symmetric=False, array=(rows["ci_high"] - rows["compliant_pct"]).where(small),
                                  arrayminus=(rows["compliant_pct"] - rows["ci_low"]).where(small), thickness=1,
                                  width=3, color=MUTED),

@@ -61,3 +61,21 @@ def test_a_long_service_name_is_shortened_at_a_word_and_marked():
     titles = [a.text for a in service_small_multiples(series, config, "good_pct", "t", "% good").layout.annotations]
     assert "MASH (n=40)" in titles
     assert "IRSS · Independent Reviewing and… (n=40)" in titles
+
+
+def test_presentation_mode_enlarges_small_chart_text_as_much_as_the_font():
+    # n labels set at 11 or 12 px stayed at desk size on the projector while everything else grew 14 -> 20.
+    import plotly.graph_objects as go
+    from analytics.charts import presentation_layout
+    fig = go.Figure()
+    fig.add_bar(x=["A"], y=[1], text=["n=3"], textfont=dict(size=11))
+    fig.add_bar(x=["A"], y=[2], text=["n=4"])                      # no size of its own: follows the layout font
+    fig.add_scatter(x=[1], y=[1], mode="text", text=["x"], textfont=dict(size=24))
+    presentation_layout(fig)
+    assert fig.layout.font.size == 20
+    assert [t.textfont.size for t in fig.data] == [16, None, 24]   # 11 × 20 / 14 = 15.7 -> 16
+
+
+def test_a_bar_of_no_height_keeps_its_label_above_the_axis():
+    from analytics.charts import foot_label_positions
+    assert foot_label_positions([0.0, 12.5, 100.0, float("nan")]) == ["outside", "inside", "inside", "inside"]

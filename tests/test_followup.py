@@ -450,3 +450,17 @@ def test_on_time_by_team_keeps_the_audits_without_a_team(tmp_path):
     assert got == {(None, "managers_notified"): (1, 0), (None, "reflective_meeting"): (1, 0),   # F02 overdue
                    ("MASH 1", "managers_notified"): (2, 1),       # F01 on time, F11 late
                    ("MASH 1", "reflective_meeting"): (2, 1)}      # F01 on time, F11 overdue
+
+
+def test_the_screen_table_marks_a_step_not_done_with_a_dash_and_shades_still_inadequate(con):
+    # A Styler wrote a missing date as "None" (the follow-up table on screen showed "None" under steps not done).
+    view = fu.table_view(fu.followup_table(con, Q1, Config()))
+    assert view["Review done"].isna().any()
+    styled = fu.styled_view(view, "#880000")
+    shown = styled.data.set_index("Audit")
+    assert not shown["Review done"].isna().any() and "–" in set(shown["Review done"])
+    assert shown.loc["F04", "Review done"] == "2025-02-20"     # written as the other dates are
+    html = styled.to_html()
+    assert "None" not in html and "NaT" not in html
+    css = " ".join(html.split())   # the Styler writes one property per line
+    assert fu.STILL_INADEQUATE_BG in css and "color: #880000; font-weight: bold" in css
