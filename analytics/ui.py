@@ -356,6 +356,16 @@ button p {font-size: 1.3rem;}
 </style>"""
 
 
+# --- tables -----------------------------------------------------------------------------------
+def dataframe(data, **kwargs):
+    """``st.dataframe`` as every table here is drawn: no index, and "–" where a figure is missing (Streamlit
+    writes a missing value as "None" otherwise, e.g. an England figure not yet published or a step not done)."""
+    from .presentation import DASH
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("placeholder", DASH)
+    return st.dataframe(data, **kwargs)
+
+
 # --- charts with their data-table alternative -----------------------------------------------
 def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     """A chart, its definition caption, PNG/SVG downloads, and its data table (WCAG alternative) with
@@ -373,7 +383,7 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     with st.expander("Data table"):
         # Plain headings on screen ('good_ci_low' -> 'Good 95% CI low') and percentages to one decimal
         # (metrics.md), as display settings only: the table and its downloads keep the names and values.
-        st.dataframe(table, hide_index=True, column_config=_table_columns(table))
+        dataframe(table, hide_index=True, column_config=_table_columns(table))
         download_table(table, key)
     return state
 
@@ -483,10 +493,10 @@ def published_figures(result: dict) -> None:
             "Today": [fmt[u](v) for v, u in zip(figs["today"], figs["unit"])],
             "Change": ["–" if c is None else (f"{c:+.1f} pts" if u == "pct" else f"{c:+,.0f}")
                        for c, u in zip(figs["change"], figs["unit"])]})
-        st.dataframe(table, hide_index=True)
+        dataframe(table, hide_index=True)
         if len(changed):
             st.markdown("**What changed since, and why**")
-            st.dataframe(changed.rename(columns={"audit_id": "Audit", "service": "Service",
+            dataframe(changed.rename(columns={"audit_id": "Audit", "service": "Service",
                                                  "final_grade_published": "Final grade as published",
                                                  "final_grade_now": "Final grade now", "why": "Why"}),
                          hide_index=True)

@@ -83,7 +83,7 @@ else:
                           yaxis_title="Median days (raised to resolved)")
         ui.show_chart(fig, by_service, "Over escalations raised in the period and resolved (whenever); n resolved "
                       "in the table. Unresolved escalations are not in the median.", "esc_days_service")
-        st.dataframe(for_people(by_stage, {"median_days": "Median days to resolve"}), hide_index=True)
+        ui.dataframe(for_people(by_stage, {"median_days": "Median days to resolve"}), hide_index=True)
         ui.download_table(by_stage, "esc_by_stage")
 
 st.subheader("Open escalations by age")
@@ -101,7 +101,7 @@ else:
                   "long ago it was raised (the headline's Raised in the period, still open counts only those raised in the "
                   "period). Age: days from raised to the period's last day.", "esc_open_age")
     with st.expander("Open escalations (oldest first)"):
-        st.dataframe(for_people(open_now.drop(columns=["month", "quarter"], errors="ignore"),
+        ui.dataframe(for_people(open_now.drop(columns=["month", "quarter"], errors="ignore"),
                                 {"escalation_id": "Escalation"}), hide_index=True)
         ui.download_table(open_now.drop(columns=["month", "quarter"], errors="ignore"), "esc_open")
 

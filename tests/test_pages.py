@@ -230,3 +230,13 @@ def test_every_download_for_circulation_hides_small_counts(data_dir, demo_file, 
             if small:
                 leaks.append((key, c, small[:3]))
     assert leaks == [], leaks
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_shows_none_for_a_missing_figure(data_dir, demo_file, page):
+    # Streamlit writes a missing value as "None" unless the table says otherwise: KPI data tables showed "None"
+    # for England figures not yet published, the follow-up table for review grades not given, the theme
+    # explorer for months without a grade. Every table is drawn through ui.dataframe, with "–".
+    at = on_the_demo(data_dir, demo_file, page)
+    assert not at.exception, at.exception
+    assert [d.proto.placeholder for d in at.dataframe if d.proto.placeholder != "–"] == []
