@@ -6,6 +6,7 @@ from analytics import ui
 ui.leave_folder_mode()
 
 st.set_page_config(page_title="QA dashboard · children's social care", page_icon=":material/monitoring:", layout="wide")
+ui.stop_on_config_error()
 
 # Sections, all expanded: the meeting should see every page without a "View more". Sign-in (when configured)
 # comes first; a role sees only the pages it may open, and the others cannot be reached by their address.

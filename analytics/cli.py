@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import load_config
+from .config import ConfigError, load_config
 from .database import Database, NewerSchemaError
 
 
@@ -18,10 +18,13 @@ def _db(args) -> Database:
 
 
 def _existing_db(args, command: str) -> Database | None:
-    """The database a command changes, or None (with the reason on stderr) when there is none yet."""
+    """The database a command reads or changes, or None (with the reason on stderr) when there is none yet: a
+    command other than ``load`` never creates one (an empty council database would take the demo's place in the
+    dashboard, and a mistyped --db would answer with zeros)."""
     db = _db(args)
     if not db.exists:
-        print(f"{command}: there is no database yet", file=sys.stderr)
+        print(f"{command}: there is no database at {db.path} yet: load the council's files first "
+              f"(qa-dashboard load FILE ...)", file=sys.stderr)
         return None
     return db
 
@@ -125,7 +128,9 @@ def cmd_template(args) -> int:
 def cmd_summary(args) -> int:
     from .filters import Filters
     from .metrics import summary
-    db = _db(args)
+    db = _existing_db(args, "summary")
+    if db is None:
+        return 1
     try:
         f = Filters(month_from=getattr(args, "from"), month_to=args.to,
                     services=(args.service,) if args.service else None)
@@ -145,7 +150,9 @@ def cmd_summary(args) -> int:
 
 def cmd_impact(args) -> int:
     from .impact import impact
-    db = _db(args)
+    db = _existing_db(args, "impact")
+    if db is None:
+        return 1
     window = db.config["impact_window_months"] if args.window is None else args.window
     if window < 1:
         print("impact: --window must be a whole number of months, 1 or more", file=sys.stderr)
@@ -190,7 +197,9 @@ def cmd_export(args) -> int:
     """The infographic or the slide pack of a month: the same code as the dashboard's buttons."""
     from .images import ChromiumMissing
     from .monthly import ExportError, check_writable, write_bytes
-    db = _db(args)
+    db = _existing_db(args, "export")
+    if db is None:
+        return 1
     try:
         services = _month_args(args, db)
         if args.what == "infographic":
@@ -213,7 +222,9 @@ def cmd_publish(args) -> int:
     from .images import ChromiumMissing
     from .monthly import ExportError
     from .publish import publish
-    db = _db(args)
+    db = _existing_db(args, "publish")
+    if db is None:
+        return 1
     try:
         _month_args(args, db)
         pub = publish(db, args.month, user=args.by, with_files=not args.figures_only)
@@ -226,7 +237,9 @@ def cmd_publish(args) -> int:
 def cmd_published(args) -> int:
     """The month's published figures beside today's, and the audits that changed since (JSON)."""
     from .publish import comparison
-    db = _db(args)
+    db = _existing_db(args, "published")
+    if db is None:
+        return 1
     _month_args(args, db)
     with db.read() as con:
         result = comparison(con, args.month, db.config)
@@ -326,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     except NewerSchemaError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except ConfigError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -221,17 +221,30 @@ class Config:
         return self.raw[key]
 
 
+class ConfigError(ValueError):
+    """The configuration file cannot be used: its path and the reason, in one line for the person who wrote it."""
+
+
 def load_config(path: str | os.PathLike | None = None) -> Config:
-    """Defaults overridden by the TOML file at ``path`` or ``$QA_DASHBOARD_CONFIG``."""
+    """Defaults overridden by the TOML file at ``path`` or ``$QA_DASHBOARD_CONFIG``; ConfigError if it is missing,
+    not TOML, or asks for something the dashboard refuses (an unknown key, a role map granting the unintended)."""
     path = path or os.environ.get("QA_DASHBOARD_CONFIG")
     if not path:
         return Config()
-    with open(Path(path), "rb") as fh:
-        override = tomllib.load(fh)
+    try:
+        with open(Path(path), "rb") as fh:
+            override = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"the configuration file {path} cannot be read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the configuration file {path} is not valid TOML: {exc}") from None
     unknown = set(override) - set(DEFAULTS)
     if unknown:
-        raise ValueError(f"unknown configuration keys in {path}: {', '.join(sorted(unknown))}")
-    return Config(_merge(DEFAULTS, override))
+        raise ConfigError(f"unknown configuration keys in {path}: {', '.join(sorted(unknown))}")
+    try:
+        return Config(_merge(DEFAULTS, override))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"the configuration file {path}: {exc}") from None
 
 
 fold = _fold

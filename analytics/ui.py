@@ -9,7 +9,7 @@ import contextlib
 import streamlit as st
 
 from . import sources
-from .config import Config, load_config
+from .config import Config, ConfigError, load_config
 
 PREFER_DEMO = "prefer_demo"
 
@@ -17,6 +17,17 @@ PREFER_DEMO = "prefer_demo"
 @st.cache_resource
 def config() -> Config:
     return load_config()
+
+
+def stop_on_config_error() -> None:
+    """The configuration's problem in one line on the page (never a traceback with the server's paths), and
+    nothing else: a role map that cannot be read must not fall back to showing anything."""
+    try:
+        load_config()
+    except ConfigError as exc:
+        st.error(f"**The dashboard cannot start.** {exc}. Correct the configuration file and reload this page.",
+                 icon=":material/settings_alert:")
+        st.stop()
 
 
 # --- the figures' result cache (README "Running for more users") ---------------------------------

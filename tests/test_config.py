@@ -63,3 +63,32 @@ def test_configured_pillars_govern_the_loader(tmp_path, cli):
     code, out, err = cli("load", "--db", db, "--config", cfg, tmp_path / "audit_pillars.csv")
     assert code == 1
     assert "row 2, pillar: 'Assessment and analysis'" in err and "Voice, Assessment, Planning" in err
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("[access.roles.x]\nsees = 'everything'\n", "access role 'x': sees must be one of"),
+    ("pillars = [\n", "is not valid TOML"),
+    (None, "cannot be read"),
+])
+def test_a_bad_configuration_is_one_line_on_the_command_line_never_a_traceback(tmp_path, cli, text, reason):
+    cfg = tmp_path / "qa.toml"
+    if text is not None:
+        cfg.write_text(text)
+    code, out, err = cli("history", "--db", tmp_path / "qa.duckdb", "--config", cfg)
+    assert code == 2 and out == ""
+    assert reason in err and str(cfg) in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_bad_configuration_stops_the_dashboard_with_its_reason(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    cfg = tmp_path / "qa.toml"
+    cfg.write_text("[access.roles.x]\nsees = 'everything'\n")
+    monkeypatch.setenv("QA_DASHBOARD_CONFIG", str(cfg))
+    monkeypatch.setenv("QA_DASHBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "access role 'x': sees must be one of" in at.error[0].value
+    assert not (tmp_path / "demo.duckdb").exists()     # nothing else ran: no demo built, no page drawn

@@ -190,3 +190,17 @@ def test_keeping_no_snapshots_removes_those_kept_before(tmp_path):
     with none_kept.write(snapshot=True) as con:
         con.execute("INSERT INTO load_history (load_id, loaded_at) SELECT max(load_id) + 1, now() FROM load_history")
     assert none_kept.snapshots() == {}
+
+
+@pytest.mark.parametrize("argv", [["summary"], ["impact"], ["published", "--month", "2025-03"],
+                                  ["publish", "--month", "2025-03", "--figures-only"],
+                                  ["export", "pack", "--month", "2025-03", "--out", "x.pptx"],
+                                  ["undo", "1"], ["erase", "--child-ref", "C1"], ["purge"]])
+def test_only_a_load_creates_the_database(tmp_path, cli, argv):
+    # summary used to create an empty council database: the dashboard then showed "no audits stored yet"
+    # instead of the demo, and a mistyped --db answered with zeros.
+    db = tmp_path / "typo.duckdb"
+    code, out, err = cli(*argv, "--db", db)
+    assert code == 1 and out == ""
+    assert f"there is no database at {db} yet" in err
+    assert not db.exists() and list(tmp_path.iterdir()) == []

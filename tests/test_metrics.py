@@ -464,6 +464,8 @@ def test_bad_arguments_are_refused(db, args):
 
 
 def test_empty_database(tmp_path):
+    from analytics.database import Database
+    Database(tmp_path / "empty.duckdb").initialise()   # a database with no rows (without one, summary refuses)
     code, out, err = run_cli("summary", "--db", tmp_path / "empty.duckdb", "--from", "2025-01", "--to", "2025-02")
     assert code == 0, err
     got = json.loads(out)
