@@ -247,12 +247,19 @@ def cmd_published(args) -> int:
         print(f"published: {args.month} has not been published", file=sys.stderr)
         return 1
     pub = result["publication"]
+    # allow_nan=False: a missing figure must be null, never NaN (not JSON: other tools refuse the whole output).
     json.dump({"month": pub.month, "publication_id": pub.publication_id, "published_by": pub.published_by,
                "published_at": pub.published_at.isoformat(),
-               "figures": result["figures"].drop(columns="unit").to_dict("records"),
-               "changes": result["changes"].to_dict("records")}, sys.stdout, indent=1, default=str)
+               "figures": _records(result["figures"].drop(columns="unit")),
+               "changes": _records(result["changes"])}, sys.stdout, indent=1, default=str, allow_nan=False)
     print()
     return 0
+
+
+def _records(frame) -> list[dict]:
+    """A DataFrame's rows for JSON, a missing value (None, NaN, NaT, NA: pandas' string columns hold NaN) as None."""
+    import pandas as pd
+    return [{k: None if pd.isna(v) else v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def parser() -> argparse.ArgumentParser:

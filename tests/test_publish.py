@@ -66,6 +66,24 @@ def test_comparison_lists_what_changed_since_and_why(month_db):
     assert (m10["final_grade_published"], m10["final_grade_now"]) == ("Good", "Requires Improvement")
 
 
+def test_published_prints_strict_json_with_null_for_a_grade_that_did_not_exist(month_db):
+    # An audit added after publication has no published grade: that was printed as NaN, which is not JSON.
+    publish.publish(Database(month_db), "2025-03", user="QA lead", now=WHEN, with_files=False)
+    reload(month_db, "audits_late.csv", monthkit.audits_csv([("M10", "MASH", "G", "R"), ("A4", "AI", "G", "-")],
+                                                             "2025-03-12"))
+    code, out, err = run_cli("published", "--db", month_db, "--month", "2025-03")
+    assert code == 0, err
+
+    def refuse(token):
+        raise ValueError(f"{token} is not JSON")
+    shown = json.loads(out, parse_constant=refuse)
+    assert sorted(shown["changes"], key=lambda c: c["audit_id"]) == [
+        {"audit_id": "A4", "service": "AI", "final_grade_published": None, "final_grade_now": "Good",
+         "why": "added after publication"},
+        {"audit_id": "M10", "service": "MASH", "final_grade_published": "Good", "final_grade_now": "Requires Improvement",
+         "why": "moderated after publication"}]
+
+
 def test_an_unpublished_month_has_no_comparison_and_no_data_is_refused(month_db):
     db = Database(month_db)
     with db.read() as con:
