@@ -4,7 +4,8 @@ The dashboard holds pseudonymous references, never who a child is. A load is ref
 ``child_ref`` or a staff id is not a reference (it must match a configured pattern, and a child
 reference must not be an NHS number), or when a free-text column (summaries, titles, impact
 evidence, notes references) holds what looks like an NHS number, a UK postcode, an email address or
-a UK phone number. The report names the row and shows the value with the identifier masked.
+a UK phone number. The report names the row and shows the value with the identifier masked (a reference
+that is not one, often a name, only by its shape).
 
 SQL picks the few candidate cells (a digit or an @); Python then applies the precise rules (the NHS
 number's check digit), so a large load costs one scan per column.
@@ -83,6 +84,12 @@ def mask(text: str, found: list[tuple[str, tuple[int, int]]] | None = None) -> s
     return text
 
 
+def shape(value: str) -> str:
+    """The value's shape, which says what is wrong with a reference without repeating it: letters as X (capital)
+    or x, digits as 9, every other character as it is ("Jane Smith" -> "Xxxx Xxxxx", "C-12" -> "X-99")."""
+    return "".join("9" if c.isdigit() else ("X" if c.isupper() else "x") if c.isalpha() else c for c in value)
+
+
 @functools.lru_cache(maxsize=16)
 def pattern_error(pattern: str) -> str | None:
     """Why DuckDB cannot use ``pattern`` (checked apart, since an error would abort the load's transaction)."""
@@ -134,8 +141,10 @@ def problems(con: duckdb.DuckDBPyConnection, config: Config, staged: dict[str, s
                     out.append((file_no, row, col, "[NHS number]",
                                 "looks like an NHS number: use the case management system's reference"))
                 elif not matches:
-                    out.append((file_no, row, col, mask(value),
-                                f"is not {what}: it must match the configured pattern {pattern} "
+                    # A reference that is not one is often a name: never repeated, only its shape is shown.
+                    out.append((file_no, row, col, shape(value),
+                                f"is not {what} (its shape is shown, not the value: X a capital, x a small "
+                                f"letter, 9 a digit): it must match the configured pattern {pattern} "
                                 f"(a reference, never a name or contact details)"))
         for col in _columns(config, name):
             rows = con.execute(f"SELECT _file, __row, {qi(col)} FROM {table} "
