@@ -119,15 +119,27 @@ def _store(db, month, now, user, whole, per_service, audits, pack_bytes, png, pd
     return Publication(pid, month, now, user, whole, per_service)
 
 
+def publications(con, month: str) -> list[Publication]:
+    """Every publication of the month, latest first (publishing again keeps the earlier ones)."""
+    if not _has_tables(con):
+        return []
+    rows = con.execute("SELECT publication_id, month, published_at, published_by, summary_json, by_service_json "
+                       "FROM publications WHERE month = ? ORDER BY publication_id DESC", [month]).fetchall()
+    return [Publication(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5])) for r in rows]
+
+
 def latest(con, month: str) -> Publication | None:
     """The month's latest publication, or None."""
-    if not _has_tables(con):
-        return None
-    row = con.execute("SELECT publication_id, month, published_at, published_by, summary_json, by_service_json "
-                      "FROM publications WHERE month = ? ORDER BY publication_id DESC LIMIT 1", [month]).fetchone()
-    if row is None:
-        return None
-    return Publication(row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]))
+    every = publications(con, month)
+    return every[0] if every else None
+
+
+def stored_kinds(con, publication_id: int) -> list[str]:
+    """Which files the publication holds ("pptx", "png", "pdf"), without reading them: none when it was
+    published as figures only."""
+    row = con.execute("SELECT pack IS NOT NULL, infographic_png IS NOT NULL, infographic_pdf IS NOT NULL "
+                      "FROM publications WHERE publication_id = ?", [publication_id]).fetchone()
+    return [kind for kind, held in zip(("pptx", "png", "pdf"), row or ()) if held]
 
 
 def published_months(con) -> list[str]:

@@ -71,17 +71,28 @@ if st.button(f"Publish {month}", key="publish_button", disabled=not by.strip() o
 
 if published:
     st.subheader("Published months")
+    st.caption("Every publication is kept: publishing a month again adds one, and the earlier files stay here.")
+
+    def stored_file(publication_id: int, kind: str) -> bytes:
+        # Read on the click only: a year of publications holds tens of megabytes of packs.
+        with source.db.read() as con:
+            return publish.files(con, publication_id)[kind]
+
     with source.db.read() as con:
-        for m in published:
-            pub = publish.latest(con, m)
-            stored = publish.files(con, pub.publication_id)
+        held = {m: [(pub, publish.stored_kinds(con, pub.publication_id)) for pub in publish.publications(con, m)]
+                for m in published}
+    for m in published:
+        for pub, kinds in held[m]:
             with st.expander(pub.line()):
+                if not kinds:
+                    st.caption("Published as figures only: no pack or infographic was stored.")
                 cols = st.columns(3)
                 for col, (label, key, mime) in zip(cols, [
                         ("Infographic as published (PNG)", "png", "image/png"),
                         ("Infographic as published (PDF)", "pdf", "application/pdf"),
                         ("Pack as published", "pptx",
                          "application/vnd.openxmlformats-officedocument.presentationml.presentation")]):
-                    if stored[key]:
-                        col.download_button(label, stored[key], file_name=f"published_{m}.{key}", mime=mime,
-                                            key=f"published_{m}_{key}", on_click="ignore")
+                    if key in kinds:
+                        col.download_button(label, lambda pid=pub.publication_id, k=key: stored_file(pid, k),
+                                            file_name=f"published_{m}_{pub.publication_id}.{key}", mime=mime,
+                                            key=f"published_{pub.publication_id}_{key}", on_click="ignore")

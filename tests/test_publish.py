@@ -155,3 +155,27 @@ def test_a_load_landing_while_a_month_is_published_is_not_mixed_in(month_db, mon
     assert pub.summary["audits"]["count"] == 14
     with db.read() as con:
         assert con.execute("SELECT count(*) FROM publication_audits").fetchone()[0] == 14
+
+
+def test_publishing_a_month_again_keeps_the_earlier_publications_files_on_the_page(month_db, tmp_path, monkeypatch):
+    # The page listed only the latest publication of a month: the earlier one's pack could not be downloaded.
+    from conftest import open_app_page, use_council_db
+    db = Database(month_db)
+    first = publish.publish(db, "2025-03", user="QA lead", now=WHEN, with_files=False)
+    with db.write() as con:   # the first publication as if made with its files (no chromium needed here)
+        con.execute("UPDATE publications SET pack = ?, infographic_pdf = ? WHERE publication_id = ?",
+                    [b"PK first pack", b"%PDF first", first.publication_id])
+    second = publish.publish(db, "2025-03", user="Head of QA", now=WHEN, with_files=False)
+    with db.read() as con:
+        assert [p.publication_id for p in publish.publications(con, "2025-03")] == [second.publication_id,
+                                                                                    first.publication_id]
+        assert publish.stored_kinds(con, first.publication_id) == ["pptx", "pdf"]
+        assert publish.stored_kinds(con, second.publication_id) == []
+    use_council_db(month_db, tmp_path, monkeypatch)
+    at = open_app_page("pages/publish.py")
+    labels = [e.label for e in at.expander]
+    assert second.line() in labels and first.line() in labels
+    assert "Published as figures only: no pack or infographic was stored." in [c.value for c in at.caption]
+    buttons = {b.proto.label: b for b in at.get("download_button")
+               if b.proto.label.endswith("as published") or "as published (" in b.proto.label}
+    assert set(buttons) == {"Pack as published", "Infographic as published (PDF)"}
