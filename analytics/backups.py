@@ -18,6 +18,7 @@ import duckdb
 
 from .database import Database, key_sql, refresh_derived
 from .datasets import BY_NAME, qi, references
+from .erasure import PURGE_PREFIX
 
 UNDO_PREFIX = "undo of load "
 # An undo's own rows in load_history: named "undo of load N" and, unlike a loaded file (even one a user named
@@ -109,6 +110,10 @@ def undo(db: Database, load_id: int, user: str | None = None) -> int:
                                            [load_id]).fetchall()]
         if not files:
             raise UndoRefused(f"there is no load {load_id}: `qa-dashboard history` lists the loads")
+        if any(f.startswith(PURGE_PREFIX) for f in files):
+            raise UndoRefused(f"load {load_id} is a retention purge, which cannot be undone: the rows past the "
+                              f"retention period are kept nowhere, not even in a snapshot (that is what the purge "
+                              f"is for); load them again from the council's files if they are needed")
         done = con.execute(f"SELECT min(load_id) FROM load_history WHERE file_name = ? AND {UNDO_ROW}",
                            [f"{UNDO_PREFIX}{load_id}"]).fetchall()[0][0]
         if done:

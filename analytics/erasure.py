@@ -174,6 +174,8 @@ def _old_rows(before: dt.date) -> list[tuple[str, str, dict]]:
     return out
 
 
+PURGE_PREFIX = "retention purge: "   # a purge's rows in load_history: it is recorded as a load, never undone
+
 def purge(db: Database, months: int | None = None, user: str | None = None,
           today: dt.date | None = None) -> tuple[int | None, dict[str, int]]:
     """Remove rows older than the retention period from the database and the kept snapshots.
@@ -226,7 +228,7 @@ def purge(db: Database, months: int | None = None, user: str | None = None,
         for dataset, n in counts.items():
             con.execute("INSERT INTO load_history VALUES (?, ?, ?, ?, NULL, NULL, ?, 0, 0, 0, ?, 0, FALSE)",
                         [load_id, now, user or getpass.getuser(),
-                         f"retention purge: rows dated before {before.isoformat()}", dataset, n])
+                         f"{PURGE_PREFIX}rows dated before {before.isoformat()}", dataset, n])
     return load_id, counts
 
 

@@ -149,6 +149,10 @@ def test_purge_from_the_command_line_uses_the_configured_period(db_path, tmp_pat
     code, out, _ = run_cli("purge", "--db", db_path, "--config", cfg, "--months", "12")
     assert code == 0 and out.splitlines() == ["audits: 1 row removed", "retention purge recorded as load 2"]
     assert query(db_path, "SELECT count(*) FROM audits") == [(0,)]
+    # A purge cannot be undone, and undo says why (it used to blame backups.keep for a snapshot never taken).
+    code, out, err = run_cli("undo", "--db", db_path, "2")
+    assert code == 1 and "load 2 is a retention purge, which cannot be undone" in err and "backups.keep" not in err
+    assert query(db_path, "SELECT count(*) FROM audits") == [(0,)]
 
 
 def test_erase_leaves_no_trace_of_a_dip_sample_row_gone_before_the_erasure(db_path, tmp_path):
