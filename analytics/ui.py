@@ -229,6 +229,15 @@ from .filters import GRAINS, Filters, default_period, filter_options, spanning  
 AUDITOR_ROLES = ["Team Manager", "Service Manager", "Other"]
 
 
+def link_ids_to_labels(key: str, labels: dict[str, str]) -> None:
+    """A link may name a choice by its ID (``?intervention=INT03``, as the command line does) as well as by the
+    label the widget writes there: an ID is replaced by its label before the widget reads the address."""
+    raw = st.query_params.get_all(key)
+    if key not in st.session_state and len(raw) == 1 and raw[0] in labels and raw[0] not in labels.values():
+        st.session_state[key] = raw[0]          # the widget starts on it (it reads the address it was sent)
+        st.query_params[key] = labels[raw[0]]   # and the address shows what the widget writes
+
+
 def _ignore_invalid(key: str, label: str, options: list[str]) -> None:
     """Drop a link's values that are not on offer, with a notice (the widget would silently drop them)."""
     raw = st.query_params.get_all(key)

@@ -55,7 +55,8 @@ by_id = {r["intervention_id"]: r for r in stored}
 labels = {i: f"{i} · {r['name']} ({r['start_date']:%b %Y})" for i, r in by_id.items()}
 labels[NEW] = "A new intervention: type its target and dates"
 left, right = st.columns([3, 1])
-# In the address (?intervention=<its label>): a copied link reopens the same intervention.
+# In the address (?intervention=<its label>, or its ID): a copied link reopens the same intervention.
+ui.link_ids_to_labels("intervention", {i: labels[i] for i in by_id})
 ui._ignore_invalid("intervention", "intervention", list(labels.values()))
 choice = left.selectbox("Intervention", list(labels), key="intervention", bind="query-params",
                         format_func=labels.get)

@@ -517,6 +517,10 @@ def test_intervention_is_in_the_link(db, data_dir):
     at = open_app_page("pages/impact.py", intervention=label)
     assert at.selectbox(key="intervention").value == "INT2"
     assert any("Too little evidence" in w.value for w in at.warning)
+    # by its ID too, as the command line names it (?intervention=INT2)
+    at = open_app_page("pages/impact.py", intervention="INT2")
+    assert at.selectbox(key="intervention").value == "INT2", [i.value for i in at.info]
+    assert not any("not available" in i.value for i in at.info), [i.value for i in at.info]
     # a link naming an intervention that is not there: a notice, and the first intervention instead
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["intervention"] = "INT99 · Gone"
