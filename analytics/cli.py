@@ -119,8 +119,13 @@ def cmd_purge(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .template import write_template
-    out = write_template(args.out, load_config(args.config))
+    from .monthly import ExportError, check_writable, write_bytes
+    from .template import template_bytes
+    try:
+        out = check_writable(args.out, (".xlsx",))   # an Excel workbook, never under another type's name
+        write_bytes(out, template_bytes(load_config(args.config)))
+    except ExportError as exc:
+        return _fail(args, exc)
     print(f"template written to {out}")
     return 0
 

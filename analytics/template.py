@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from .config import Config
 from .datasets import CHECK_HELP, DATASETS, KIND_HELP, EndNotBefore, RefExists
@@ -79,9 +78,3 @@ def template_bytes(config: Config) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def write_template(out: str | Path, config: Config) -> Path:
-    out = Path(out)
-    out.write_bytes(template_bytes(config))
-    return out

@@ -26,8 +26,10 @@ else:
                 "name (`audits_2025-03.csv`) or its header. All the files of one load are checked together: "
                 "if any row is invalid, **nothing is stored** and every problem is listed. Loading the same rows "
                 "again changes nothing; changed rows are updated.")
+    # The box states the loader's own file limit (limits.max_file_mb), not Streamlit's server-wide one.
     uploads = st.file_uploader("Council files", type=list(ui.UPLOAD_TYPES), accept_multiple_files=True,
-                               key=f"uploads_{st.session_state.get('upload_round', 0)}")
+                               key=f"uploads_{st.session_state.get('upload_round', 0)}",
+                               max_upload_size=int(config["limits"]["max_file_mb"]))
     replace = st.multiselect("Replace these datasets completely (for trackers exported whole each time: rows "
                              "missing from the new export are removed)", [d.name for d in DATASETS])
     if st.button("Load into the council's database", type="primary", disabled=not uploads):

@@ -91,6 +91,8 @@ def counts(at) -> dict:
 
 def test_uploading_a_bad_file_shows_the_report_and_stores_nothing(data_dir, demo_file):
     at = on_the_demo(data_dir, demo_file, "pages/data.py")
+    # The box states the loader's limit (limits.max_file_mb, 50 MB), not Streamlit's 200 MB.
+    assert at.file_uploader[0].proto.max_upload_size_mb == 50
     at.file_uploader[0].upload("audits.csv", BAD_AUDITS.encode(), "text/csv")
     at.run()
     at.button[0].click().run()

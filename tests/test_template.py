@@ -37,3 +37,11 @@ def test_the_filled_template_loads_back(tmp_path, cli):
     assert code == 0, err
     assert "README" in err  # skipped with a notice
     assert "audits: 1 rows, 1 inserted" in stdout
+
+
+def test_the_template_is_refused_in_one_line_under_a_wrong_name_or_a_missing_folder(tmp_path, cli):
+    # A missing folder gave a FileNotFoundError traceback; "t.csv" got an Excel workbook under a CSV name.
+    code, out, err = cli("template", "--out", tmp_path / "t.csv")
+    assert code == 1 and "the file name must end in .xlsx" in err and not (tmp_path / "t.csv").exists()
+    code, out, err = cli("template", "--out", tmp_path / "nowhere" / "t.xlsx")
+    assert code == 1 and "does not exist" in err and "Traceback" not in err
