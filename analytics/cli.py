@@ -17,16 +17,21 @@ def _db(args) -> Database:
     return Database(args.db, load_config(args.config))
 
 
+def _missing(db: Database, command: str) -> bool:
+    """True (with the reason on stderr) when the database does not exist yet: a command other than ``load`` never
+    creates one (an empty council database would take the demo's place in the dashboard, and a mistyped --db
+    would answer with zeros). Checked after the command's own arguments, whose mistakes come first (exit 2)."""
+    if db.exists:
+        return False
+    print(f"{command}: there is no database at {db.path} yet: load the council's files first "
+          f"(qa-dashboard load FILE ...)", file=sys.stderr)
+    return True
+
+
 def _existing_db(args, command: str) -> Database | None:
-    """The database a command reads or changes, or None (with the reason on stderr) when there is none yet: a
-    command other than ``load`` never creates one (an empty council database would take the demo's place in the
-    dashboard, and a mistyped --db would answer with zeros)."""
+    """The database a command reads or changes, or None when there is none yet (``_missing``)."""
     db = _db(args)
-    if not db.exists:
-        print(f"{command}: there is no database at {db.path} yet: load the council's files first "
-              f"(qa-dashboard load FILE ...)", file=sys.stderr)
-        return None
-    return db
+    return None if _missing(db, command) else db
 
 
 def cmd_load(args) -> int:
@@ -133,9 +138,7 @@ def cmd_template(args) -> int:
 def cmd_summary(args) -> int:
     from .filters import Filters
     from .metrics import summary
-    db = _existing_db(args, "summary")
-    if db is None:
-        return 1
+    db = _db(args)
     try:
         f = Filters(month_from=getattr(args, "from"), month_to=args.to,
                     services=(args.service,) if args.service else None)
@@ -146,6 +149,8 @@ def cmd_summary(args) -> int:
         print(f"summary: {args.service!r} is not a service code: use one of "
               f"{', '.join(db.config.service_codes)}", file=sys.stderr)
         return 2
+    if _missing(db, "summary"):
+        return 1
     with db.read() as con:
         result = summary(con, f, db.config)
     json.dump(result, sys.stdout, indent=1)
@@ -155,13 +160,13 @@ def cmd_summary(args) -> int:
 
 def cmd_impact(args) -> int:
     from .impact import impact
-    db = _existing_db(args, "impact")
-    if db is None:
-        return 1
+    db = _db(args)
     window = db.config["impact_window_months"] if args.window is None else args.window
     if window < 1:
         print("impact: --window must be a whole number of months, 1 or more", file=sys.stderr)
         return 2
+    if _missing(db, "impact"):
+        return 1
     with db.read() as con:
         result = impact(con, window=window, intervention_id=args.intervention)
     json.dump(result, sys.stdout, indent=1)
@@ -202,19 +207,18 @@ def cmd_export(args) -> int:
     """The infographic or the slide pack of a month: the same code as the dashboard's buttons."""
     from .images import ChromiumMissing
     from .monthly import ExportError, check_writable, write_bytes
-    db = _existing_db(args, "export")
-    if db is None:
-        return 1
+    db = _db(args)
     try:
         services = _month_args(args, db)
+        out = check_writable(args.out, (".png", ".pdf") if args.what == "infographic" else (".pptx",))
+        if _missing(db, "export"):
+            return 1
         if args.what == "infographic":
             from . import infographic
-            out = check_writable(args.out, (".png", ".pdf"))
             fmt = out.suffix.lower().lstrip(".")
             data = infographic.build(db, args.month, services, (fmt,))[fmt]
         else:
             from . import pack
-            out = check_writable(args.out, (".pptx",))
             data = pack.build(db, args.month, services)
         write_bytes(out, data)
     except (ExportError, ChromiumMissing) as exc:
@@ -227,11 +231,11 @@ def cmd_publish(args) -> int:
     from .images import ChromiumMissing
     from .monthly import ExportError
     from .publish import publish
-    db = _existing_db(args, "publish")
-    if db is None:
-        return 1
+    db = _db(args)
     try:
         _month_args(args, db)
+        if _missing(db, "publish"):
+            return 1
         pub = publish(db, args.month, user=args.by, with_files=not args.figures_only)
     except (ExportError, ChromiumMissing) as exc:
         return _fail(args, exc)
@@ -242,10 +246,10 @@ def cmd_publish(args) -> int:
 def cmd_published(args) -> int:
     """The month's published figures beside today's, and the audits that changed since (JSON)."""
     from .publish import comparison
-    db = _existing_db(args, "published")
-    if db is None:
-        return 1
+    db = _db(args)
     _month_args(args, db)
+    if _missing(db, "published"):
+        return 1
     with db.read() as con:
         result = comparison(con, args.month, db.config)
     if result is None:
