@@ -45,25 +45,41 @@ def grade_suppression(counts: list[int], t: int) -> tuple[list[str], bool]:
 
     The reader has three equations: the four counts add up to the total, and % good or better × total
     gives (Outstanding + Good), hence also (Requires Improvement + Inadequate). A count from 1 to t - 1 is
-    hidden; where an equation then has exactly one hidden count, the next smallest non-zero count in it is
-    hidden too, until none does. When a group's sum is itself from 1 to t - 1, % good or better would give
-    it away, so the percentage is hidden and the groups are no equations.
+    hidden; where an equation then gives a hidden count away (``suppression.discloses``: one hidden count, or
+    several the equation leaves a single value), the next smallest non-zero count in it is hidden too, until
+    none does. When a group's sum is itself from 1 to t - 1, % good or better would give it away, so the
+    percentage is hidden and the groups are no equations. The totals are shown elsewhere on the page, so they
+    are never hidden: when nothing else is left to hide and an equation still gives a count away (7 audits:
+    Outstanding <5, Good *, Requires Improvement <5, Inadequate 0 leave 1, 5 and 1), no count is shown.
     """
     marks = [suppression.PRIMARY if 1 <= c < t else "" for c in counts]
-    pct_hidden = any(1 <= sum(group) < t for group in (counts[:2], counts[2:]))
+    good, bad = sum(counts[:2]), sum(counts[2:])
+    pct_hidden = any(1 <= group < t for group in (good, bad))
+    # One row: the four counts, then the totals a reader knows (audits; the two groups when the % is shown).
+    values = [[*counts, sum(counts), good, bad]]
+    mask = [[*marks, "", "", ""]]
     # The groups first: hiding a cell's partner in its group also settles the total line.
-    lines = ([] if pct_hidden else [[0, 1], [2, 3]]) + [[0, 1, 2, 3]]
+    lines = ([] if pct_hidden else [[(0, 0), (0, 1), (0, 5)], [(0, 2), (0, 3), (0, 6)]]) + \
+        [[(0, 0), (0, 1), (0, 2), (0, 3), (0, 4)]]
     changed = True
     while changed:
         changed = False
         for line in lines:
-            if sum(1 for i in line if marks[i]) != 1:
+            if not suppression.discloses(values, mask, line, t):
                 continue
-            candidates = [i for i in line if not marks[i] and counts[i] > 0]
+            candidates = [j for _, j in line[:-1] if not mask[0][j] and counts[j] > 0]
             if candidates:
-                marks[min(candidates, key=lambda i: (counts[i], i))] = suppression.SECONDARY_KIND
+                mask[0][min(candidates, key=lambda j: (counts[j], j))] = suppression.SECONDARY_KIND
                 changed = True
-    return marks, pct_hidden
+    if any(suppression.discloses(values, mask, line, t) for line in lines):
+        return [suppression.SECONDARY_KIND] * 4, True
+    return mask[0][:4], pct_hidden
+
+
+def change_pts(now_pct: float, before_pct: float) -> float:
+    """The change in points, rounded once (as the Overview and the pack give it): 66.667 - 58.333 is 8.3, where
+    subtracting the rounded percentages (66.7 - 58.3) would print 8.4."""
+    return round_half_away(now_pct - before_pct)
 
 
 def gather(con, month: str, services, config: Config, *, today: dt.date | None = None) -> dict[str, Any]:
@@ -88,7 +104,7 @@ def gather(con, month: str, services, config: Config, *, today: dt.date | None =
     good = _pct(audits["good_or_better_pct"], n, t, hidden=pct_hidden)
     change = None
     if good != DASH and prev["good_or_better_pct"] is not None and prev["count"] >= t:
-        change = round_half_away(audits["good_or_better_pct"]) - round_half_away(prev["good_or_better_pct"])
+        change = change_pts(audits["good_or_better_pct"], prev["good_or_better_pct"])
 
     pillars = [{"pillar": p, "n": v["count"], "n_text": _count(v["count"], t),
                 "good_pct": None if v["count"] < t else v["good_or_better_pct"],
@@ -153,7 +169,11 @@ def _svg(width: int, height: int, body: str) -> str:
             f'viewBox="0 0 {width} {height}" font-family="Liberation Sans, Arial, sans-serif">'
             f'<defs><pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
             f'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ffffff"/>'
-            f'<line x1="0" y1="0" x2="0" y2="8" stroke="{HATCH}" stroke-width="4"/></pattern></defs>{body}</svg>')
+            f'<line x1="0" y1="0" x2="0" y2="8" stroke="{HATCH}" stroke-width="4"/></pattern>'
+            # The weakest pillars are dotted: hatching means "suppressed" on this page.
+            f'<pattern id="dots" width="7" height="7" patternUnits="userSpaceOnUse">'
+            f'<rect width="7" height="7" fill="{GRADE_COLOURS[1]}"/><circle cx="3.5" cy="3.5" r="1.6" fill="#ffffff"/>'
+            f'</pattern></defs>{body}</svg>')
 
 
 def _ink_on(rank: int) -> str:
@@ -196,7 +216,7 @@ def grade_bar_svg(data: dict, width: int = 500) -> tuple[str, str]:
 
 
 def pillar_svg(data: dict, width: int = 500) -> tuple[str, str]:
-    """One bar per pillar (% good or better), the value written at its end; the weakest hatched and named."""
+    """One bar per pillar (% good or better), the value written at its end; the weakest dotted and named."""
     rows = data["pillars"]
     label_w, bar_w, row_h = 230, width - 230 - 62, 32
     body = []
@@ -212,7 +232,7 @@ def pillar_svg(data: dict, width: int = 500) -> tuple[str, str]:
         body.append(f'<rect x="{label_w}" y="{y + 5}" width="{bar_w}" height="{row_h - 10}" fill="#f3f4f6"/>')
         if p["good_pct"] is not None:
             w = bar_w * p["good_pct"] / 100
-            fill = "url(#hatch)" if weakest else GRADE_COLOURS[1]
+            fill = "url(#dots)" if weakest else GRADE_COLOURS[1]
             stroke = f' stroke="{INK}" stroke-width="1.5"' if weakest else ""
             body.append(f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" fill="{fill}"{stroke}/>')
         body.append(f'<text x="{label_w + bar_w + 6}" y="{y + 20}" font-size="15" font-weight="700" '
@@ -281,7 +301,7 @@ def to_html(data: dict, *, demo: bool = False) -> str:
     change = a["change_pts"]
     change_line = (f"{_signed(change)} on {a['previous_month']}" if change is not None
                    else f"change on {a['previous_month']}: {DASH}")
-    weakest = (f"<section class='brief'><h2>Pillars in brief</h2><p><b>Weakest</b> (hatched): "
+    weakest = (f"<section class='brief'><h2>Pillars in brief</h2><p><b>Weakest</b> (dotted): "
                f"{_esc('; '.join(data['weakest']))}.</p><p><b>Strongest:</b> {_esc('; '.join(data['strongest']))}.</p>"
                "</section>" if data["weakest"] else "")
     if data["dip_samples"]:

@@ -2,8 +2,9 @@
 
 - A count from 1 to threshold - 1 shows as "<5" (primary suppression); 0 shows as 0.
 - Where a suppressed cell could be worked out from a total and the other cells of its row or column
-  (the line holds exactly one hidden cell), the next smallest non-zero cell of that line is hidden too
-  (secondary suppression), shown as "*", repeated until no line gives a hidden cell away.
+  (the line holds one hidden cell, or several the total leaves a single value: two "<5" cells making 2 are
+  1 each), the next smallest non-zero cell of that line is hidden too (secondary suppression), shown as
+  "*", repeated until no line gives a hidden cell away.
 - A percentage whose denominator is below the threshold shows as "–"; so does one whose numerator or
   denominator is hidden, since the percentage and the other figure would give the hidden count back.
 
@@ -89,20 +90,19 @@ def mask_values(values: list[list[int]], threshold: int, *, row_totals: bool = F
         lines += [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
     if column_totals:
         lines += [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
-    _hide_secondary(values, mask, lines, lambda i, j: i >= interior_rows or j >= interior_cols)
+    _hide_secondary(values, mask, lines, lambda i, j: i >= interior_rows or j >= interior_cols, threshold)
     return mask
 
 
-def _hide_secondary(values, mask, lines, is_margin) -> None:
-    """Secondary suppression in place: while a line (cells adding up, its total last) has exactly one hidden
-    cell, hide one more of it: zero cells stay shown; interior cells before totals; then the smallest, first
-    in order."""
+def _hide_secondary(values, mask, lines, is_margin, threshold: int) -> None:
+    """Secondary suppression in place: while a line (cells adding up, its total last) gives a hidden cell away,
+    hide one more of it: zero cells stay shown; interior cells before totals; then the smallest, first in
+    order."""
     changed = True
     while changed:
         changed = False
         for line in lines:
-            hidden = [c for c in line if mask[c[0]][c[1]]]
-            if len(hidden) != 1:
+            if not discloses(values, mask, line, threshold):
                 continue
             candidates = [c for c in line if not mask[c[0]][c[1]] and values[c[0]][c[1]] > 0]
             if not candidates:
@@ -112,12 +112,41 @@ def _hide_secondary(values, mask, lines, is_margin) -> None:
             changed = True
 
 
+def discloses(values, mask, line, threshold: int) -> bool:
+    """Whether a reader can work out a hidden cell of the line (its parts add up to its last cell) from the cells
+    shown and what the marks say of the hidden ones: "<5" is 1 to threshold - 1, "*" at least the threshold (zeros are never
+    hidden). One hidden cell always gives itself away; several do when the shown cells leave them a single
+    value: 7 audits of which 5 are shown leave 2 for two "<5" cells, so each is 1."""
+    hidden = [c for c in line if mask[c[0]][c[1]]]
+    if not hidden:
+        return False
+    if len(hidden) == 1:
+        return True
+    total = line[-1]
+
+    def sign(c):   # parts minus the total is 0
+        return -1 if c == total else 1
+
+    rest = -sum(sign(c) * values[c[0]][c[1]] for c in line if not mask[c[0]][c[1]])   # = the hidden cells' signed sum
+    bounds = {c: (1, threshold - 1) if mask[c[0]][c[1]] == PRIMARY else (threshold, math.inf) for c in hidden}
+    # Each hidden term's range, signed: a part x contributes [lo, hi], a hidden total [-hi, -lo].
+    terms = {c: (lo, hi) if sign(c) > 0 else (-hi, -lo) for c, (lo, hi) in bounds.items()}
+    low_sum, high_sum = sum(t[0] for t in terms.values()), sum(t[1] for t in terms.values())
+    for c, (lo, hi) in terms.items():
+        # This term is the rest minus the others' terms.
+        t_lo, t_hi = max(lo, rest - (high_sum - hi)), min(hi, rest - (low_sum - lo))
+        if t_lo == t_hi:
+            return True
+    return False
+
+
 def mask_row_sums(row: list[int], sums: list[tuple[int, list[int]]], threshold: int) -> list[str]:
     """``mask_values`` for one table row whose cells hold several sums: ``sums`` are (total's index, parts'
     indexes), e.g. a quarter's feedback and its channels, and again its sentiments."""
     mask = [["" if not 1 <= v < threshold else PRIMARY for v in row]]
     totals = {t for t, _ in sums}
-    _hide_secondary([row], mask, [[(0, j) for j in (*parts, t)] for t, parts in sums], lambda i, j: j in totals)
+    _hide_secondary([row], mask, [[(0, j) for j in (*parts, t)] for t, parts in sums], lambda i, j: j in totals,
+                    threshold)
     return mask[0]
 
 

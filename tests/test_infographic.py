@@ -43,6 +43,13 @@ def test_the_figures_are_summarys_for_the_month(month_db, data):
     assert (data["strengths"], data["learning"]) == (["Voice of the child"], ["Chronologies"])
 
 
+def test_the_change_on_last_month_is_rounded_once():
+    # 8 of 12 (66.667%) against 7 of 12 (58.333%): 8.3 points, as the Overview and the pack say; subtracting the
+    # rounded percentages printed 8.4.
+    assert infographic.change_pts(800 / 12, 700 / 12) == 8.3
+    assert infographic.change_pts(62.5, 56.25) == 6.3     # 6.25: half away from zero
+
+
 def test_pillars_weakest_named_and_a_small_pillar_suppressed(data):
     by = {p["pillar"]: p for p in data["pillars"]}
     assert by[monthkit.V]["good_text"] == "76.9%"                                   # 10 / 13
@@ -60,9 +67,15 @@ def test_grade_counts_suppressed_with_secondary_cells(data):
 
 @pytest.mark.parametrize("counts, marks, pct_hidden", [
     ([2, 6, 3, 2], ["primary", "secondary", "primary", "primary"], False),
-    # One small count: the total line would give it away; the next smallest (5) goes too, and then the
-    # (R + I) group has one hidden: its other member is hidden as well.
-    ([5, 9, 5, 1], ["", "", "secondary", "primary"], False),
+    # One small count: (R + I) = 6 from the percentage gives I away; R (5) is hidden too, but a hidden "*" is
+    # at least 5 (smaller counts show as "<5"), so R = 5 and I = 1 still: nothing is left to hide in the group,
+    # so no count and no percentage is shown.
+    ([5, 9, 5, 1], ["secondary"] * 4, True),
+    # 7 audits: O 1, G 5, R 1, I 0 (a service's month). The two "<5" must make 2: 1 each. G goes too, and then
+    # G >= 5 leaves O = R = 1 still, with only the zero left: nothing is shown.
+    ([1, 5, 1, 0], ["secondary"] * 4, True),
+    # Two "<5" cells making 5 between them (1 + 4, 2 + 3, ...) are not given away.
+    ([6, 9, 2, 3], ["", "", "primary", "primary"], False),
     ([10, 9, 6, 0], ["", "", "", ""], False),
     # (O + G) = 3 is itself small: % good or better would reveal it.
     ([1, 2, 8, 9], ["primary", "primary", "", ""], True),

@@ -56,6 +56,17 @@ def test_two_hidden_cells_in_a_line_need_nothing_more():
     assert grid(got) == [["<5", "<5", "30", "33"]]
 
 
+def test_hidden_cells_the_total_leaves_one_value_are_protected_too():
+    # r0 = 1 + 1 + 30 = 32: two "<5" cells making 2 are 1 each (a "<5" is at least 1), so 30 goes too.
+    assert grid(s.suppress(frame([[1, 1, 30]]), row_totals=True)) == [["<5", "<5", "*", "32"]]
+    # 4 + 4: the most two "<5" cells can make.
+    assert grid(s.suppress(frame([[4, 4, 30]]), row_totals=True)) == [["<5", "<5", "*", "38"]]
+    # 1 + 5 + 0 = 6: with 1 hidden, 5 goes; but a "*" is at least 5 (smaller counts show as "<5"), so 6 still
+    # leaves 5 and 1: the total goes as well.
+    assert grid(s.suppress(frame([[1, 5, 0]]), row_totals=True)) == [["<5", "*", "0", "*"]]
+    # 1 + 2 + 30 = 33 (above): 3 between two "<5" cells splits two ways, nothing more is needed.
+
+
 def test_small_totals_are_suppressed_too():
     got = s.suppress(frame([[1, 0], [2, 40]]), row_totals=True, column_totals=True)
     #        c0  c1 | Total
