@@ -72,7 +72,8 @@ def _n(v) -> str:
 
 
 def _num(v, places: int = 1) -> str:
-    return DASH if v is None else f"{v:.{places}f}"
+    """A figure to ``places`` decimals, half away from zero as everywhere (format() gives 0.125 as 0.12)."""
+    return DASH if v is None else f"{round_half_away(v, places):.{places}f}"
 
 
 def _signed(v, unit: str = " pts", places: int = 1) -> str:
@@ -106,7 +107,7 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
     for fig in head["figures"]:
         pct = fig.unit == "pct"
         fmt = format_pct if pct else (lambda v: DASH if v is None else f"{v:,.0f}" if float(v).is_integer()
-                                      else f"{v:,.1f}")
+                                      else f"{round_half_away(v):,.1f}")
         rows.append([fig.label, fmt(fig.value), fmt(fig.previous), fmt(fig.average_12),
                      _signed(fig.change_previous, " pts" if pct else "",
                              1 if pct or not float(fig.change_previous or 0).is_integer() else 0)])
