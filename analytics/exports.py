@@ -117,6 +117,19 @@ def _count_value(v):
     return None if v is None or v != v else v
 
 
+class NotForCirculation(ValueError):
+    """A list of individual children's records: no suppression makes it safe to circulate widely."""
+
+
+# The columns that make a table a list of individual children (as stored, and as headed on screen).
+CHILD_COLUMNS = {"child_ref", "child ref"}
+
+
+def lists_children(df: pd.DataFrame) -> bool:
+    """Whether the table has a row per child's record (it names the child's reference)."""
+    return any(str(c).strip().lower() in CHILD_COLUMNS for c in df.columns)
+
+
 def for_circulation(df: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     """A table as it may circulate widely (metrics.md "Small numbers"): counts from 1 to threshold - 1 show
     as "<threshold"; a percentage shows as "–" when its denominator (its own "<name> (n)" column, else the
@@ -130,6 +143,8 @@ def for_circulation(df: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     """
     from .presentation import DASH
     from .suppression import PRIMARY, SECONDARY, mask_row_sums, primary_label
+    if lists_children(df):   # a row per child (reference, date, team, grade) singles the child out whatever is hidden
+        raise NotForCirculation("a list of individual children's records is not for circulation: share its counts")
     out = df.copy()
     counts = count_columns(df)
     numbers = {c: [_count_value(v) for v in df[c].tolist()] for c in counts}

@@ -443,16 +443,22 @@ def chart_downloads(fig, key: str) -> None:
                           mime="image/svg+xml", key=f"{key}_svg", on_click="ignore", icon=":material/image:")
 
 
-def download_table(table, key: str, file_name: str | None = None) -> None:
+def download_table(table, key: str, file_name: str | None = None, *, children: bool | None = None) -> None:
     """CSV and XLSX of a table (formula-like text neutralised), with a "for circulation" choice that
     suppresses small numbers. ``table``: a DataFrame, or a function making it, called only when a
-    download is clicked (for a table too big to build on every page view)."""
-    from .exports import csv_bytes, xlsx_bytes
+    download is clicked (for a table too big to build on every page view). A list of children's records
+    (``children``; by default, a table naming the child's reference) is never offered for circulation."""
+    from .exports import csv_bytes, lists_children, xlsx_bytes
     name = file_name or key
-    circulate = st.checkbox("For circulation (suppress small numbers)", key=f"{key}_circulate",
-                            help=f"Counts from 1 to {config()['small_number_threshold'] - 1} show as "
-                                 f"\"<{config()['small_number_threshold']}\"; percentages over fewer records, or "
-                                 "that would reveal a hidden count, show as \"–\".")
+    if children if children is not None else (not callable(table) and lists_children(table)):
+        st.caption(":material/lock: A list of individual children's records: for the service's own work, never for "
+                   "circulation (no suppression keeps a child from being singled out). Share the counts instead.")
+        circulate = False
+    else:
+        circulate = st.checkbox("For circulation (suppress small numbers)", key=f"{key}_circulate",
+                                help=f"Counts from 1 to {config()['small_number_threshold'] - 1} show as "
+                                     f"\"<{config()['small_number_threshold']}\"; percentages over fewer records, "
+                                     "or that would reveal a hidden count, show as \"–\".")
     threshold = config()["small_number_threshold"]
     suffix = "_for_circulation" if circulate else ""
     left, right, _ = st.columns([1, 1, 4])

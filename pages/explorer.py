@@ -50,4 +50,4 @@ def every_audit():
         return explorer.readable(explorer.audit_rows(con, f, config, drill))
 
 
-ui.download_table(every_audit, "explorer", f"audits_{f.month_from}_{f.month_to}")
+ui.download_table(every_audit, "explorer", f"audits_{f.month_from}_{f.month_to}", children=True)

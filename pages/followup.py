@@ -75,7 +75,7 @@ def every_audit():
         return followup.table_view(followup.followup_table(con, f, config))
 
 
-ui.download_table(every_audit if head["audits"] > STYLED_ROWS else view, "followup", "followup")
+ui.download_table(every_audit if head["audits"] > STYLED_ROWS else view, "followup", "followup", children=True)
 
 st.subheader("On-time rates by service")
 if overall.empty:

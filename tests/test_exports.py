@@ -3,6 +3,7 @@
 import io
 
 import openpyxl
+import pytest
 import pandas as pd
 
 from analytics.exports import csv_bytes, for_circulation, xlsx_bytes
@@ -97,3 +98,12 @@ def test_for_circulation_hides_a_second_part_where_a_total_would_give_a_hidden_o
     assert out.loc[1].tolist() == df.loc[1].tolist()
     df.attrs = {}
     assert for_circulation(df, 5).loc[0, "Other"] == 8                     # no sums declared: primary only
+
+
+def test_a_list_of_childrens_records_is_refused_for_circulation():
+    import pandas as pd
+    from analytics.exports import NotForCirculation, for_circulation
+    for column in ("child_ref", "Child ref"):
+        with pytest.raises(NotForCirculation, match="individual children's records"):
+            for_circulation(pd.DataFrame({column: ["C1"], "n": [12]}), 5)
+    assert for_circulation(pd.DataFrame({"service": ["CF"], "n": [3]}), 5)["n"].tolist() == ["<5"]

@@ -206,13 +206,15 @@ def test_every_download_for_circulation_hides_small_counts(data_dir, demo_file, 
     the column's name or type (whole-number floats and number texts included)."""
     import numbers
     from analytics import ui
-    from analytics.exports import for_circulation
-    offered = {}
+    from analytics.exports import NotForCirculation, for_circulation, lists_children
+    offered, listed = {}, {}
     real = ui.download_table
 
-    def spy(table, key, file_name=None):
+    def spy(table, key, file_name=None, *, children=None):
         offered[key] = table() if callable(table) else table
-        return real(table, key, file_name)
+        listed[key] = children if children is not None else lists_children(offered[key])
+        return real(table, key, file_name, children=children)
+
 
     monkeypatch.setattr(ui, "download_table", spy)
     at = on_the_demo(data_dir, demo_file, page)
@@ -221,6 +223,11 @@ def test_every_download_for_circulation_hides_small_counts(data_dir, demo_file, 
         assert offered, "the page offers no download"
     leaks = []
     for key, df in offered.items():
+        if listed[key]:   # a list of children's records: never offered for circulation, and refused if asked
+            assert lists_children(df)
+            with pytest.raises(NotForCirculation):
+                for_circulation(df, 5)
+            continue
         whole = [c for c in df.columns if c not in NOT_COUNTS_OFFERED and len(df[c].dropna()) and all(
             (isinstance(v, numbers.Real) and not isinstance(v, bool) and float(v).is_integer())
             or (isinstance(v, str) and v.replace(",", "").isdigit()) for v in df[c].dropna())]
@@ -242,3 +249,15 @@ def test_no_table_shows_none_for_a_missing_figure(data_dir, demo_file, page):
     at = on_the_demo(data_dir, demo_file, page)
     assert not at.exception, at.exception
     assert [d.proto.placeholder for d in at.dataframe if d.proto.placeholder != "–"] == []
+
+
+@pytest.mark.parametrize("page", ["pages/explorer.py", "pages/followup.py", "pages/inspection.py"])
+def test_a_list_of_childrens_records_is_never_offered_for_circulation(data_dir, demo_file, page):
+    # "For circulation" on these lists kept each child's reference, audit date, team and grade.
+    at = on_the_demo(data_dir, demo_file, page)
+    assert not at.exception, at.exception
+    locked = [c.value for c in at.caption if "A list of individual children's records" in c.value]
+    assert locked
+    boxes = [c.label for c in at.checkbox if c.label.startswith("For circulation")]
+    downloads = [b for b in at.get("download_button") if b.proto.label == "Download CSV"]
+    assert len(boxes) == len(downloads) - len(locked)     # the other tables of the page keep the choice
