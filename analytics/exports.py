@@ -5,6 +5,7 @@ import io
 import numbers
 import re
 
+import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -130,6 +131,31 @@ def lists_children(df: pd.DataFrame) -> bool:
     return any(str(c).strip().lower() in CHILD_COLUMNS for c in df.columns)
 
 
+def found_sums(numbers: dict[str, list]) -> list[tuple[str, list[str]]]:
+    """(total column, [part columns]) for every count column that, in every row, is the sum of two or more others:
+    a reader can add them up, so they are equations for secondary suppression even where a table does not
+    declare them (an "n" beside its parts, "judged" = on time + late + overdue). An all-zero column is left out
+    of the parts (it adds nothing). A sum that holds by chance only hides a little more: the safe mistake."""
+    import itertools
+    columns = [c for c, v in numbers.items() if v and all(x is not None for x in v)]
+    if len(columns) < 3:
+        return []
+    matrix = np.array([numbers[c] for c in columns], dtype=np.int64)
+    usable = [k for k in range(len(columns)) if matrix[k].any()]
+    # Every subset of up to 12 columns; beyond that (wide tables), pairs and triples.
+    sizes = range(2, len(usable)) if len(usable) <= 13 else range(2, 4)
+    out = []
+    for t in usable:
+        others = [k for k in usable if k != t]
+        for size in sizes:
+            if size > len(others):
+                break
+            for parts in itertools.combinations(others, size):
+                if np.array_equal(matrix[list(parts)].sum(axis=0), matrix[t]):
+                    out.append((columns[t], [columns[k] for k in parts]))
+    return out
+
+
 def for_circulation(df: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     """A table as it may circulate widely (metrics.md "Small numbers"): counts from 1 to threshold - 1 show
     as "<threshold"; a percentage shows as "–" when its denominator (its own "<name> (n)" column, else the
@@ -150,6 +176,7 @@ def for_circulation(df: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     numbers = {c: [_count_value(v) for v in df[c].tolist()] for c in counts}
     marks = {c: [PRIMARY if v is not None and 1 <= v < threshold else "" for v in numbers[c]] for c in counts}
     sums = [(t, parts) for t, parts in df.attrs.get("sums", []) if t in counts and set(parts) <= set(counts)]
+    sums += [found for found in found_sums(numbers) if found not in sums]
     if sums:
         cols = list(dict.fromkeys(c for t, parts in sums for c in (*parts, t)))
         index = {c: k for k, c in enumerate(cols)}
