@@ -190,14 +190,53 @@ def for_circulation(df: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
         out[c] = pd.Series([primary_label(threshold) if m == PRIMARY else SECONDARY if m else v
                             for v, m in zip(df[c].tolist(), marks[c])], index=df.index, dtype=object)
     row_denominator = next((c for c in DENOMINATORS if c in counts), None)
-    for c in pct_columns(df):
-        if c in counts:
-            continue
+    pcts = [c for c in pct_columns(df) if c not in counts]
+    # A KPI's or a chart's "value" beside its numerator and denominator (or n) is a figure over them: with a
+    # count hidden, the value and the other count would give it back.
+    if {"numerator", "denominator", "n"} & set(counts):
+        pcts += [c for c in df.columns if "value" in _words(c) and c not in pcts]
+    row_small = list(hidden)
+    for c in pcts:
         own = f"{c} (n)"
         denominator = own if own in counts else row_denominator
         too_small = list(hidden)
         if denominator is not None:
             too_small = [h or (d is not None and d < threshold) for h, d in zip(hidden, numbers[denominator])]
-        out[c] = pd.Series([DASH if s else v for v, s in zip(df[c].tolist(), too_small)], index=df.index,
+        row_small = [a or b for a, b in zip(row_small, too_small)]
+        # From ``out``: a "value" of whole numbers already carries its count mark.
+        out[c] = pd.Series([DASH if s else v for v, s in zip(out[c].tolist(), too_small)], index=df.index,
                            dtype=object)
+    # A change from the row before ("+23.8 pts"): with either row's figure hidden, the change and the figure
+    # shown would give it back.
+    for c in change_columns(df):
+        if c in counts:
+            continue
+        gone = [s or (i > 0 and row_small[i - 1]) for i, s in enumerate(row_small)]
+        out[c] = pd.Series([DASH if g else v for v, g in zip(out[c].tolist(), gone)], index=df.index, dtype=object)
+    # Texts that hold counts ("1 CSPR, 1 Team Spotlight"), named by the table: each small count hidden.
+    for c in df.attrs.get("count_texts", []):
+        if c in out:
+            out[c] = pd.Series([_hide_small_in_text(v, threshold) for v in out[c].tolist()], index=df.index,
+                               dtype=object)
     return out
+
+
+_PTS_TEXT = re.compile(r"\s*[+\-−]?\d+(\.\d+)?\s*(pts|points)\s*")
+_SMALL_IN_TEXT = re.compile(r"(?<![\w.,])\d+(?![\w.,]*\d)")
+
+
+def change_columns(df: pd.DataFrame) -> list[str]:
+    """Columns of changes from one row to the next: named as a change, or texts such as "+23.8 pts"."""
+    out = []
+    for c in df.columns:
+        texts = _texts(df[c])
+        if "change" in _words(c) or (texts is not None and _blank_or(_PTS_TEXT, texts, whole=False)):
+            out.append(c)
+    return out
+
+
+def _hide_small_in_text(value, threshold: int):
+    """Each whole number from 1 to threshold - 1 written in a text shown as "<threshold"."""
+    if not isinstance(value, str):
+        return value
+    return _SMALL_IN_TEXT.sub(lambda m: f"<{threshold}" if 1 <= int(m.group()) < threshold else m.group(), value)

@@ -372,8 +372,10 @@ def strand_summary(mentions: dict[str, pd.DataFrame], f: Filters) -> pd.DataFram
                      "last 3 months": int((dates >= last3).sum()),
                      "3 months before": int(((dates >= prev3) & (dates < last3)).sum()),
                      "first": dates.min(), "latest": dates.max()})
-    return pd.DataFrame(rows, columns=["strand", "mentions", "unit", "in brief", "last 3 months", "3 months before",
-                                       "first", "latest"])
+    out = pd.DataFrame(rows, columns=["strand", "mentions", "unit", "in brief", "last 3 months", "3 months before",
+                                      "first", "latest"])
+    out.attrs["count_texts"] = ["in brief"]   # "1 CSPR, 1 Team Spotlight": counts a circulated copy hides
+    return out
 
 
 def _brief(key: str, df: pd.DataFrame, d: dt.date) -> str:

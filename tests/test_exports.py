@@ -74,7 +74,9 @@ def test_for_circulation_counts_whole_floats_and_count_texts():
     out = for_circulation(df, 5)
     assert list(out["Inadequate"]) == ["<5", 7.0] and list(out["numerator"]) == ["<5", 170.0]
     assert list(out["n (latest)"]) == ["<5", "1,234"]
-    assert list(out["value"]) == [33.3, 20.3]          # not whole: a rate
+    # not whole: a rate, not a count; but with its numerator hidden the rate goes too (with the denominator,
+    # 2 of 6 would come back from 33.3)
+    assert list(out["value"]) == ["–", 20.3]
     assert list(out["England"]) == [3.0, 22.0]         # a national benchmark, not the council's count
     assert out["Good"].tolist()[0] == 6.0
 
@@ -125,3 +127,25 @@ def test_a_list_of_childrens_records_is_refused_for_circulation():
         with pytest.raises(NotForCirculation, match="individual children's records"):
             for_circulation(pd.DataFrame({column: ["C1"], "n": [12]}), 5)
     assert for_circulation(pd.DataFrame({"service": ["CF"], "n": [3]}), 5)["n"].tolist() == ["<5"]
+
+
+def test_figures_and_changes_over_a_hidden_count_and_counts_in_texts_are_hidden():
+    # A KPI: numerator 1 of 70 is 1.43%, which with the denominator gives the 1 back.
+    kpi = pd.DataFrame({"period": ["2023-11-30", "2023-12-31"], "numerator": [1, 10], "denominator": [70, 70],
+                        "value": [1.43, 14.3]})
+    assert for_circulation(kpi, 5)["value"].tolist() == ["–", 14.3]
+    # A trend's point over n = 3.
+    trend = pd.DataFrame({"month": ["2025-11", "2025-12"], "n": [3, 12], "good": [3, 6], "value": [100.0, 50.0]})
+    assert for_circulation(trend, 5)["value"].tolist() == ["–", 50.0]
+    # Dip-sample cycles: each cycle's % is hidden (good < 5), so the change from one to the next must go too,
+    # or "+9.5 pts" would pin the counts down; a change beside a row hidden before it goes as well.
+    dip = pd.DataFrame({"Theme": ["x", "x", "y", "y"], "Graded": [12, 7, 20, 30], "Good or better": [4, 3, 10, 20],
+                        "% good or better": ["33.3%", "42.9%", "50.0%", "66.7%"],
+                        "Change (good or better)": ["–", "+9.5 pts", "–", "+16.7 pts"]})
+    out = for_circulation(dip, 5)
+    assert out["% good or better"].tolist() == ["–", "–", "50.0%", "66.7%"]
+    assert out["Change (good or better)"].tolist() == ["–", "–", "–", "+16.7 pts"]
+    # A table naming a text column that holds counts: each small one hidden.
+    themes = pd.DataFrame({"strand": ["Reviews"], "mentions": [2], "in brief": ["1 CSPR, 1 Team Spotlight; 12 open"]})
+    themes.attrs["count_texts"] = ["in brief"]
+    assert for_circulation(themes, 5)["in brief"].tolist() == ["<5 CSPR, <5 Team Spotlight; 12 open"]
