@@ -141,17 +141,24 @@ def gather(con, month: str, services, config: Config, *, today: dt.date | None =
     closed = int(sum(1 for d in everything["completed_date"] if d is not None and not pd.isna(d)
                      and f.start <= d <= f.end))
 
+    # Provisional and moderated audits make up the audits shown: one hidden, the other would give it back.
+    prov_text, moderated_text = _count(audits["provisional"], t), _count(mod["moderated"], t)
+    if suppression.primary_label(t) in (prov_text, moderated_text):
+        prov_text, moderated_text = (x if x == suppression.primary_label(t) or x == "0" else suppression.SECONDARY
+                                     for x in (prov_text, moderated_text))
     return {
         "month": month, "month_label": month_label(month), "scope": scope_label(services, config),
         "services": list(services or ()), "threshold": t, "generated": (today or dt.date.today()).isoformat(),
         "audits": {"count": n, "count_text": _count(n, t), "provisional": audits["provisional"],
-                   "provisional_text": _count(audits["provisional"], t),
+                   "provisional_text": prov_text,
                    "good_text": good, "change_pts": change, "previous_month": shift(f, -1).month_to},
         "grades": [{"grade": g, "rank": i + 1, "n": audits["by_grade"][g] if not mask[g] else None,
                     "text": shown[g]} for i, g in enumerate(labels)],
         "pillars": pillars, "weakest": weakest, "strongest": strongest,
-        "moderation": {"moderated": mod["moderated"], "moderated_text": _count(mod["moderated"], t),
-                       "agreement_text": _pct(mod["agreement_pct"], mod["moderated"], t)},
+        "moderation": {"moderated": mod["moderated"], "moderated_text": moderated_text,
+                       # over a hidden count, a percentage gives it back (8 of 9 is the only 88.9% near 13)
+                       "agreement_text": _pct(mod["agreement_pct"], mod["moderated"], t,
+                                              hidden=moderated_text == suppression.SECONDARY)},
         "dip_samples": themes, "strengths": strengths, "learning": learning,
         "actions": {"opened": raised, "opened_text": _count(raised, t),
                     "closed": closed, "closed_text": _count(closed, t)},
