@@ -76,8 +76,11 @@ def _label(first: str, last: str) -> str:
     return first if first == last else f"{first} to {last}"
 
 
-def sentences(con, f: Filters, config: Config) -> list[str]:
-    """A few plain sentences naming the largest movements and the weakest pillar, from the data."""
+def sentences(con, f: Filters, config: Config, threshold: int = 0) -> list[str]:
+    """A few plain sentences naming the largest movements and the weakest pillar, from the data.
+
+    ``threshold``: for a copy that circulates (the slide pack), no figure rests on fewer audits than it: a
+    service or pillar with fewer is left out, and a small count of provisional audits is not given."""
     out = []
     last = f.month_to
     recent = (_month(last, -2), last)
@@ -85,7 +88,8 @@ def sentences(con, f: Filters, config: Config) -> list[str]:
     now = {s: v for s, v in _by_service(con, _span(f, *recent), config).items()}
     then = {s: v for s, v in _by_service(con, _span(f, *earlier), config).items()}
     moves = [(s, now[s], then[s]) for s in now if s in then
-             and now[s]["good_or_better_pct"] is not None and then[s]["good_or_better_pct"] is not None]
+             and now[s]["good_or_better_pct"] is not None and then[s]["good_or_better_pct"] is not None
+             and min(now[s]["count"], then[s]["count"]) >= threshold]
     if moves:
         s, a, b = max(moves, key=lambda m: abs(m[1]["good_or_better_pct"] - m[2]["good_or_better_pct"]))
         change = a["good_or_better_pct"] - b["good_or_better_pct"]
@@ -99,7 +103,7 @@ def sentences(con, f: Filters, config: Config) -> list[str]:
         else:
             out.append(f"No service's % good or better changed between {_label(*earlier)} and {_label(*recent)}.")
     pillars = pillar_summary(con, f, config)
-    ranked = [(p, v) for p, v in pillars.items() if v["good_or_better_pct"] is not None]
+    ranked = [(p, v) for p, v in pillars.items() if v["good_or_better_pct"] is not None and v["count"] >= threshold]
     if len(ranked) > 1:
         weakest = min(ranked, key=lambda pv: pv[1]["good_or_better_pct"])
         strongest = max(ranked, key=lambda pv: pv[1]["good_or_better_pct"])
@@ -107,7 +111,8 @@ def sentences(con, f: Filters, config: Config) -> list[str]:
                    f"{format_pct(weakest[1]['good_or_better_pct'])} good or better (n={weakest[1]['count']:,}); "
                    f"the strongest is {strongest[0]} ({format_pct(strongest[1]['good_or_better_pct'])}).")
     latest = audit_headline(con, _span(f, last, last), config)
-    if latest["provisional"]:
+    moderated = latest["count"] - latest["provisional"]
+    if latest["provisional"] and latest["provisional"] >= threshold and (moderated == 0 or moderated >= threshold):
         share = ("All" if latest["provisional"] == latest["count"]
                  else f"{latest['provisional']:,} of the")
         out.append(f"{share} {latest['count']:,} audits of {last} are provisional: "

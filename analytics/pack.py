@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import actions, audits, escalations, kpis, moderation, overview, pillars
+from . import actions, audits, escalations, kpis, moderation, overview, pillars, suppression
 from .charts import INK, MUTED, RAISER_COLOURS, SERIES_COLOUR, TEMPLATE, service_small_multiples
 from .config import Config
 from .metrics import summary
@@ -80,6 +80,31 @@ def _signed(v, unit: str = " pts", places: int = 1) -> str:
     return format_signed(v, unit, places)
 
 
+class _Small:
+    """Small numbers as the pack shows them: it circulates widely (domain.md), so a count from 1 to t - 1 is
+    "<t", a percentage over fewer than t (or over a hidden count) is "–", and where parts add up to a total shown
+    the next smallest part is hidden too ("*": ``suppression``)."""
+
+    def __init__(self, t: int):
+        self.t = t
+
+    def count(self, n) -> str:
+        return DASH if n is None else suppression.primary_label(self.t) if 1 <= n < self.t else f"{n:,}"
+
+    def pct(self, value, n, hidden: bool = False) -> str:
+        return DASH if hidden or n is None or n < self.t else format_pct(value)
+
+    def hidden(self, n) -> bool:
+        return n is not None and 1 <= n < self.t
+
+    def parts(self, counts: list[int], total: int) -> list[str]:
+        """Parts of a total shown elsewhere, each as text, secondary suppression applied."""
+        marks = suppression.mask_row_sums([*counts, total], [(len(counts), list(range(len(counts))))], self.t)
+        if marks[-1]:   # only the total could protect a part, and it is shown elsewhere: no part is shown
+            return [suppression.SECONDARY if c else "0" for c in counts]
+        return [suppression.display(c, m, self.t) for c, m in zip(counts, marks[:-1])]
+
+
 # --- the slides' contents -------------------------------------------------------------------------
 def contents(con, month: str, services, config: Config, *, demo: bool = False,
              today: dt.date | None = None) -> list[Slide]:
@@ -92,33 +117,46 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
     s_year = summary(con, year, config)
     label, scope = month_label(month), scope_label(services, config)
     today = today or dt.date.today()
+    small = _Small(int(config["small_number_threshold"]))
     slides = [Slide(
         f"Quality assurance: audit and learning headlines, {label}",
         f"Pack for the Quality and Performance Review Meeting. Month: {month}. Scope: {scope}. Trend charts cover "
         f"the 12 months {year.month_from} to {year.month_to}. Generated {today.isoformat()} from the QA dashboard; "
         "every figure is defined in metrics.md and computed by the same functions as the dashboard and "
-        "`qa-dashboard summary`." + (" DEMO DATA: synthetic, not a real council's." if demo else ""),
+        "`qa-dashboard summary`. The pack may circulate widely: " + suppression.note(small.t)
+        + (" DEMO DATA: synthetic, not a real council's." if demo else ""),
         subtitle=f"{scope} · Quality and Performance Review Meeting · generated {today.isoformat()}"
                  + (" · DEMO DATA (synthetic)" if demo else ""))]
 
     # Overview headlines.
     head = overview.headline(con, f, config)
+    n_now, n_before = head["figures"][0].value, head["figures"][0].previous   # the months' audits
     rows = []
     for fig in head["figures"]:
         pct = fig.unit == "pct"
-        fmt = format_pct if pct else (lambda v: DASH if v is None else f"{v:,.0f}" if float(v).is_integer()
-                                      else f"{round_half_away(v):,.1f}")
-        rows.append([fig.label, fmt(fig.value), fmt(fig.previous), fmt(fig.average_12),
-                     _signed(fig.change_previous, " pts" if pct else "",
-                             1 if pct or not float(fig.change_previous or 0).is_integer() else 0)])
+        if pct:   # over the month's audits (completion: over the managers in post)
+            now_n, before_n = (fig.n, fig.n) if fig.label == "Audit completion" else (n_now, n_before)
+            now, before = small.pct(fig.value, now_n), small.pct(fig.previous, before_n)
+        else:
+            now, before = small.count(fig.value), small.count(fig.previous)
+        mean = (format_pct(fig.average_12) if pct else DASH if fig.average_12 is None
+                else f"{fig.average_12:,.0f}" if float(fig.average_12).is_integer() else _num(fig.average_12))
+        change = (DASH if DASH in (now, before) or not (now[0].isdigit() and before[0].isdigit())
+                  else _signed(fig.change_previous, " pts" if pct else "",
+                               1 if pct or not float(fig.change_previous or 0).is_integer() else 0))
+        rows.append([fig.label, now, before, mean, change])
     table = pd.DataFrame(rows, columns=["Figure", month, head["previous"],
                                         "12 months before", "Change on month"])
-    lines = overview.sentences(con, year, config) + [
+    lines = overview.sentences(con, year, config, threshold=small.t) + [
         f"12 months before: {head['year'][0]} to {head['year'][1]}; counts are a monthly mean, percentages pooled."]
     a = s["audits"]
-    notes = (f"{label}, {scope}: {a['count']} audits, {a['provisional']} provisional; % good or better "
-             f"{format_pct(a['good_or_better_pct'])}; % inadequate {format_pct(a['inadequate_pct'])}; by final grade "
-             + ", ".join(f"{g} {n}" for g, n in a["by_grade"].items()) + ". "
+    from .infographic import grade_suppression   # the grade split's rule, as on the infographic
+    marks, pct_hidden = grade_suppression(list(a["by_grade"].values()), small.t)
+    grades = [suppression.display(n, m, small.t) for n, m in zip(a["by_grade"].values(), marks)]
+    notes = (f"{label}, {scope}: {small.count(a['count'])} audits, {small.count(a['provisional'])} provisional; "
+             f"% good or better {small.pct(a['good_or_better_pct'], a['count'], pct_hidden)}; % inadequate "
+             f"{small.pct(a['inadequate_pct'], a['count'], pct_hidden)}; by final grade "
+             + ", ".join(f"{g} {n}" for g, n in zip(a["by_grade"], grades)) + ". "
              f"The 12-month comparison covers {head['year'][0]} to {head['year'][1]}: counts as a monthly mean, "
              "percentages pooled over all audits of those months. " + " ".join(lines) + " Definitions: "
              + DEFINITIONS["final"] + " " + DEFINITIONS["good"] + " " + DEFINITIONS["completion"])
@@ -129,46 +167,69 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
     series = audits.grade_series(con, year, "rolling3", by="service")
     chart = None
     if not series.empty:
+        # A point over fewer than t audits is not drawn, and its n is "<t"; panels are titled by service code
+        # (a rolling count's sum would count each audit three times).
+        series = series.assign(good_pct=series["good_pct"].where(series["n"] >= small.t))
         chart = service_small_multiples(series, config, "good_pct",
-                                        "% good or better by service, rolling 3 months", "")
-        chart.update_yaxes(title_text=None, ticksuffix="%")
-        for ann in chart.layout.annotations:   # panel titles: short enough not to run into each other
-            ann.text = ann.text if len(ann.text) <= 24 else ann.text[:23].rstrip() + "…"
+                                        "% good or better by service, rolling 3 months", "", names=False,
+                                        unit="audits in the 3 months")
+        chart.update_yaxes(title_text="% good or better", col=1)
+        chart.update_yaxes(tickvals=[0, 25, 50, 75, 100], ticktext=["0%", "25%", "50%", "75%", "100%"])
+        for trace in chart.data:
+            if trace.mode == "text" and trace.text is not None:
+                trace.text = [small.count(int(x)) if str(x).isdigit() else x for x in trace.text]
     by_service = s["by_service"]
     year_service = s_year["by_service"]
+
+    def per_service(values: dict, total: int, word: str) -> str:
+        shown = small.parts([v["count"] for v in values.values()], total)
+        out = []
+        for (code, v), n in zip(values.items(), shown):
+            hidden = n != f"{v['count']:,}"
+            out.append(f"{code} {n} audits, {small.pct(v['good_or_better_pct'], v['count'], hidden)}{word}")
+        return "; ".join(out)
     notes = (f"% good or better by service, rolling 3 months (each month with the two before it), "
              f"{year.month_from} to {year.month_to}; error bars show the 95% Wilson "
-             f"interval where a month rests on fewer than 20 audits. {label}: "
-             + "; ".join(f"{code} {v['count']} audits, {format_pct(v['good_or_better_pct'])} good or better"
-                         for code, v in by_service.items())
-             + ". 12 months: " + "; ".join(f"{code} {v['count']} audits, {format_pct(v['good_or_better_pct'])}"
-                                            for code, v in year_service.items())
+             f"interval where a month rests on fewer than 20 audits; points over fewer than {small.t} audits are "
+             f"not drawn. {label}: " + per_service(by_service, a["count"], " good or better")
+             + ". 12 months: " + per_service(year_service, s_year["audits"]["count"], "")
              + ". " + DEFINITIONS["good"])
     slides.append(Slide(f"% good or better by service to {label}", notes, chart=chart,
                         caption="Rolling 3 months; error bars: 95% interval where n < 20 audits."))
 
     # Pillar heatmap (12 months: a single month leaves most cells with a handful of pillar grades).
     cells = pillars.heatmap(con, year, config)
-    chart = _heatmap(cells, config) if not cells.empty else None
+    chart = _heatmap(cells, config, small) if not cells.empty else None
     notes = (f"Pillar grades good or better by service, {year.month_from} to {year.month_to} (cell: % and n). "
-             f"{label} across {scope.lower()}: "
-             + "; ".join(f"{p} {format_pct(v['good_or_better_pct'])} of {v['count']}" for p, v in s["pillars"].items())
-             + ". 12 months: " + "; ".join(f"{p} {format_pct(v['good_or_better_pct'])} of {v['count']}"
-                                           for p, v in s_year["pillars"].items())
+             f"{label} across {scope if services else scope.lower()}: "
+             + "; ".join(f"{p} {small.pct(v['good_or_better_pct'], v['count'])} of {small.count(v['count'])}"
+                         for p, v in s["pillars"].items())
+             + ". 12 months: " + "; ".join(f"{p} {small.pct(v['good_or_better_pct'], v['count'])} of "
+                                           f"{small.count(v['count'])}" for p, v in s_year["pillars"].items())
              + ". " + DEFINITIONS["pillar"])
     slides.append(Slide(f"Pillars by service: 12 months to {label}", notes, chart=chart,
                         size=(1040, 600), caption="Each cell: % of pillar grades good or better, and n."))
 
     # Moderation drift.
     trend = moderation.trend(con, year, "month")
+    if not trend.empty:   # a month moderating fewer than t audits is not drawn
+        few = trend["moderated"] < small.t
+        trend = trend.assign(agreement_pct=trend["agreement_pct"].where(~few), net_drift=trend["net_drift"].where(~few))
     chart = _drift_chart(trend) if not trend.empty else None
     m, m_year = s["moderation"], s_year["moderation"]
-    notes = (f"{label}: {m['moderated']} moderated audits, agreement {format_pct(m['agreement_pct'])}, "
-             f"{m['downgraded']} downgraded, {m['upgraded']} upgraded, net drift {_num(m['net_drift'], 2)}, weighted "
-             f"kappa {_num(m['weighted_kappa'], 2)}. 12 months: {m_year['moderated']} moderated, agreement "
-             f"{format_pct(m_year['agreement_pct'])}, net drift {_num(m_year['net_drift'], 2)}, weighted kappa "
-             f"{_num(m_year['weighted_kappa'], 2)}. Benchmarking in {label}: {s['benchmarking']['benchmarked']} "
-             f"benchmarked, {s['benchmarking']['changed']} changed. " + DEFINITIONS["moderation"])
+
+    def moderated(v: dict) -> str:
+        # Agreeing (from the % and the count), downgraded and upgraded add up to the moderated audits.
+        agree = round(v["agreement_pct"] * v["moderated"] / 100) if v["agreement_pct"] is not None else 0
+        shown_agree, down, up = small.parts([agree, v["downgraded"], v["upgraded"]], v["moderated"])
+        enough = v["moderated"] >= small.t
+        return (f"{small.count(v['moderated'])} moderated audits, agreement "
+                f"{small.pct(v['agreement_pct'], v['moderated'], shown_agree != f'{agree:,}')}, {down} downgraded, "
+                f"{up} upgraded, net drift {_num(v['net_drift'], 2) if enough else DASH}, weighted kappa "
+                f"{_num(v['weighted_kappa'], 2) if enough else DASH}")
+    notes = (f"{label}: {moderated(m)}. 12 months: {moderated(m_year)}. Benchmarking in {label}: "
+             f"{small.count(s['benchmarking']['benchmarked'])} benchmarked, {small.count(s['benchmarking']['changed'])} "
+             f"changed. " + DEFINITIONS["moderation"])
     slides.append(Slide(f"Moderation drift: 12 months to {label}", notes, chart=chart,
                         caption="Above 0: the QA team graded lower than the auditors (auditors more generous)."))
 
@@ -201,43 +262,50 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
     # Learning actions.
     la = actions.headline(con, f)
     la_year = actions.headline(con, year)
+    c = small.count
+    # % on time over fewer than t actions raised is not shown (its denominator is smaller still).
     table = pd.DataFrame([
-        ["Raised", _n(la["raised"]), _n(la_year["raised"])],
-        [f"Open on {f.end.isoformat()}", _n(la["open"]), _n(la_year["open"])],
-        [f"Overdue on {f.end.isoformat()}", _n(la["overdue"]), _n(la_year["overdue"])],
-        ["Completed on time", format_pct(la["completed_on_time_pct"]), format_pct(la_year["completed_on_time_pct"])],
+        ["Raised", c(la["raised"]), c(la_year["raised"])],
+        [f"Open on {f.end.isoformat()}", c(la["open"]), c(la_year["open"])],
+        [f"Overdue on {f.end.isoformat()}", c(la["overdue"]), c(la_year["overdue"])],
+        ["Completed on time", small.pct(la["completed_on_time_pct"], la["raised"]),
+         small.pct(la_year["completed_on_time_pct"], la_year["raised"])],
     ], columns=["Learning actions", f"Raised in {month}", f"Raised {year.month_from} to {year.month_to}"])
     by_source = actions.by(con, year, "source")
-    source_lines = [f"{r['source']}: {r['raised']} raised, {r['open']} open, {r['overdue']} overdue"
+    source_lines = [f"{r['source']}: {c(r['raised'])} raised, {c(r['open'])} open, {c(r['overdue'])} overdue"
                     for r in by_source.head(5).to_dict("records")]
-    notes = (f"Learning actions raised in {month}: {la['raised']} raised, {la['open']} open and {la['overdue']} "
-             f"overdue on {f.end.isoformat()}, completed on time {format_pct(la['completed_on_time_pct'])}. "
-             f"Raised in the 12 months: {la_year['raised']}, open {la_year['open']}, overdue {la_year['overdue']}, "
-             f"on time {format_pct(la_year['completed_on_time_pct'])}. By source (12 months): "
+    notes = (f"Learning actions raised in {month}: {c(la['raised'])} raised, {c(la['open'])} open and "
+             f"{c(la['overdue'])} overdue on {f.end.isoformat()}, completed on time "
+             f"{small.pct(la['completed_on_time_pct'], la['raised'])}. Raised in the 12 months: {c(la_year['raised'])}, "
+             f"open {c(la_year['open'])}, overdue {c(la_year['overdue'])}, on time "
+             f"{small.pct(la_year['completed_on_time_pct'], la_year['raised'])}. By source (12 months): "
              + "; ".join(source_lines) + ". " + DEFINITIONS["actions"])
     slides.append(Slide(f"Learning actions: {label}", notes, table=table,
                         bullets=[f"By source, 12 months — {line}" for line in source_lines[:3]]))
 
     # Escalations.
     e, e_year = escalations.headline(con, f), escalations.headline(con, year)
+    # A median over fewer than t escalations is one or two children's cases: not shown.
+    def median(v: dict) -> str:
+        return _num(v["median_days_to_resolve"]) if v["raised"] >= small.t else DASH
     table = pd.DataFrame([
-        ["Raised", _n(e["raised"]), _n(e_year["raised"])],
-        [f"Open on {f.end.isoformat()}", _n(e["open_at_end"]), _n(e_year["open_at_end"])],
-        ["Median days to resolve", _num(e["median_days_to_resolve"]), _num(e_year["median_days_to_resolve"])],
+        ["Raised", c(e["raised"]), c(e_year["raised"])],
+        [f"Open on {f.end.isoformat()}", c(e["open_at_end"]), c(e_year["open_at_end"])],
+        ["Median days to resolve", median(e), median(e_year)],
     ], columns=["Escalations (IRO and CP chair)", f"Raised in {month}",
                 f"Raised {year.month_from} to {year.month_to}"])
     monthly = escalations.raised_by_month(con, year)
-    chart = _escalations_chart(monthly) if not monthly.empty else None
-    notes = (f"Escalations raised in {month}: {e['raised']}; open on {f.end.isoformat()}: {e['open_at_end']}; median "
-             f"days to resolve {_num(e['median_days_to_resolve'])}. 12 months: {e_year['raised']} raised, "
-             f"{e_year['open_at_end']} open at the end, median {_num(e_year['median_days_to_resolve'])} days. "
-             + DEFINITIONS["escalations"])
+    chart = _escalations_chart(monthly, small) if not monthly.empty else None
+    notes = (f"Escalations raised in {month}: {c(e['raised'])}; open on {f.end.isoformat()}: {c(e['open_at_end'])}; "
+             f"median days to resolve {median(e)}. 12 months: {c(e_year['raised'])} raised, "
+             f"{c(e_year['open_at_end'])} open at the end, median {median(e_year)} days. Bars of fewer than "
+             f"{small.t} are not drawn. " + DEFINITIONS["escalations"])
     slides.append(Slide(f"Escalations: {label}", notes, table=table, chart=chart))
     return slides
 
 
 # --- charts for the slides (the shared template) ----------------------------------------------------
-def _heatmap(cells: pd.DataFrame, config: Config):
+def _heatmap(cells: pd.DataFrame, config: Config, small: _Small):
     from . import heatmap
     services = pillars.ordered(cells["service"], config.service_codes + [pillars.ALL_SERVICES])
     order = pillars.ordered(cells["pillar"], config.pillars)
@@ -245,11 +313,19 @@ def _heatmap(cells: pd.DataFrame, config: Config):
     z, text = [], []
     for p in order:
         zr, tr = [], []
+        # The services' n add up to the "all services" cell: a hidden one is protected as a part of it.
+        present = [sv for sv in services if (p, sv) in grid.index and sv != pillars.ALL_SERVICES]
+        ns = [int(grid.loc[(p, sv)]["n"]) for sv in present]
+        total = int(grid.loc[(p, pillars.ALL_SERVICES)]["n"]) if (p, pillars.ALL_SERVICES) in grid.index else sum(ns)
+        shown = dict(zip(present, small.parts(ns, total)))
+        shown[pillars.ALL_SERVICES] = small.count(total)
         for sv in services:
             if (p, sv) in grid.index:
                 c = grid.loc[(p, sv)]
-                zr.append(float(c["good_pct"]))
-                tr.append(f"{format_pct(float(c['good_pct']))}<br>n={int(c['n'])}")
+                n_text = shown[sv]
+                visible = n_text == f"{int(c['n']):,}"
+                zr.append(float(c["good_pct"]) if visible else None)
+                tr.append(f"{format_pct(float(c['good_pct'])) if visible else DASH}<br>n={n_text}")
             else:
                 zr.append(None)
                 tr.append(DASH)
@@ -268,8 +344,10 @@ def _drift_chart(trend: pd.DataFrame):
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Agreement (% of moderated audits)",
                                                         "Net drift (moderated − auditor rank)"),
                         horizontal_spacing=0.1)
-    fig.add_scatter(x=trend["period"], y=trend["agreement_pct"], mode="lines+markers+text", name="Agreement %",
-                    text=[f"{round_half_away(v):.1f}" for v in trend["agreement_pct"]], textposition="top center",
+    values = trend["agreement_pct"].tolist()
+    fig.add_scatter(x=trend["period"], y=values, mode="lines+markers+text", name="Agreement %",
+                    text=["" if v is None or v != v else f"{round_half_away(v):.1f}" for v in values],
+                    textposition=label_sides(values),
                     line=dict(color=SERIES_COLOUR, width=3), row=1, col=1)
     fig.add_scatter(x=trend["period"], y=trend["net_drift"], mode="lines+markers", name="Net drift",
                     line=dict(color=INK, width=3), marker=dict(symbol="diamond", size=9), row=1, col=2)
@@ -282,9 +360,28 @@ def _drift_chart(trend: pd.DataFrame):
     return fig
 
 
-def _escalations_chart(monthly: pd.DataFrame):
+def label_sides(values: list) -> list[str]:
+    """Where each point's label goes on a line: above a peak, below a trough (clear of the line either side), and
+    to the other side from its neighbour's when the two are close, so labels never print over each other."""
+    out = []
+    for i, v in enumerate(values):
+        if v is None or v != v:
+            out.append("top center")
+            continue
+        near = [values[j] for j in (i - 1, i + 1) if 0 <= j < len(values) and values[j] == values[j]
+                and values[j] is not None]
+        side = "top center" if not near or v >= sum(near) / len(near) else "bottom center"
+        prev = values[i - 1] if i else None
+        if out and prev is not None and prev == prev and abs(v - prev) < 8 and out[-1] == side:
+            side = "bottom center" if side == "top center" else "top center"
+        out.append(side)
+    return out
+
+
+def _escalations_chart(monthly: pd.DataFrame, small: _Small):
     import plotly.graph_objects as go
     per = monthly.groupby(["month", "raised_by"], as_index=False)["n"].sum()
+    per = per[per["n"] >= small.t]   # a bar's height would show a small count: not drawn
     fig = go.Figure()
     for colour, raiser in zip((RAISER_COLOURS.get(r, MUTED) for r in escalations.RAISERS), escalations.RAISERS):
         part = per[per["raised_by"] == raiser]
