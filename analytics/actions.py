@@ -36,10 +36,13 @@ def _actions(f: Filters) -> tuple[str, list]:
 
 
 def headline(con, f: Filters) -> dict:
-    """``summary``'s learning_actions (the same function), with the count raised in the period."""
+    """``summary``'s learning_actions (the same function), with the count raised in the period and the
+    denominator of % completed on time (completed: status Complete with a completion date)."""
     sql, params = _actions(f)
-    raised = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
-    return {"raised": raised, **learning_actions(con, f)}
+    raised, completed = con.execute(
+        f"SELECT count(*), count(*) FILTER (status = 'Complete' AND completed_date IS NOT NULL) FROM ({sql})",
+        params).fetchone()
+    return {"raised": raised, "completed": completed, **learning_actions(con, f)}
 
 
 def by(con, f: Filters, column: str) -> pd.DataFrame:

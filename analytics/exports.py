@@ -44,7 +44,7 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
 # (matching "age" or "id" inside them once let their small numbers through). Over-suppressing is the safe error.
 NOT_COUNT_WORDS = frozenset({"day", "days", "rank", "year", "years", "priority", "id", "point", "points", "age",
                              "week", "weeks", "seed", "median", "mean", "average", "limits", "england",
-                             "neighbours", "target", "ref", "cycle"})
+                             "neighbours", "target", "ref", "cycle", "change"})   # a change is a difference, not a count
 PCT_WORDS = frozenset({"pct", "percent", "percentage", "rate", "share", "ci", "interval", "pts"})
 DENOMINATORS = ("n", "count", "audits", "moderated", "total", "records")
 _NAME_WORDS = re.compile(r"[^\W_]+")
@@ -123,7 +123,8 @@ class NotForCirculation(ValueError):
 
 
 # The columns that make a table a list of individual children (as stored, and as headed on screen).
-CHILD_COLUMNS = {"child_ref", "child ref"}
+CHILD_COLUMNS = {"child_ref", "child ref", "audit_id", "audit", "escalation_id", "escalation", "feedback_id",
+                 "complaint_id"}
 
 
 def lists_children(df: pd.DataFrame) -> bool:
@@ -209,8 +210,6 @@ def for_circulation(df: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     # A change from the row before ("+23.8 pts"): with either row's figure hidden, the change and the figure
     # shown would give it back.
     for c in change_columns(df):
-        if c in counts:
-            continue
         gone = [s or (i > 0 and row_small[i - 1]) for i, s in enumerate(row_small)]
         out[c] = pd.Series([DASH if g else v for v, g in zip(out[c].tolist(), gone)], index=df.index, dtype=object)
     # Texts that hold counts ("1 CSPR, 1 Team Spotlight"), named by the table: each small count hidden.

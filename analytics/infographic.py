@@ -103,7 +103,9 @@ def gather(con, month: str, services, config: Config, *, today: dt.date | None =
     mask = dict(zip(labels, marks))
     good = _pct(audits["good_or_better_pct"], n, t, hidden=pct_hidden)
     change = None
-    if good != DASH and prev["good_or_better_pct"] is not None and prev["count"] >= t:
+    # Last month's % as its own sheet showed it: hidden there, the change would give it back.
+    prev_hidden = prev["count"] < t or grade_suppression(list(prev["by_grade"].values()), t)[1]
+    if good != DASH and prev["good_or_better_pct"] is not None and not prev_hidden:
         change = change_pts(audits["good_or_better_pct"], prev["good_or_better_pct"])
 
     pillars = [{"pillar": p, "n": v["count"], "n_text": _count(v["count"], t),
@@ -142,10 +144,7 @@ def gather(con, month: str, services, config: Config, *, today: dt.date | None =
                      and f.start <= d <= f.end))
 
     # Provisional and moderated audits make up the audits shown: one hidden, the other would give it back.
-    prov_text, moderated_text = _count(audits["provisional"], t), _count(mod["moderated"], t)
-    if suppression.primary_label(t) in (prov_text, moderated_text):
-        prov_text, moderated_text = (x if x == suppression.primary_label(t) or x == "0" else suppression.SECONDARY
-                                     for x in (prov_text, moderated_text))
+    prov_text, moderated_text = suppression.shown_parts([audits["provisional"], mod["moderated"]], n, t)
     return {
         "month": month, "month_label": month_label(month), "scope": scope_label(services, config),
         "services": list(services or ()), "threshold": t, "generated": (today or dt.date.today()).isoformat(),
@@ -158,7 +157,7 @@ def gather(con, month: str, services, config: Config, *, today: dt.date | None =
         "moderation": {"moderated": mod["moderated"], "moderated_text": moderated_text,
                        # over a hidden count, a percentage gives it back (8 of 9 is the only 88.9% near 13)
                        "agreement_text": _pct(mod["agreement_pct"], mod["moderated"], t,
-                                              hidden=moderated_text == suppression.SECONDARY)},
+                                              hidden=not moderated_text[:1].isdigit())},
         "dip_samples": themes, "strengths": strengths, "learning": learning,
         "actions": {"opened": raised, "opened_text": _count(raised, t),
                     "closed": closed, "closed_text": _count(closed, t)},

@@ -18,7 +18,7 @@ from . import actions, audits, escalations, kpis, moderation, overview, pillars,
 from .charts import INK, MUTED, RAISER_COLOURS, SERIES_COLOUR, TEMPLATE, service_small_multiples
 from .config import Config
 from .metrics import summary
-from .monthly import check_services, month_filters, month_label, require_audits, scope_label, year_to
+from .monthly import check_services, month_filters, month_label, require_audits, scope_label, shift, year_to
 from .presentation import DASH, format_pct, format_signed, round_half_away
 
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
@@ -99,10 +99,21 @@ class _Small:
 
     def parts(self, counts: list[int], total: int) -> list[str]:
         """Parts of a total shown elsewhere, each as text, secondary suppression applied."""
-        marks = suppression.mask_row_sums([*counts, total], [(len(counts), list(range(len(counts))))], self.t)
-        if marks[-1]:   # only the total could protect a part, and it is shown elsewhere: no part is shown
-            return [suppression.SECONDARY if c else "0" for c in counts]
-        return [suppression.display(c, m, self.t) for c, m in zip(counts, marks[:-1])]
+        return suppression.shown_parts(counts, total, self.t)
+
+    def split(self, audits: dict) -> dict:
+        """A month's audits as the pack may show them: the grade counts (the infographic's rule), whether % good
+        or better and % inadequate must go (% inadequate x audits is the Inadequate count), and the provisional
+        and moderated counts, which add up to the audits."""
+        from .infographic import grade_suppression
+        counts = list(audits["by_grade"].values())
+        marks, pct_hidden = grade_suppression(counts, self.t)
+        few = audits["count"] < self.t
+        provisional, moderated = self.parts([audits["provisional"], audits["count"] - audits["provisional"]],
+                                            audits["count"])
+        return {"grades": [suppression.display(n, m, self.t) for n, m in zip(counts, marks)],
+                "good": pct_hidden or few, "inadequate": pct_hidden or few or bool(marks[-1]),
+                "provisional": provisional, "moderated": moderated}
 
 
 # --- the slides' contents -------------------------------------------------------------------------
@@ -130,18 +141,23 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
 
     # Overview headlines.
     head = overview.headline(con, f, config)
-    n_now, n_before = head["figures"][0].value, head["figures"][0].previous   # the months' audits
+    split_now, split_before = small.split(s["audits"]), small.split(summary(con, shift(f, -1), config)["audits"])
     rows = []
     for fig in head["figures"]:
         pct = fig.unit == "pct"
-        if pct:   # over the month's audits (completion: over the managers in post)
-            now_n, before_n = (fig.n, fig.n) if fig.label == "Audit completion" else (n_now, n_before)
-            now, before = small.pct(fig.value, now_n), small.pct(fig.previous, before_n)
+        if fig.label == "Audit completion":   # over the managers in post
+            now, before = small.pct(fig.value, fig.n), small.pct(fig.previous, fig.n)
+        elif pct:
+            key = "good" if fig.label == "Good or better" else "inadequate"
+            now = DASH if split_now[key] else format_pct(fig.value)
+            before = DASH if split_before[key] else format_pct(fig.previous)
+        elif fig.label.startswith("Provisional"):
+            now, before = split_now["provisional"], split_before["provisional"]
         else:
             now, before = small.count(fig.value), small.count(fig.previous)
         mean = (format_pct(fig.average_12) if pct else DASH if fig.average_12 is None
                 else f"{fig.average_12:,.0f}" if float(fig.average_12).is_integer() else _num(fig.average_12))
-        change = (DASH if DASH in (now, before) or not (now[0].isdigit() and before[0].isdigit())
+        change = (DASH if not (now[:1].isdigit() and before[:1].isdigit())
                   else _signed(fig.change_previous, " pts" if pct else "",
                                1 if pct or not float(fig.change_previous or 0).is_integer() else 0))
         rows.append([fig.label, now, before, mean, change])
@@ -150,13 +166,10 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
     lines = overview.sentences(con, year, config, threshold=small.t) + [
         f"12 months before: {head['year'][0]} to {head['year'][1]}; counts are a monthly mean, percentages pooled."]
     a = s["audits"]
-    from .infographic import grade_suppression   # the grade split's rule, as on the infographic
-    marks, pct_hidden = grade_suppression(list(a["by_grade"].values()), small.t)
-    grades = [suppression.display(n, m, small.t) for n, m in zip(a["by_grade"].values(), marks)]
-    notes = (f"{label}, {scope}: {small.count(a['count'])} audits, {small.count(a['provisional'])} provisional; "
-             f"% good or better {small.pct(a['good_or_better_pct'], a['count'], pct_hidden)}; % inadequate "
-             f"{small.pct(a['inadequate_pct'], a['count'], pct_hidden)}; by final grade "
-             + ", ".join(f"{g} {n}" for g, n in zip(a["by_grade"], grades)) + ". "
+    notes = (f"{label}, {scope}: {small.count(a['count'])} audits, {split_now['provisional']} provisional; "
+             f"% good or better {DASH if split_now['good'] else format_pct(a['good_or_better_pct'])}; % inadequate "
+             f"{DASH if split_now['inadequate'] else format_pct(a['inadequate_pct'])}; by final grade "
+             + ", ".join(f"{g} {n}" for g, n in zip(a["by_grade"], split_now["grades"])) + ". "
              f"The 12-month comparison covers {head['year'][0]} to {head['year'][1]}: counts as a monthly mean, "
              "percentages pooled over all audits of those months. " + " ".join(lines) + " Definitions: "
              + DEFINITIONS["final"] + " " + DEFINITIONS["good"] + " " + DEFINITIONS["completion"])
@@ -212,24 +225,28 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
 
     # Moderation drift.
     trend = moderation.trend(con, year, "month")
-    if not trend.empty:   # a month moderating fewer than t audits is not drawn
-        few = trend["moderated"] < small.t
-        trend = trend.assign(agreement_pct=trend["agreement_pct"].where(~few), net_drift=trend["net_drift"].where(~few))
+    if not trend.empty:   # a month whose agreeing, downgraded or upgraded count would be hidden is not drawn
+        hidden = [any(not x[:1].isdigit() for x in small.parts(
+                      [_agreeing(r), int(r["downgraded"]), int(r["upgraded"])], int(r["moderated"])))
+                  or r["moderated"] < small.t for r in trend.to_dict("records")]
+        keep = ~pd.Series(hidden, index=trend.index)
+        trend = trend.assign(agreement_pct=trend["agreement_pct"].where(keep), net_drift=trend["net_drift"].where(keep))
     chart = _drift_chart(trend) if not trend.empty else None
     m, m_year = s["moderation"], s_year["moderation"]
 
-    def moderated(v: dict) -> str:
-        # Agreeing (from the % and the count), downgraded and upgraded add up to the moderated audits.
-        agree = round(v["agreement_pct"] * v["moderated"] / 100) if v["agreement_pct"] is not None else 0
-        shown_agree, down, up = small.parts([agree, v["downgraded"], v["upgraded"]], v["moderated"])
-        enough = v["moderated"] >= small.t
-        return (f"{small.count(v['moderated'])} moderated audits, agreement "
-                f"{small.pct(v['agreement_pct'], v['moderated'], shown_agree != f'{agree:,}')}, {down} downgraded, "
-                f"{up} upgraded, net drift {_num(v['net_drift'], 2) if enough else DASH}, weighted kappa "
-                f"{_num(v['weighted_kappa'], 2) if enough else DASH}")
-    notes = (f"{label}: {moderated(m)}. 12 months: {moderated(m_year)}. Benchmarking in {label}: "
-             f"{small.count(s['benchmarking']['benchmarked'])} benchmarked, {small.count(s['benchmarking']['changed'])} "
-             f"changed. " + DEFINITIONS["moderation"])
+    def moderated(v: dict, count_text: str) -> str:
+        # Agreeing (from the % and the count), downgraded and upgraded add up to the moderated audits; net drift
+        # x moderated is upgraded less downgraded, so it goes with any of them.
+        agree, down, up = small.parts([_agreeing(v), v["downgraded"], v["upgraded"]], v["moderated"])
+        whole = all(x[:1].isdigit() for x in (agree, down, up, count_text)) and v["moderated"] >= small.t
+        return (f"{count_text} moderated audits, agreement {format_pct(v['agreement_pct']) if whole else DASH}, "
+                f"{down} downgraded, {up} upgraded, net drift {_num(v['net_drift'], 2) if whole else DASH}, "
+                f"weighted kappa {_num(v['weighted_kappa'], 2) if whole else DASH}")
+    year_moderated = small.parts([s_year["audits"]["provisional"], m_year["moderated"]],
+                                 s_year["audits"]["count"])[1]
+    notes = (f"{label}: {moderated(m, split_now['moderated'])}. 12 months: {moderated(m_year, year_moderated)}. "
+             f"Benchmarking in {label}: {small.count(s['benchmarking']['benchmarked'])} benchmarked, "
+             f"{small.count(s['benchmarking']['changed'])} changed. " + DEFINITIONS["moderation"])
     slides.append(Slide(f"Moderation drift: 12 months to {label}", notes, chart=chart,
                         caption="Above 0: the QA team graded lower than the auditors (auditors more generous)."))
 
@@ -263,22 +280,22 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
     la = actions.headline(con, f)
     la_year = actions.headline(con, year)
     c = small.count
-    # % on time over fewer than t actions raised is not shown (its denominator is smaller still).
+    # % on time over fewer than t completed actions (its denominator) is not shown.
     table = pd.DataFrame([
         ["Raised", c(la["raised"]), c(la_year["raised"])],
         [f"Open on {f.end.isoformat()}", c(la["open"]), c(la_year["open"])],
         [f"Overdue on {f.end.isoformat()}", c(la["overdue"]), c(la_year["overdue"])],
-        ["Completed on time", small.pct(la["completed_on_time_pct"], la["raised"]),
-         small.pct(la_year["completed_on_time_pct"], la_year["raised"])],
+        ["Completed on time", small.pct(la["completed_on_time_pct"], la["completed"]),
+         small.pct(la_year["completed_on_time_pct"], la_year["completed"])],
     ], columns=["Learning actions", f"Raised in {month}", f"Raised {year.month_from} to {year.month_to}"])
     by_source = actions.by(con, year, "source")
     source_lines = [f"{r['source']}: {c(r['raised'])} raised, {c(r['open'])} open, {c(r['overdue'])} overdue"
                     for r in by_source.head(5).to_dict("records")]
     notes = (f"Learning actions raised in {month}: {c(la['raised'])} raised, {c(la['open'])} open and "
              f"{c(la['overdue'])} overdue on {f.end.isoformat()}, completed on time "
-             f"{small.pct(la['completed_on_time_pct'], la['raised'])}. Raised in the 12 months: {c(la_year['raised'])}, "
+             f"{small.pct(la['completed_on_time_pct'], la['completed'])}. Raised in the 12 months: {c(la_year['raised'])}, "
              f"open {c(la_year['open'])}, overdue {c(la_year['overdue'])}, on time "
-             f"{small.pct(la_year['completed_on_time_pct'], la_year['raised'])}. By source (12 months): "
+             f"{small.pct(la_year['completed_on_time_pct'], la_year['completed'])}. By source (12 months): "
              + "; ".join(source_lines) + ". " + DEFINITIONS["actions"])
     slides.append(Slide(f"Learning actions: {label}", notes, table=table,
                         bullets=[f"By source, 12 months — {line}" for line in source_lines[:3]]))
@@ -360,6 +377,12 @@ def _drift_chart(trend: pd.DataFrame):
     return fig
 
 
+def _agreeing(v: dict) -> int:
+    """Moderated audits whose moderated grade equals the auditor's: what agreement % x moderated gives back."""
+    return round(v["agreement_pct"] * v["moderated"] / 100) if v["agreement_pct"] is not None and \
+        v["agreement_pct"] == v["agreement_pct"] else 0
+
+
 def label_sides(values: list) -> list[str]:
     """Where each point's label goes on a line: above a peak, below a trough (clear of the line either side), and
     to the other side from its neighbour's when the two are close, so labels never print over each other."""
@@ -381,7 +404,11 @@ def label_sides(values: list) -> list[str]:
 def _escalations_chart(monthly: pd.DataFrame, small: _Small):
     import plotly.graph_objects as go
     per = monthly.groupby(["month", "raised_by"], as_index=False)["n"].sum()
-    per = per[per["n"] >= small.t]   # a bar's height would show a small count: not drawn
+    # A bar's height shows its count, and a month's stack its total (the table gives the latest): months by who
+    # raised them, suppressed as a table with each month's total; a hidden bar is not drawn.
+    grid = per.pivot_table(index="month", columns="raised_by", values="n", aggfunc="sum", fill_value=0)
+    mask = suppression.suppression_mask(grid, small.t, row_totals=True)
+    per = per[[not mask.loc[r.month, r.raised_by] for r in per.itertuples()]]
     fig = go.Figure()
     for colour, raiser in zip((RAISER_COLOURS.get(r, MUTED) for r in escalations.RAISERS), escalations.RAISERS):
         part = per[per["raised_by"] == raiser]

@@ -150,6 +150,16 @@ def mask_row_sums(row: list[int], sums: list[tuple[int, list[int]]], threshold: 
     return mask[0]
 
 
+def shown_parts(counts: list[int], total: int, threshold: int) -> list[str]:
+    """Parts of a total that is shown elsewhere (audits = provisional + moderated; a month's escalations by who
+    raised them), each as text: "<5", "*" where the total would give a hidden part away, else the count. When
+    only hiding the total could protect them, no part is shown ("*", zeros as 0)."""
+    marks = mask_row_sums([*counts, total], [(len(counts), list(range(len(counts))))], threshold)
+    if marks[-1]:
+        return [SECONDARY if c else "0" for c in counts]
+    return [display(c, m, threshold) for c, m in zip(counts, marks[:-1])]
+
+
 def format_count(value: int) -> str:
     return f"{int(value):,}"
 

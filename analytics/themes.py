@@ -63,6 +63,9 @@ STRANDS = (
     Strand("intervention", "Interventions", "intervention", "interventions"),
 )
 BY_KEY = {s.key: s for s in STRANDS}
+# Strands whose evidence is a row per child's record (an audit's pillar grade, a family's feedback or complaint,
+# an escalation about a child): never offered for circulation.
+RECORD_STRANDS = frozenset({"pillar", "feedback", "complaint", "escalation"})
 
 
 # --- names ------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ for tab, s in zip(tabs, present):
     with tab:
         ev = themes.evidence(s.key, mentions[s.key])
         ui.dataframe(for_people(ev), hide_index=True)
-        ui.download_table(ev, f"theme_{s.key}", f"theme_{s.key}")
+        ui.download_table(ev, f"theme_{s.key}", f"theme_{s.key}", children=s.key in themes.RECORD_STRANDS or None)
 
 # --- triangulation across every theme ---------------------------------------------------------------
 st.subheader("Every theme across the strands")

@@ -51,8 +51,10 @@ def test_notes_hold_summarys_figures_and_definitions(month_db, slides):
     # MASH 10 and AI 3 make the 13 audits: AI hidden, so MASH too, and their percentages.
     assert "MASH * audits, – good or better; AI <5 audits, – good or better" in slides[2].notes
     assert f"{monthkit.M} 40.0% of 10" in slides[3].notes
-    # 9 moderated: 8 agree (88.9%), 1 downgraded (M9), 0 upgraded; the 1 is hidden, so the 8 (and the %) too.
-    assert "9 moderated audits, agreement –, <5 downgraded, 0 upgraded" in slides[4].notes
+    # 9 moderated of 13 would give back the 4 provisional (hidden above): "*". 8 agree (88.9%), 1 downgraded
+    # (M9), 0 upgraded: the 1 is hidden, so the 8 (the %) too, and net drift (-1/9 gives the 1 back).
+    assert ("* moderated audits, agreement –, <5 downgraded, 0 upgraded, net drift –, weighted kappa –"
+            in slides[4].notes)
     assert "Learning actions raised in 2025-03: 6 raised, 5 open" in slides[6].notes   # LA1 completed
     assert "Escalations raised in 2025-03: <5; open on 2025-03-31: <5" in slides[7].notes
     assert "Making Data Count" in slides[5].notes
@@ -67,7 +69,14 @@ def test_headline_table_is_the_overviews(slides):
     table = slides[1].table
     assert list(table.columns[:3]) == ["Figure", "2025-03", "2025-02"]
     good = table[table["Figure"] == "Good or better"].iloc[0]
-    assert (good["2025-03"], good["2025-02"], good["Change on month"]) == ("61.5%", "60.0%", "+1.5 pts")
+    # February: 5 audits, Good 3 and Requires Improvement 2: its 60.0% would give both back, so it goes, and
+    # with it the change.
+    assert (good["2025-03"], good["2025-02"], good["Change on month"]) == ("61.5%", "–", "–")
+    # March: Inadequate 2 is hidden, so % inadequate (x 13 audits) goes too.
+    bad = table[table["Figure"] == "Inadequate"].iloc[0]
+    assert bad["2025-03"] == "–"
+    provisional = table[table["Figure"] == "Provisional (not yet moderated)"].iloc[0]
+    assert (provisional["2025-03"], provisional["2025-02"]) == ("<5", "0")
 
 
 def test_kpi_table_has_variation_and_assurance(slides):
@@ -139,3 +148,26 @@ def test_line_labels_go_above_peaks_below_troughs_and_never_on_a_close_neighbour
     sides = label_sides([95.0, 83.3, 82.6, 80.0, 75.0])
     assert all(a != b for a, b in zip(sides, sides[1:4]))
     assert label_sides([None, 50.0]) == ["top center", "top center"]
+
+
+def test_on_time_rests_on_the_completed_actions_and_small_escalation_bars_are_not_drawn(slides):
+    import pandas as pd
+    from analytics.pack import _escalations_chart, _Small
+    # 6 actions raised, 1 completed (LA1): 100% on time would be one action's outcome.
+    table = slides[6].table.set_index("Learning actions")
+    assert table.loc["Raised", "Raised in 2025-03"] == "6"
+    assert table.loc["Completed on time", "Raised in 2025-03"] == "–"
+    # May: IRO 10 and CP chair 2 with the month's 12 in the table: the 2 is hidden, and so is the 10 (12 - 10);
+    # June's 9 and 8 stay.
+    monthly = pd.DataFrame({"month": ["2026-05", "2026-05", "2026-06", "2026-06"],
+                            "raised_by": ["IRO", "CP Chair", "IRO", "CP Chair"], "n": [10, 2, 9, 8]})
+    fig = _escalations_chart(monthly, _Small(5))
+    drawn = {(m, t.name): n for t in fig.data for m, n in zip(t.x, t.y)}
+    assert drawn == {("2026-06", "IRO"): 9, ("2026-06", "CP Chair"): 8}
+
+
+def test_parts_of_a_shown_total_are_never_pinned():
+    from analytics.suppression import shown_parts
+    assert shown_parts([4, 20], 24, 5) == ["<5", "*"]       # provisional 4 of 24: moderated 20 gives it back
+    assert shown_parts([4, 4], 8, 5) == ["*", "*"]          # two "<5" making 8 are 4 each: nothing is shown
+    assert shown_parts([0, 24], 24, 5) == ["0", "24"]
