@@ -79,6 +79,16 @@ def presentation_layout(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def stamped(fig: go.Figure, stamp: str) -> go.Figure:
+    """A copy of the chart for a downloaded image, its title followed by a line saying what it covers and
+    whose data it is (period, services, source, date): an image travels without the page around it."""
+    out = go.Figure(fig)
+    title = out.layout.title.text or ""
+    out.update_layout(title=dict(text=title, subtitle=dict(text=stamp, font=dict(size=12, color=MUTED))),
+                      margin=dict(t=(out.layout.margin.t or 80) + 24))
+    return out
+
+
 def foot_label_positions(values) -> list[str]:
     """Where each bar's label goes: inside its foot, or just above the axis for a bar of no height (0%), which
     has no inside to hold it (plotly then drops the label, leaving only the error bar)."""

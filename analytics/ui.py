@@ -109,6 +109,9 @@ def source() -> sources.Source:
 
 def frame(src: sources.Source) -> None:
     """The label that says whose data this is, on every page."""
+    st.session_state["_image_source"] = ("QA dashboard, DEMO DATA (synthetic)" if src.is_demo
+                                         else "QA dashboard, council data")
+    st.session_state.pop("_image_scope", None)   # set again by a page with a filter bar (filter_bar)
     if src.is_demo:
         st.warning("**Demo data.** Everything shown is synthetic, generated for illustration: it is not a real "
                    "council's data. Load the council's files on the Data page to replace it.", icon=":material/science:")
@@ -333,7 +336,12 @@ def filter_bar(src, *, grain: bool = True, audit_filters: bool = True,
         month_from=period[0] if period else None, month_to=period[1] if period else None,
         services=tuple(services) or None, teams=tuple(teams) or None, cohorts=tuple(cohorts) or None,
         auditor_roles=tuple(roles) or None)
-    return scope.narrow(f), chosen_grain
+    f = scope.narrow(f)
+    if f.month_from is not None:   # what a chart image downloaded from this page covers (image_stamp)
+        services = f.effective_services()
+        st.session_state["_image_scope"] = (f"{f.month_from} to {f.month_to} · "
+                                            + (", ".join(services) if services else "all services"))
+    return f, chosen_grain
 
 
 # --- presentation mode ------------------------------------------------------------------------
@@ -428,6 +436,15 @@ def _chart_images(fig_json: str) -> dict[str, bytes]:
     return chart_images(pio.from_json(fig_json))
 
 
+def image_stamp() -> str:
+    """What a downloaded chart image says of itself: the period and services of the page (when it has a filter
+    bar), whose data (demo or the council's) and the day it was made."""
+    import datetime as dt
+    parts = [st.session_state.get("_image_scope", ""), st.session_state.get("_image_source", "QA dashboard"),
+             f"made {dt.date.today():%d %b %Y}"]
+    return " · ".join(p for p in parts if p)
+
+
 def chart_downloads(fig, key: str) -> None:
     """PNG (2x) and SVG of the chart as shown, rendered by kaleido only when a button is pressed; where
     chromium is missing, a note saying how to install it instead of the buttons."""
@@ -437,9 +454,13 @@ def chart_downloads(fig, key: str) -> None:
         return
     # The figure's JSON is made on the click too: on every rerun it cost ~70 ms a chart (40 on the KPI page).
     left, right, _ = st.columns([1, 1, 4])
-    left.download_button("PNG image", lambda: _chart_images(fig.to_json())["png"], file_name=f"{key}.png",
+    from .charts import stamped
+    stamp = image_stamp()
+    left.download_button("PNG image", lambda: _chart_images(stamped(fig, stamp).to_json())["png"],
+                         file_name=f"{key}.png",
                          mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")
-    right.download_button("SVG image", lambda: _chart_images(fig.to_json())["svg"], file_name=f"{key}.svg",
+    right.download_button("SVG image", lambda: _chart_images(stamped(fig, stamp).to_json())["svg"],
+                          file_name=f"{key}.svg",
                           mime="image/svg+xml", key=f"{key}_svg", on_click="ignore", icon=":material/image:")
 
 

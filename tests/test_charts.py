@@ -79,3 +79,14 @@ def test_presentation_mode_enlarges_small_chart_text_as_much_as_the_font():
 def test_a_bar_of_no_height_keeps_its_label_above_the_axis():
     from analytics.charts import foot_label_positions
     assert foot_label_positions([0.0, 12.5, 100.0, float("nan")]) == ["outside", "inside", "inside", "inside"]
+
+
+def test_a_downloaded_chart_image_says_what_it_covers_and_whose_data_it_is():
+    import plotly.graph_objects as go
+    from analytics.charts import stamped
+    fig = go.Figure(layout=dict(title=dict(text="Final grades in the period"), margin=dict(t=60)))
+    out = stamped(fig, "2025-11 to 2026-10 · all services · QA dashboard, council data · made 27 Nov 2026")
+    assert out.layout.title.text == "Final grades in the period"
+    assert out.layout.title.subtitle.text.startswith("2025-11 to 2026-10 · all services")
+    assert out.layout.margin.t == 84                       # room for the line under the title
+    assert fig.layout.title.subtitle.text is None          # the chart on screen is left as it was

@@ -263,3 +263,14 @@ def test_a_list_of_childrens_records_is_never_offered_for_circulation(data_dir, 
     boxes = [c.label for c in at.checkbox if c.label.startswith("For circulation")]
     downloads = [b for b in at.get("download_button") if b.proto.label == "Download CSV"]
     assert len(boxes) == len(downloads) - len(locked)     # the other tables of the page keep the choice
+
+
+def test_chart_images_are_stamped_with_the_pages_period_services_and_source(data_dir, demo_file):
+    # The buttons render charts.stamped(fig, ui.image_stamp()) on the click: it reads these.
+    at = on_the_demo(data_dir, demo_file, "pages/overview.py")
+    assert not at.exception, at.exception
+    scope, source = at.session_state["_image_scope"], at.session_state["_image_source"]
+    assert scope.endswith(" · all services") and " to " in scope
+    assert source == "QA dashboard, DEMO DATA (synthetic)"
+    at.switch_page("pages/data.py").run()        # no filter bar: no period, the source still
+    assert "_image_scope" not in at.session_state and at.session_state["_image_source"] == source
