@@ -277,8 +277,8 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
                         widths=[0.37, 0.12, 0.09, 0.09, 0.16, 0.17]))
 
     # Learning actions.
-    la = actions.headline(con, f)
-    la_year = actions.headline(con, year)
+    la = {**actions.headline(con, f), "completed": actions.completed(con, f)}
+    la_year = {**actions.headline(con, year), "completed": actions.completed(con, year)}
     c = small.count
     # % on time over fewer than t completed actions (its denominator) is not shown.
     table = pd.DataFrame([
