@@ -28,8 +28,8 @@ service = c2.selectbox("Service", [None] + list(access.services_in_full(viewer, 
 st.subheader(f"Monthly audit infographic and QPRM slide pack: {month}")
 st.caption("The infographic is one A4-landscape page for every practitioner: small numbers suppressed, readable "
            "printed in greyscale, a tagged PDF whose charts carry alt text. The slide pack has one slide per "
-           "subject with the numbers and their definitions in the speaker notes. Files are made when you press "
-           "a button (a few seconds each).")
+           "subject with the numbers and their definitions in the speaker notes, small numbers suppressed too "
+           "(packs circulate). Files are made when you press a button (a few seconds each).")
 if not images.available():
     st.info(images.INSTALL_HINT, icon=":material/image_not_supported:")
 else:
