@@ -23,7 +23,7 @@ from .filters import Filters
 from .metrics import summary
 from .monthly import (EARLIEST, ExportError, check_services, month_filters, month_label, require_audits,
                       scope_label, shift)
-from .presentation import DASH, format_pct, round_half_away
+from .presentation import DASH, round_half_away
 
 WIDTH_PX, HEIGHT_PX = 1123, 794     # A4 landscape at 96 CSS pixels per inch
 PNG_SCALE = 2
@@ -31,12 +31,7 @@ HATCH = "#9ca3af"
 
 
 # --- the figures ---------------------------------------------------------------------------------
-def _count(n: int, t: int) -> str:
-    return suppression.primary_label(t) if 1 <= n < t else f"{n:,}"
-
-
-def _pct(value: float | None, n: int, t: int, hidden: bool = False) -> str:
-    return DASH if hidden or value is None or n < t else format_pct(value)
+_count, _pct = suppression.count_text, suppression.pct_text
 
 
 def grade_suppression(counts: list[int], t: int) -> tuple[list[str], bool]:

@@ -89,10 +89,10 @@ class _Small:
         self.t = t
 
     def count(self, n) -> str:
-        return DASH if n is None else suppression.primary_label(self.t) if 1 <= n < self.t else f"{n:,}"
+        return suppression.count_text(n, self.t)
 
     def pct(self, value, n, hidden: bool = False) -> str:
-        return DASH if hidden or n is None or n < self.t else format_pct(value)
+        return suppression.pct_text(value, n, self.t, hidden)
 
     def hidden(self, n) -> bool:
         return n is not None and 1 <= n < self.t

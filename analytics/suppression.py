@@ -150,6 +150,17 @@ def mask_row_sums(row: list[int], sums: list[tuple[int, list[int]]], threshold: 
     return mask[0]
 
 
+def count_text(n: int | None, threshold: int) -> str:
+    """One count for circulation: "<5" from 1 to threshold - 1, else the number ("–" for none)."""
+    return DASH if n is None else primary_label(threshold) if 1 <= n < threshold else f"{n:,}"
+
+
+def pct_text(value: float | None, n: int | None, threshold: int, hidden: bool = False) -> str:
+    """A percentage for circulation from its value and denominator: "–" over fewer than the threshold, or when
+    a count behind it is hidden (``hidden``)."""
+    return DASH if hidden or value is None or n is None or n < threshold else format_pct(value)
+
+
 def shown_parts(counts: list[int], total: int, threshold: int) -> list[str]:
     """Parts of a total that is shown elsewhere (audits = provisional + moderated; a month's escalations by who
     raised them), each as text: "<5", "*" where the total would give a hidden part away, else the count. When
