@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import numbers
 import re
 
@@ -137,7 +138,6 @@ def found_sums(numbers: dict[str, list]) -> list[tuple[str, list[str]]]:
     a reader can add them up, so they are equations for secondary suppression even where a table does not
     declare them (an "n" beside its parts, "judged" = on time + late + overdue). An all-zero column is left out
     of the parts (it adds nothing). A sum that holds by chance only hides a little more: the safe mistake."""
-    import itertools
     columns = [c for c, v in numbers.items() if v and all(x is not None for x in v)]
     if len(columns) < 3:
         return []
@@ -238,4 +238,6 @@ def _hide_small_in_text(value, threshold: int):
     """Each whole number from 1 to threshold - 1 written in a text shown as "<threshold"."""
     if not isinstance(value, str):
         return value
-    return _SMALL_IN_TEXT.sub(lambda m: f"<{threshold}" if 1 <= int(m.group()) < threshold else m.group(), value)
+    from .suppression import primary_label
+    return _SMALL_IN_TEXT.sub(lambda m: primary_label(threshold) if 1 <= int(m.group()) < threshold else m.group(),
+                              value)

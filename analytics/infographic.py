@@ -152,7 +152,7 @@ def gather(con, month: str, services, config: Config, *, today: dt.date | None =
         "moderation": {"moderated": mod["moderated"], "moderated_text": moderated_text,
                        # over a hidden count, a percentage gives it back (8 of 9 is the only 88.9% near 13)
                        "agreement_text": _pct(mod["agreement_pct"], mod["moderated"], t,
-                                              hidden=not moderated_text[:1].isdigit())},
+                                              hidden=not suppression.is_shown(moderated_text))},
         "dip_samples": themes, "strengths": strengths, "learning": learning,
         "actions": {"opened": raised, "opened_text": _count(raised, t),
                     "closed": closed, "closed_text": _count(closed, t)},

@@ -67,10 +67,6 @@ class Slide:
     cell_colours: dict = field(default_factory=dict)   # {(row, col): hex} for text colour in the table
 
 
-def _n(v) -> str:
-    return DASH if v is None else f"{v:,}"
-
-
 def _num(v, places: int = 1) -> str:
     """A figure to ``places`` decimals, half away from zero as everywhere (format() gives 0.125 as 0.12)."""
     return DASH if v is None else f"{round_half_away(v, places):.{places}f}"
@@ -93,9 +89,6 @@ class _Small:
 
     def pct(self, value, n, hidden: bool = False) -> str:
         return suppression.pct_text(value, n, self.t, hidden)
-
-    def hidden(self, n) -> bool:
-        return n is not None and 1 <= n < self.t
 
     def parts(self, counts: list[int], total: int) -> list[str]:
         """Parts of a total shown elsewhere, each as text, secondary suppression applied."""
@@ -157,7 +150,7 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
             now, before = small.count(fig.value), small.count(fig.previous)
         mean = (format_pct(fig.average_12) if pct else DASH if fig.average_12 is None
                 else f"{fig.average_12:,.0f}" if float(fig.average_12).is_integer() else _num(fig.average_12))
-        change = (DASH if not (now[:1].isdigit() and before[:1].isdigit())
+        change = (DASH if not (suppression.is_shown(now) and suppression.is_shown(before))
                   else _signed(fig.change_previous, " pts" if pct else "",
                                1 if pct or not float(fig.change_previous or 0).is_integer() else 0))
         rows.append([fig.label, now, before, mean, change])
@@ -198,8 +191,8 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
         shown = small.parts([v["count"] for v in values.values()], total)
         out = []
         for (code, v), n in zip(values.items(), shown):
-            hidden = n != f"{v['count']:,}"
-            out.append(f"{code} {n} audits, {small.pct(v['good_or_better_pct'], v['count'], hidden)}{word}")
+            out.append(f"{code} {n} audits, "
+                       f"{small.pct(v['good_or_better_pct'], v['count'], not suppression.is_shown(n))}{word}")
         return "; ".join(out)
     notes = (f"% good or better by service, rolling 3 months (each month with the two before it), "
              f"{year.month_from} to {year.month_to}; error bars show the 95% Wilson "
@@ -226,8 +219,8 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
     # Moderation drift.
     trend = moderation.trend(con, year, "month")
     if not trend.empty:   # a month whose agreeing, downgraded or upgraded count would be hidden is not drawn
-        hidden = [any(not x[:1].isdigit() for x in small.parts(
-                      [_agreeing(r), int(r["downgraded"]), int(r["upgraded"])], int(r["moderated"])))
+        hidden = [not all(map(suppression.is_shown, small.parts(
+                      [_agreeing(r), int(r["downgraded"]), int(r["upgraded"])], int(r["moderated"]))))
                   or r["moderated"] < small.t for r in trend.to_dict("records")]
         keep = ~pd.Series(hidden, index=trend.index)
         trend = trend.assign(agreement_pct=trend["agreement_pct"].where(keep), net_drift=trend["net_drift"].where(keep))
@@ -238,7 +231,7 @@ def contents(con, month: str, services, config: Config, *, demo: bool = False,
         # Agreeing (from the % and the count), downgraded and upgraded add up to the moderated audits; net drift
         # x moderated is upgraded less downgraded, so it goes with any of them.
         agree, down, up = small.parts([_agreeing(v), v["downgraded"], v["upgraded"]], v["moderated"])
-        whole = all(x[:1].isdigit() for x in (agree, down, up, count_text)) and v["moderated"] >= small.t
+        whole = all(map(suppression.is_shown, (agree, down, up, count_text))) and v["moderated"] >= small.t
         return (f"{count_text} moderated audits, agreement {format_pct(v['agreement_pct']) if whole else DASH}, "
                 f"{down} downgraded, {up} upgraded, net drift {_num(v['net_drift'], 2) if whole else DASH}, "
                 f"weighted kappa {_num(v['weighted_kappa'], 2) if whole else DASH}")
@@ -340,7 +333,7 @@ def _heatmap(cells: pd.DataFrame, config: Config, small: _Small):
             if (p, sv) in grid.index:
                 c = grid.loc[(p, sv)]
                 n_text = shown[sv]
-                visible = n_text == f"{int(c['n']):,}"
+                visible = suppression.is_shown(n_text)
                 zr.append(float(c["good_pct"]) if visible else None)
                 tr.append(f"{format_pct(float(c['good_pct'])) if visible else DASH}<br>n={n_text}")
             else:

@@ -152,13 +152,18 @@ def mask_row_sums(row: list[int], sums: list[tuple[int, list[int]]], threshold: 
 
 def count_text(n: int | None, threshold: int) -> str:
     """One count for circulation: "<5" from 1 to threshold - 1, else the number ("–" for none)."""
-    return DASH if n is None else primary_label(threshold) if 1 <= n < threshold else f"{n:,}"
+    return DASH if n is None else primary_label(threshold) if 1 <= n < threshold else format_count(n)
 
 
 def pct_text(value: float | None, n: int | None, threshold: int, hidden: bool = False) -> str:
     """A percentage for circulation from its value and denominator: "–" over fewer than the threshold, or when
     a count behind it is hidden (``hidden``)."""
     return DASH if hidden or value is None or n is None or n < threshold else format_pct(value)
+
+
+def is_shown(text: str) -> bool:
+    """Whether a count or percentage text of this module shows its figure (not "<5", "*" or "–")."""
+    return text[:1].isdigit()
 
 
 def shown_parts(counts: list[int], total: int, threshold: int) -> list[str]:
@@ -199,9 +204,7 @@ def suppress(counts: pd.DataFrame, threshold: int = 5, *, row_totals: bool = Fal
 
 def pct_display(numerator: int, denominator: int, threshold: int = 5, *, hidden: bool = False) -> str:
     """A percentage for circulation: "–" when the denominator is below the threshold or a count behind it is hidden."""
-    if hidden or not denominator or denominator < threshold:
-        return DASH
-    return format_pct(numerator / denominator * 100)
+    return pct_text(numerator / denominator * 100 if denominator else None, denominator, threshold, hidden)
 
 
 def note(threshold: int = 5) -> str:

@@ -411,7 +411,7 @@ def show_chart(fig, table, caption: str, key: str, *, on_select=None):
     with st.expander("Data table"):
         # Plain headings on screen ('good_ci_low' -> 'Good 95% CI low') and percentages to one decimal
         # (metrics.md), as display settings only: the table and its downloads keep the names and values.
-        dataframe(table, hide_index=True, column_config=_table_columns(table))
+        dataframe(table, column_config=_table_columns(table))
         download_table(table, key)
     return state
 
@@ -540,13 +540,12 @@ def published_figures(result: dict) -> None:
             "Today": [fmt[u](v) for v, u in zip(figs["today"], figs["unit"])],
             "Change": ["–" if c is None else (f"{c:+.1f} pts" if u == "pct" else f"{c:+,.0f}")
                        for c, u in zip(figs["change"], figs["unit"])]})
-        dataframe(table, hide_index=True)
+        dataframe(table)
         if len(changed):
             st.markdown("**What changed since, and why**")
             dataframe(changed.rename(columns={"audit_id": "Audit", "service": "Service",
                                                  "final_grade_published": "Final grade as published",
-                                                 "final_grade_now": "Final grade now", "why": "Why"}),
-                         hide_index=True)
+                                                 "final_grade_now": "Final grade now", "why": "Why"}))
 
 
 def empty(message: str = "No audits match these filters: widen the period or clear a filter.") -> None:

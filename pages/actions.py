@@ -81,7 +81,7 @@ else:
     if stale.empty:
         st.info("Every open action has been reviewed in the last 90 days.")
     else:
-        ui.dataframe(for_people(stale, {"action_id": "Action"}), hide_index=True, width="stretch")
+        ui.dataframe(for_people(stale, {"action_id": "Action"}), width="stretch")
         ui.download_table(stale, "actions_stale")
     st.caption(f"The tracker is reviewed quarterly: open actions whose last review (or, never reviewed, the day "
                f"raised) is more than 90 days before {D}. Only the latest review date is stored, so for a past "
@@ -109,7 +109,7 @@ else:
                   f"on {D} (overdue in magenta). Completed late: after its due date; no dates to judge: finished "
                   f"without a completion or due date.", "actions_flow")
     ui.dataframe(for_people(stalls.assign(overdue_pct=[format_pct(v) for v in stalls["overdue_pct"]]),
-                            {"overdue_pct": "% of raised overdue"}), hide_index=True, width="stretch")
+                            {"overdue_pct": "% of raised overdue"}), width="stretch")
     ui.download_table(stalls, "actions_stalls")
     st.caption(f"Themes ranked by actions overdue on {D}: where learning stalls.")
 
@@ -125,7 +125,7 @@ else:
         picked = cached(la.action_list, f, source=None if pick_source == ALL_OPTION else pick_source,
                                 service=None if pick_service == ALL_OPTION else pick_service,
                                 state=None if pick_state == ALL_OPTION else pick_state)
-    ui.dataframe(for_people(picked, {"action_id": "Action", "age_days": "Age (days)"}), hide_index=True,
+    ui.dataframe(for_people(picked, {"action_id": "Action", "age_days": "Age (days)"}),
                  width="stretch")
     ui.download_table(picked, "actions_pick", "learning_actions")
     st.caption(f"{len(picked)} actions raised in the period; state on {D}; age: days from raised to {D}.")
@@ -167,7 +167,6 @@ else:
     ui.show_chart(fig, by_kind, "Activities in the period by kind and level, with how many are linked to the audit "
                   "or the theme that prompted them: the evidence that the loop closes.", "actions_reflective_kind")
     ui.dataframe(for_people(act_levels.assign(**{c: [format_pct(v) for v in act_levels[c]]
-                                                 for c in act_levels.columns if c.endswith("_pct")})),
-                 hide_index=True)
+                                                 for c in act_levels.columns if c.endswith("_pct")})))
     ui.download_table(act_levels, "activity_levels")
     st.caption("Per level: activities, and the number and share linked to an audit, to a theme, or to either.")

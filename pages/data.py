@@ -49,16 +49,16 @@ report = st.session_state.get("last_report")
 if report is not None:
     if report.ok:
         st.success(f"Load {report.load_id} stored.")
-        ui.dataframe(pd.DataFrame([dataclasses.asdict(r) for r in report.results]), hide_index=True)
+        ui.dataframe(pd.DataFrame([dataclasses.asdict(r) for r in report.results]))
     else:
         st.error(f"Nothing was stored: {report.problem_count} problem{'s' if report.problem_count != 1 else ''} "
                  "found. Correct the files and load them again.")
-        ui.dataframe(pd.DataFrame([dataclasses.asdict(p) for p in report.problems]), hide_index=True)
+        ui.dataframe(pd.DataFrame([dataclasses.asdict(p) for p in report.problems]))
         if report.problem_count > len(report.problems):
             st.caption(f"... and {report.problem_count - len(report.problems)} more problems not listed.")
     if report.warnings:
         st.warning("Warnings (the load was not blocked by these):")
-        ui.dataframe(pd.DataFrame([dataclasses.asdict(w) for w in report.warnings]), hide_index=True)
+        ui.dataframe(pd.DataFrame([dataclasses.asdict(w) for w in report.warnings]))
     for notice in report.notices:
         st.caption(md(notice))
 
@@ -79,20 +79,20 @@ if not viewer.full:  # another service's gaps and who loaded what are for those 
 left, right = st.columns(2)
 with left:
     st.subheader("Rows per dataset")
-    ui.dataframe(data_status.readable(counts.merge(last, on="dataset")), hide_index=True)
+    ui.dataframe(data_status.readable(counts.merge(last, on="dataset")))
 with right:
     st.subheader("Months in which a service has no audits")
     if gaps.empty:
         st.caption("None: every service has audits in every month of the audit period.")
     else:
-        ui.dataframe(data_status.readable(gaps), hide_index=True)
+        ui.dataframe(data_status.readable(gaps))
 if viewer.full:
     st.subheader("Load history")
-    ui.dataframe(data_status.readable(history), hide_index=True)
+    ui.dataframe(data_status.readable(history))
 
 st.header("Template and column reference")
 st.download_button("Download the template workbook (one sheet per dataset)", template_bytes(config),
                    file_name="qa-dashboard-template.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 with st.expander("Every column, whether it is required, and its allowed values"):
-    ui.dataframe(pd.DataFrame(column_reference(config)), hide_index=True)
+    ui.dataframe(pd.DataFrame(column_reference(config)))

@@ -83,7 +83,7 @@ else:
                           yaxis_title="Median days (raised to resolved)")
         ui.show_chart(fig, by_service, "Over escalations raised in the period and resolved (whenever); n resolved "
                       "in the table. Unresolved escalations are not in the median.", "esc_days_service")
-        ui.dataframe(for_people(by_stage, {"median_days": "Median days to resolve"}), hide_index=True)
+        ui.dataframe(for_people(by_stage, {"median_days": "Median days to resolve"}))
         ui.download_table(by_stage, "esc_by_stage")
 
 st.subheader("Open escalations by age")
@@ -102,7 +102,7 @@ else:
                   "period). Age: days from raised to the period's last day.", "esc_open_age")
     with st.expander("Open escalations (oldest first)"):
         ui.dataframe(for_people(open_now.drop(columns=["month", "quarter"], errors="ignore"),
-                                {"escalation_id": "Escalation"}), hide_index=True)
+                                {"escalation_id": "Escalation"}))
         ui.download_table(open_now.drop(columns=["month", "quarter"], errors="ignore"), "esc_open")
 
 if not themes.empty:

@@ -41,7 +41,7 @@ st.caption(f"{total:,} audit{'s' if total != 1 else ''} from {f.month_from} to {
 shown, cut = explorer.on_screen(explorer.readable(rows), total=total)
 if cut:
     st.caption(cut)
-ui.dataframe(shown, hide_index=True, height=min(640, 38 + 35 * len(shown)))
+ui.dataframe(shown, height=min(640, 38 + 35 * len(shown)))
 
 
 def every_audit():

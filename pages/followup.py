@@ -65,7 +65,7 @@ view = followup.table_view(table)
 if head["audits"] > STYLED_ROWS:
     st.caption(f"Showing the first {STYLED_ROWS:,} of {head['audits']:,} audits (overdue first); the CSV below has "
                "them all.")
-ui.dataframe(followup.styled_view(view.head(STYLED_ROWS), STATE_COLOURS["overdue"]), hide_index=True,
+ui.dataframe(followup.styled_view(view.head(STYLED_ROWS), STATE_COLOURS["overdue"]),
              key="followup_table")
 
 

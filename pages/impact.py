@@ -119,7 +119,7 @@ cols[3].metric("Two-proportion test", impact.format_p(comp.p_value), help="Two-s
 table = comp.table()
 table["95% interval"] = [with_range(p, lo, hi, n) for p, lo, hi, n in
                          zip(table["good_or_better_pct"], table["ci_low"], table["ci_high"], table["n"])]
-ui.dataframe(table[["side", "window", "n", "good_or_better", "good_or_better_pct", "95% interval"]], hide_index=True,
+ui.dataframe(table[["side", "window", "n", "good_or_better", "good_or_better_pct", "95% interval"]],
              column_config={"side": "Side", "window": "Window", "n": "n (grades)",
                             "good_or_better": "Good or better (count)",
                             "good_or_better_pct": st.column_config.NumberColumn("% good or better", format="%.1f"),
@@ -204,7 +204,7 @@ if kpi_cmp is not None:
                       f"and the {window} months after (blue), whose means are compared above.", "impact_kpi")
         if kpi_cmp.spc_available and not kpi_cmp.signals_after.empty:
             with st.expander(f"SPC signals since the intervention ended ({len(kpi_cmp.signals_after)})"):
-                ui.dataframe(kpi_cmp.signals_after, hide_index=True,
+                ui.dataframe(kpi_cmp.signals_after,
                              column_config={"period_end": "Period end",
                                             "value": st.column_config.NumberColumn("Value", format="%.1f"),
                                             "special_cause": "Variation", "rule": "Rule"})
@@ -298,6 +298,6 @@ else:
                   f"in the {window} months before and after; bars are 95% Wilson intervals. The evidence column says "
                   "how sure the data is; "
                   "none of it shows the intervention caused the change.", "impact_all")
-    ui.dataframe(ev.effects_table(shown), hide_index=True)
+    ui.dataframe(ev.effects_table(shown))
     st.caption("KPI: mean of the target KPI's values in each window. Theme records: feedback, complaints and "
                "escalations naming the target theme in each window (details above for the chosen intervention).")

@@ -53,7 +53,7 @@ else:
     shown = pool[keep].drop(columns="final_rank")
     shown = shown.assign(audit_date=shown["audit_date"].dt.date).rename(columns=inspection.LABELS)
     st.caption(f"{len(shown)} of {len(pool)} children.")
-    ui.dataframe(shown, hide_index=True, key="pool_table")
+    ui.dataframe(shown, key="pool_table")
     ui.download_table(shown, "pool", "inspection_pool")
 
 st.header("Good-practice exemplars")
@@ -68,5 +68,5 @@ else:
     shown = exemplars.assign(audit_date=exemplars["audit_date"].dt.date,
                              outstanding_pillars=exemplars["outstanding_pillars"].fillna("")).rename(
         columns=inspection.LABELS)
-    ui.dataframe(shown, hide_index=True, key="exemplar_table")
+    ui.dataframe(shown, key="exemplar_table")
     ui.download_table(shown, "exemplar", "exemplars")

@@ -50,7 +50,7 @@ if ui.presentation():
     # On the projector: a plain table, whose text grows with the page (a data grid keeps its small type).
     st.table(styled.hide(axis="index").set_table_styles([{"selector": "td, th", "props": "font-size: 1.35rem"}]))
 else:
-    ui.dataframe(styled, hide_index=True, key="kpi_summary")
+    ui.dataframe(styled, key="kpi_summary")
 ui.download_table(shown, "kpi_summary", "kpi_summary")
 st.caption("Concerns first. n (latest): the count the latest value rests on (its denominator), where the KPI "
            "file gives one. Variation: the latest point's signal on its XmR chart (▲ high / ▼ low; improvement or "

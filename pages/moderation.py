@@ -143,7 +143,7 @@ for tab, (by, label) in zip(tabs, md.BY_COLUMNS.items()):
         if df.empty:
             st.info(f"No audits with a {label.lower()} recorded match these filters.")
             continue
-        ui.dataframe(md.display_table(df, by, label), hide_index=True, key=f"mod_table_{by}")
+        ui.dataframe(md.display_table(df, by, label), key=f"mod_table_{by}")
         ui.download_table(md.display_table(df, by, label), f"mod_by_{by}")
         kappa_chart(df, by, label.lower(), f"mod_kappa_{by}")
         if by == "team":
@@ -222,7 +222,7 @@ else:
     st.caption(f"Over pillar rows with a moderated pillar grade; the auditor's pillar grade against the moderated "
                f'one. Pillars with fewer than {md.SMALL_N} moderated rows are shown as "too few". Not moderated: '
                "pillar rows with no moderated grade, not included.")
-    ui.dataframe(md.display_table(pillars, "pillar", "Pillar", "Moderated rows"), hide_index=True,
+    ui.dataframe(md.display_table(pillars, "pillar", "Pillar", "Moderated rows"),
                  key="mod_table_pillars")
     ui.download_table(md.display_table(pillars, "pillar", "Pillar", "Moderated rows"), "mod_by_pillar")
     kappa_chart(pillars, "pillar", "pillar", "mod_kappa_pillars", unit="moderated pillar rows")

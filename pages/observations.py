@@ -86,7 +86,7 @@ if due.empty:
     st.info("Nobody is overdue or due an observation in the next 60 days.")
 else:
     shown = due.assign(required_type=due["required_type"].str.lower())
-    ui.dataframe(for_people(shown, {"staff_id": "Staff", "of_kind": "Of the required type"}), hide_index=True)
+    ui.dataframe(for_people(shown, {"staff_id": "Staff", "of_kind": "Of the required type"}))
     ui.download_table(due, "obs_due", "observations_due")
 
 # --- types and grades ---------------------------------------------------------------------------
@@ -113,8 +113,7 @@ table = grades.assign(**{"95% interval (n < 20)": [interval(lo, hi, n) for lo, h
                                                    zip(grades["ci_low"], grades["ci_high"], grades["graded"])]})
 table["good_pct"] = [format_pct(None if v != v else float(v)) for v in table["good_pct"]]
 ui.dataframe(for_people(table[["observation_type", "n", "graded", "good", "good_pct", "95% interval (n < 20)"]],
-                        {"n": "Observations", "good": "Good or better", "good_pct": "% good or better (of graded)"}),
-             hide_index=True)
+                        {"n": "Observations", "good": "Good or better", "good_pct": "% good or better (of graded)"}))
 ui.download_table(table, "obs_types_table")
 
 fig = go.Figure()

@@ -68,13 +68,11 @@ ui.show_chart(fig, timeline.drop(columns=["type_order"]),
 st.subheader("The reviews and their themes")
 ui.dataframe(for_people(timeline[["review_date", "review_type", "title", "service", "themes", "actions", "open",
                                    "overdue"]],
-                        {"review_date": "Date", "review_type": "Type", "actions": "Learning actions"}).iloc[::-1],
-             hide_index=True)
+                        {"review_date": "Date", "review_type": "Type", "actions": "Learning actions"}).iloc[::-1])
 ui.download_table(timeline, "reviews_timeline_table")
 
 st.subheader("By type of review")
-ui.dataframe(for_people(kinds, {"review_type": "Type of review", "without_actions": "Reviews with no action"}),
-             hide_index=True)
+ui.dataframe(for_people(kinds, {"review_type": "Type of review", "without_actions": "Reviews with no action"}))
 ui.download_table(kinds, "reviews_kinds")
 
 # --- themes ----------------------------------------------------------------------------------------
@@ -100,5 +98,5 @@ else:
     st.caption(f"Actions raised by {D:%d %b %Y} whose source reference is one of the reviews above, with their state on "
                "that day.")
     ui.dataframe(for_people(actions, {"review_id": "Review", "action_id": "Action",
-                                      "state_on_d": "State on the period's last day"}), hide_index=True)
+                                      "state_on_d": "State on the period's last day"}))
     ui.download_table(actions, "review_actions", "review_actions")

@@ -49,7 +49,7 @@ st.caption("Matched names (case and apostrophes ignored): " + ", ".join(map(md, 
 if summary.empty:
     st.stop()
 
-ui.dataframe(for_people(summary), hide_index=True)
+ui.dataframe(for_people(summary))
 ui.download_table(summary, "theme_summary")
 
 # --- one chart: monthly mentions per strand on a shared time axis -------------------------------------------
@@ -90,12 +90,12 @@ tabs = st.tabs([f"{s.label} ({len(mentions[s.key]):,})" for s in present])
 for tab, s in zip(tabs, present):
     with tab:
         ev = themes.evidence(s.key, mentions[s.key])
-        ui.dataframe(for_people(ev), hide_index=True)
+        ui.dataframe(for_people(ev))
         ui.download_table(ev, f"theme_{s.key}", f"theme_{s.key}", children=s.key in themes.RECORD_STRANDS or None)
 
 # --- triangulation across every theme ---------------------------------------------------------------
 st.subheader("Every theme across the strands")
 st.caption("Mentions of each theme in the period, by strand; themes that appear in the most strands first. "
            "Mentions excludes pillar grades (every audit grades every pillar).")
-ui.dataframe(for_people(options), hide_index=True)
+ui.dataframe(for_people(options))
 ui.download_table(options, "theme_options")

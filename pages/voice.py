@@ -189,5 +189,5 @@ fig.update_layout(template=TEMPLATE, barmode="group", title="Feedback and compla
 ui.show_chart(fig, view, "Counts by the date received. The table gives each quarter's figures as the quarterly "
               "report shows them.", "voice_quarterly")
 # The report's layout: one column per quarter.
-ui.dataframe(view.set_index("Quarter").T.astype(str).rename_axis("Measure").reset_index(), hide_index=True,
+ui.dataframe(view.set_index("Quarter").T.astype(str).rename_axis("Measure").reset_index(),
              height="content")
